@@ -1,0 +1,199 @@
+/*
+ * core/event: the scap event model.
+ *
+ * An event is a packed 26-byte header followed by one length per parameter
+ * (u16, or u32 for large-payload events) and then the parameter bytes, in
+ * host byte order. This module owns the schema table (every event code with
+ * its parameters, numbered as upstream's event schema 4.x), a decoder that
+ * validates an event and gives pointers to its parameters, an encoder, and
+ * the printers that render parameters as `falco`/`sysdig` show them.
+ *
+ * Nothing here allocates per event; every pointer returned points into the
+ * caller's buffer or into static tables.
+ */
+#ifndef FALCO_CORE_EVENT_H
+#define FALCO_CORE_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event/codes.h" /* enum ev_code: EV_<NAME>_E / EV_<NAME>_X, EV_CODE_MAX */
+
+#define EV_HDR_LEN 26u
+#define EV_MAX_PARAMS 32u
+#define EV_MAX_NAME 32u
+
+/* The on-wire header. `len` covers header, length array and data. */
+struct ev_hdr {
+	uint64_t ts;      /* ns since the epoch */
+	uint64_t tid;     /* thread id; (uint64_t)-1 for plugin and async events */
+	uint32_t len;
+	uint16_t type;    /* enum ev_code */
+	uint32_t nparams;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct ev_hdr) == EV_HDR_LEN, "scap event header is 26 bytes");
+
+/* Parameter types: upstream's ppm_param_type numbering. */
+enum ev_ptype {
+	EV_PT_NONE = 0,
+	EV_PT_INT8 = 1,
+	EV_PT_INT16 = 2,
+	EV_PT_INT32 = 3,
+	EV_PT_INT64 = 4,
+	EV_PT_UINT8 = 5,
+	EV_PT_UINT16 = 6,
+	EV_PT_UINT32 = 7,
+	EV_PT_UINT64 = 8,
+	EV_PT_CHARBUF = 9,       /* NUL-terminated printable string */
+	EV_PT_BYTEBUF = 10,      /* raw bytes */
+	EV_PT_ERRNO = 11,        /* int64, negative errno on failure */
+	EV_PT_SOCKADDR = 12,     /* u8 family + address */
+	EV_PT_SOCKTUPLE = 13,    /* u8 family + source + destination */
+	EV_PT_FD = 14,           /* int64 */
+	EV_PT_PID = 15,          /* int64 */
+	EV_PT_FDLIST = 16,       /* u16 count + count * (u64 fd, u16 flags) */
+	EV_PT_FSPATH = 17,       /* NUL-terminated path */
+	EV_PT_SYSCALLID = 18,    /* u16 ppm syscall code */
+	EV_PT_SIGTYPE = 19,      /* u8 signal number */
+	EV_PT_RELTIME = 20,      /* u64 ns */
+	EV_PT_ABSTIME = 21,      /* u64 ns since the epoch */
+	EV_PT_PORT = 22,         /* u16 */
+	EV_PT_L4PROTO = 23,      /* u8 */
+	EV_PT_SOCKFAMILY = 24,   /* u8 */
+	EV_PT_BOOL = 25,         /* u32 */
+	EV_PT_IPV4ADDR = 26,     /* 4 bytes */
+	EV_PT_DYN = 27,          /* u8 index into info[], then that type */
+	EV_PT_FLAGS8 = 28,
+	EV_PT_FLAGS16 = 29,
+	EV_PT_FLAGS32 = 30,
+	EV_PT_UID = 31,          /* u32, UINT32_MAX means none */
+	EV_PT_GID = 32,          /* u32, UINT32_MAX means none */
+	EV_PT_DOUBLE = 33,
+	EV_PT_SIGSET = 34,       /* u32 */
+	EV_PT_CHARBUFARRAY = 35, /* NUL-separated strings */
+	EV_PT_CHARBUF_PAIR_ARRAY = 36,
+	EV_PT_IPV4NET = 37,
+	EV_PT_IPV6ADDR = 38,     /* 16 bytes */
+	EV_PT_IPV6NET = 39,
+	EV_PT_IPADDR = 40,       /* 4 or 16 bytes */
+	EV_PT_IPNET = 41,
+	EV_PT_MODE = 42,         /* u32 file mode bits */
+	EV_PT_FSRELPATH = 43,    /* path relative to the dirfd param in `info` */
+	EV_PT_ENUMFLAGS8 = 44,
+	EV_PT_ENUMFLAGS16 = 45,
+	EV_PT_ENUMFLAGS32 = 46,
+	EV_PT_FD32 = 47,         /* int32 fd */
+	EV_PT_PID32 = 48,        /* int32 pid */
+	EV_PT_MAX = 49
+};
+
+/* Print formats: upstream's ppm_print_format numbering. */
+enum ev_pfmt {
+	EV_PF_NA = 0,
+	EV_PF_DEC = 1,
+	EV_PF_HEX = 2,
+	EV_PF_10_PADDED_DEC = 3,
+	EV_PF_ID = 4,
+	EV_PF_DIR = 5,
+	EV_PF_OCT = 6
+};
+
+/* Categories: upstream's ppm_event_category values. The low bits hold the
+ * syscall category, the high bits the event source kind. */
+enum ev_category {
+	EV_C_UNKNOWN = 0,
+	EV_C_OTHER = 1,
+	EV_C_FILE = 2,
+	EV_C_NET = 3,
+	EV_C_IPC = 4,
+	EV_C_MEMORY = 5,
+	EV_C_PROCESS = 6,
+	EV_C_SLEEP = 7,
+	EV_C_SYSTEM = 8,
+	EV_C_SIGNAL = 9,
+	EV_C_USER = 10,
+	EV_C_TIME = 11,
+	EV_C_PROCESSING = 12,
+	EV_C_IO_BASE = 32,
+	EV_C_IO_READ = 32,
+	EV_C_IO_WRITE = 33,
+	EV_C_IO_OTHER = 34,
+	EV_C_WAIT = 1 << 6,
+	EV_C_SCHEDULER = 1 << 7,
+	EV_C_INTERNAL = 1 << 8,
+	EV_C_SYSCALL = 1 << 9,
+	EV_C_TRACEPOINT = 1 << 10,
+	EV_C_PLUGIN = 1 << 11,
+	EV_C_METAEVENT = 1 << 12,
+	EV_C_ITER = 1 << 13
+};
+#define EV_C_KIND_MASK (EV_C_SYSCALL | EV_C_TRACEPOINT | EV_C_PLUGIN | EV_C_METAEVENT | EV_C_ITER)
+
+/* Event flags: upstream's ppm_event_flags values. */
+enum ev_flags {
+	EV_F_NONE = 0,
+	EV_F_CREATES_FD = 1 << 0,
+	EV_F_DESTROYS_FD = 1 << 1,
+	EV_F_USES_FD = 1 << 2,
+	EV_F_READS_FROM_FD = 1 << 3,
+	EV_F_WRITES_TO_FD = 1 << 4,
+	EV_F_MODIFIES_STATE = 1 << 5,
+	EV_F_UNUSED = 1 << 6,
+	EV_F_WAITS = 1 << 7,
+	EV_F_SKIPPARSERESET = 1 << 8,
+	EV_F_OLD_VERSION = 1 << 9,
+	EV_F_LARGE_PAYLOAD = 1 << 11,
+	EV_F_CONVERTER_MANAGED = 1 << 12
+};
+
+/* A name for a flag bit or enum value, terminated by {NULL, 0}. */
+struct ev_name_value {
+	const char *name;
+	uint32_t value;
+};
+
+struct ev_param_info {
+	const char *name;
+	uint8_t type;  /* enum ev_ptype */
+	uint8_t fmt;   /* enum ev_pfmt */
+	uint8_t ninfo; /* entries in `info` for EV_PT_DYN */
+	/* FLAGS / ENUMFLAGS / MODE: const struct ev_name_value[];
+	 * FSRELPATH: the dirfd parameter's index, cast to a pointer (as upstream);
+	 * DYN: const struct ev_param_info[ninfo]. */
+	const void *info;
+};
+
+struct ev_info {
+	const char *name;     /* "open", "execve", ...; "NA" for unused codes */
+	uint32_t category;    /* enum ev_category bits */
+	uint32_t flags;       /* enum ev_flags bits */
+	uint32_t nparams;
+	struct ev_param_info params[EV_MAX_PARAMS];
+};
+
+/* The schema. Returns NULL for a code outside the table. */
+const struct ev_info *ev_info(uint16_t code);
+
+/* True for exit (odd) codes, as upstream's PPME_IS_EXIT; meta events that
+ * have no pair are enter-direction. */
+static inline bool ev_is_exit(uint16_t code) { return (code & 1u) != 0; }
+
+/* True when the event's parameter lengths are u32 (EV_F_LARGE_PAYLOAD). */
+bool ev_is_large(uint16_t code);
+
+/* A decoded event: pointers into the caller's buffer. */
+struct ev_view {
+	const struct ev_hdr *hdr;
+	uint32_t nparams;
+	const uint8_t *val[EV_MAX_PARAMS];
+	uint32_t len[EV_MAX_PARAMS];
+};
+
+/* Validates `buf` (at most `avail` bytes) as one event and fills `out`.
+ * Returns 0, or -EINVAL when the header or a length is inconsistent
+ * (never reads outside [buf, buf+avail)). */
+int ev_decode(const void *buf, size_t avail, struct ev_view *out);
+
+#endif
