@@ -196,4 +196,12 @@ struct ev_view {
  * (never reads outside [buf, buf+avail)). */
 int ev_decode(const void *buf, size_t avail, struct ev_view *out);
 
+/* Encodes one event into `buf` (capacity `cap`): the header, the length
+ * array (u16, or u32 for large-payload codes) and the parameters, where
+ * vals[i] points to lens[i] bytes (vals[i] may be NULL when lens[i] is 0).
+ * Returns the event's length, -ENOSPC when it does not fit, -EINVAL when a
+ * length does not fit its width or nparams > EV_MAX_PARAMS. */
+int64_t ev_encode(void *buf, size_t cap, uint64_t ts, uint64_t tid, uint16_t type,
+                  uint32_t nparams, const void *const vals[], const uint32_t lens[]);
+
 #endif

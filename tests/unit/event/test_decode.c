@@ -46,11 +46,27 @@ static void rejects_truncation(void **state)
 	assert_int_equal(ev_decode(buf, n, &v), -EINVAL);
 }
 
+static void encode_roundtrip(void **state)
+{
+	(void)state;
+	uint8_t buf[64], ref[64];
+	uint16_t id = 5, native = 2;
+	const void *vals[2] = {&id, &native};
+	uint32_t lens[2] = {2, 2};
+	size_t n = build(ref);
+	assert_int_equal(ev_encode(buf, sizeof(buf), 1, 42, EV_GENERIC_E, 2, vals, lens), (int64_t)n);
+	assert_memory_equal(buf, ref, n);
+	assert_int_equal(ev_encode(buf, n - 1, 1, 42, EV_GENERIC_E, 2, vals, lens), -ENOSPC);
+	lens[0] = 70000;
+	assert_int_equal(ev_encode(buf, sizeof(buf), 1, 42, EV_GENERIC_E, 2, vals, lens), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decodes_params),
 		cmocka_unit_test(rejects_truncation),
+		cmocka_unit_test(encode_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
