@@ -19,6 +19,7 @@ struct ph_routine; /* routines.c */
 
 struct ph_plugin {
 	void *dl;          /* dlopen handle; NULL for ph_load_api() */
+	char *path;        /* library path; NULL for ph_load_api() */
 	plugin_api api;    /* resolved functions (NULL when absent) */
 	ss_plugin_t *state;
 	bool inited;

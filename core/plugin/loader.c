@@ -26,8 +26,12 @@ int ph_fail(const struct ph_plugin *p, int rc, char *err, size_t errlen, const c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (errlen)
-		snprintf(err, errlen, "plugin '%s': %s", p && p->name ? p->name : "?", msg);
+	if (!errlen)
+		return rc;
+	if (p && p->name && p->name[0])
+		snprintf(err, errlen, "plugin '%s': %s", p->name, msg);
+	else
+		snprintf(err, errlen, "plugin library %s: %s", p && p->path ? p->path : "(function table)", msg);
 	return rc;
 }
 
@@ -497,13 +501,17 @@ static int check_identity(struct ph_plugin *p, char *err, size_t errlen)
 	const char *missing = missing_required(&p->api);
 	if (missing)
 		return ph_fail(p, -EINVAL, err, errlen, "required symbol plugin_%s is missing", missing);
-	/* The API version comes first: the other functions may not even have
-	 * the signatures we expect when it is wrong. */
+	/* get_name() has kept its signature in every version: read it first so
+	 * that a version refusal names the plugin. The API version comes next:
+	 * other functions may not have the signatures we expect when it is
+	 * wrong. */
+	p->name = dup_or_empty(p->api.get_name());
 	p->req_api = dup_or_empty(p->api.get_required_api_version());
 	char why[PH_ERRLEN];
+	if (!p->name || !p->req_api)
+		return -ENOMEM;
 	if (ph_check_api_version(p->req_api, why, sizeof(why)))
 		return ph_fail(p, -EINVAL, err, errlen, "%s", why);
-	p->name = dup_or_empty(p->api.get_name());
 	p->description = dup_or_empty(p->api.get_description());
 	p->contact = dup_or_empty(p->api.get_contact());
 	p->version = dup_or_empty(p->api.get_version());
@@ -575,6 +583,11 @@ int ph_load(const char *path, const struct ph_opts *opts, struct ph_plugin **out
 	*out = NULL;
 	struct ph_plugin *p = alloc_plugin(opts);
 	if (!p) {
+		ph_errcpy(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (!(p->path = strdup(path))) {
+		ph_unload(p);
 		ph_errcpy(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -784,6 +797,7 @@ void ph_unload(struct ph_plugin *p)
 	free(p->version);
 	free(p->req_api);
 	free(p->source);
+	free(p->path);
 	pthread_mutex_destroy(&p->routines_lock);
 	free(p);
 }
