@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "plugin/internal.h"
 
@@ -243,6 +244,31 @@ int ph_set_async_handler(struct ph_plugin *p, ph_async_fn fn, void *ctx, char *e
 	/* Cleared after the call: the plugin has stopped its senders by now. */
 	if (!fn)
 		__atomic_store_n(&p->async_fn, NULL, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int ph_async_admit(const struct ph_plugin *p, ss_plugin_event *evt, const char *src, uint32_t src_id, char *err,
+                   size_t errlen)
+{
+	bool ok = p->n_async_src == 0;
+	for (uint32_t i = 0; !ok && i < p->n_async_src; i++)
+		ok = strcmp(p->async_src[i], src) == 0;
+	if (!ok)
+		return ph_fail(p, -EINVAL, err, errlen, "async events are not compatible with the open event source '%s'",
+		               src);
+	if (src_id != 0 && evt->tid != UINT64_MAX)
+		return ph_fail(p, -EINVAL, err, errlen,
+		               "async events joining event source '%s' must have no thread (tid -1), not %" PRIu64, src,
+		               (uint64_t)evt->tid);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	if (evt->ts != UINT64_MAX && evt->ts > ns + 10 * 1000000000ull)
+		return ph_fail(p, -EINVAL, err, errlen, "async event timestamp %" PRIu64 " is more than 10 s ahead",
+		               (uint64_t)evt->ts);
+	if (evt->ts == UINT64_MAX)
+		memcpy(&evt->ts, &ns, sizeof(ns));
+	memcpy((char *)evt + PLUGIN_EVT_ASYNC_ID_OFFSET, &src_id, sizeof(src_id));
 	return 0;
 }
 

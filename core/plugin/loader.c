@@ -772,6 +772,12 @@ void ph_unload(struct ph_plugin *p)
 {
 	if (!p)
 		return;
+	if (p->open_source)
+		ph_source_close(p->open_source);
+	if (p->async_fn && p->api.set_async_event_handler) {
+		p->api.set_async_event_handler(p->state, p, NULL); /* stop its senders first */
+		p->async_fn = NULL;
+	}
 	ph_routines_stop_all(p);
 	if (p->inited && p->state && p->api.destroy)
 		p->api.destroy(p->state);

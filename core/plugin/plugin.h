@@ -114,8 +114,9 @@ int ph_init(struct ph_plugin *p, const char *config, char *err, size_t errlen);
  * `ours` (normally PH_EVENT_SCHEMA_VERSION). Call after ph_init(). */
 int ph_check_event_schema(struct ph_plugin *p, const char *ours, char *err, size_t errlen);
 
-/* destroy()s the plugin (when initialised) and closes the library. Any open
- * source must be closed and the async handler reset first. NULL is a no-op. */
+/* destroy()s the plugin (when initialised) and closes the library, after
+ * closing a source left open, resetting an async handler left set and
+ * stopping routines. NULL is a no-op. */
 void ph_unload(struct ph_plugin *p);
 
 /* ---- description (valid until ph_unload) ---- */
@@ -245,6 +246,17 @@ typedef int (*ph_async_fn)(void *ctx, struct ph_plugin *p, const ss_plugin_event
 /* Sets (fn non-NULL) or resets (fn NULL) the async handler. Set it before
  * ph_capture_open(); resetting waits for the plugin to stop sending. */
 int ph_set_async_handler(struct ph_plugin *p, ph_async_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Admits a copy of an async event (as received by a ph_async_fn) into the
+ * open event source `src` (its name, and its plugin id, 0 for syscall), as
+ * upstream does: the source must be among the plugin's async sources
+ * (empty: any), an event joining a plugin source must have tid -1, and a
+ * timestamp more than 10 s ahead is refused; then ts (uint64_t)-1 becomes
+ * now (upstream stamps when dequeuing) and the source's plugin id is
+ * written into the event. Async events are for live captures only: a
+ * replay uses the dump_state events recorded in the file instead. */
+int ph_async_admit(const struct ph_plugin *p, ss_plugin_event *evt, const char *src, uint32_t src_id, char *err,
+                   size_t errlen);
 
 /* Asks the plugin to emit its state as async events (for captures). */
 int ph_dump_state(struct ph_plugin *p, ph_async_fn fn, void *ctx, char *err, size_t errlen);

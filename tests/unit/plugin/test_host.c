@@ -543,6 +543,33 @@ static void test_probe_async(void **state)
 	assert_int_equal(metric(p, "probe.async_refused"), 2);
 	assert_contains(extract_str(p, "probe.lasterr", NULL), "plugin 'probe': malformed async event");
 
+	/* admission into the open source: stamps ts and the source's id */
+	uint8_t copy[128];
+	size_t len = plugin_evt_encode_async(copy, sizeof(copy), UINT64_MAX, 42, "tick", "x", 1);
+	ss_plugin_event *e = (ss_plugin_event *)copy;
+	uint64_t before = now_ns();
+	assert_int_equal(ph_async_admit(p, e, "syscall", 0, err, sizeof(err)), 0); /* syscall: tid allowed */
+	assert_true(e->ts >= before && e->ts <= now_ns());
+	assert_int_equal(plugin_evt_plugin_id(e), 0);
+	assert_int_equal(ph_async_admit(p, e, "counter", 999, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "must have no thread (tid -1), not 42");
+	uint64_t tid = UINT64_MAX;
+	memcpy(&e->tid, &tid, sizeof(tid));
+	assert_int_equal(ph_async_admit(p, e, "counter", 999, err, sizeof(err)), 0);
+	assert_int_equal(plugin_evt_plugin_id(e), 999);
+	uint64_t future = now_ns() + 60ull * 1000000000ull;
+	memcpy(&e->ts, &future, sizeof(future));
+	assert_int_equal(ph_async_admit(p, e, "counter", 999, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "more than 10 s ahead");
+	(void)len;
+
+	/* unloading with the handler still set stops the plugin's sender */
+	r.n = 0;
+	assert_int_equal(ph_set_async_handler(p, on_async, &r, err, sizeof(err)), 0);
+	ph_unload(p);
+	assert_int_equal(r.n, 2);
+	p = probe_init(NULL, &log);
+
 	r.n = 0;
 	assert_int_equal(ph_dump_state(p, on_async, &r, err, sizeof(err)), 0);
 	assert_int_equal(r.n, 1);
