@@ -27,6 +27,7 @@
  */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,17 +177,26 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
-/* The end of the string starting at p (on its opening quote). */
+/* The end of the string starting at p (on its opening quote): the first
+ * quote not escaped by an odd run of backslashes. */
 static const char *skip_string(const char *p, const char *end)
 {
-	for (p++; p < end; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
+	for (const char *q = p + 1; q < end;) {
+		const char *quote = memchr(q, '"', (size_t)(end - q));
+		if (!quote)
+			return end;
+		size_t n = 0;
+		while (quote - n > p + 1 && quote[-1 - (ptrdiff_t)n] == '\\')
+			n++;
+		if (n % 2 == 0)
+			return quote + 1;
+		q = quote + 1;
 	}
 	return end;
 }
+
+/* Bytes that matter when skipping a container. */
+static const unsigned char structural[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1};
 
 /* The end of the value starting at p. The text has been validated, so
  * this only tracks nesting; it still never reads past `end`. */
@@ -199,6 +209,10 @@ static const char *skip_value(const char *p, const char *end)
 	if (*p == '{' || *p == '[') {
 		int depth = 0;
 		while (p < end) {
+			while (p < end && !structural[(unsigned char)*p])
+				p++;
+			if (p == end)
+				break;
 			char c = *p;
 			if (c == '"') {
 				p = skip_string(p, end);
@@ -207,7 +221,7 @@ static const char *skip_value(const char *p, const char *end)
 			p++;
 			if (c == '{' || c == '[')
 				depth++;
-			else if ((c == '}' || c == ']') && --depth == 0)
+			else if (--depth == 0)
 				return p;
 		}
 		return end;
