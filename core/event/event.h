@@ -176,6 +176,16 @@ struct ev_info {
 /* The schema. Returns NULL for a code outside the table. */
 const struct ev_info *ev_info(uint16_t code);
 
+/* A name table by its schema name (core/event/schema/names.txt), e.g.
+ * "file_flags", "socket_families", "poll_flags"; NULL when unknown. Not for
+ * hot paths (a linear search): resolve once. Points to a static table. */
+const struct ev_name_value *ev_name_table(const char *name);
+
+/* The name of an upstream syscall code (enum ev_sc, as carried by SYSCALLID
+ * parameters), e.g. "mprotect"; NULL for unassigned or out-of-range codes.
+ * Points to a static string. */
+const char *ev_syscall_name(uint16_t id);
+
 /* True for exit (odd) codes, as upstream's PPME_IS_EXIT; meta events that
  * have no pair are enter-direction. */
 static inline bool ev_is_exit(uint16_t code) { return (code & 1u) != 0; }
