@@ -52,261 +52,261 @@ struct cv_rule {
 };
 
 /* Rules sorted by (code, nparams). The comment names the parameters the
- * recipe fills. */
+ * recipe fills: "+ a b" appended ones, "= a b" all those of the new code. */
 static const struct cv_rule cv_rules[] = {
-	{0, 2, CV_STORE, 0, ""},                                    /* syscall E */
-	{1, 1, CV_APPEND, 0, "e1?"},                                /* syscall X: + nativeID */
-	{2, 0, CV_APPEND, 0, "z z z"},                              /* open E: + name flags mode */
-	{2, 3, CV_PASS, 0, ""},                                     /* open E */
-	{3, 4, CV_APPEND, 0, "z"},                                  /* open X: + dev */
-	{3, 5, CV_APPEND, 0, "z"},                                  /* open X: + ino */
-	{4, 1, CV_STORE, 0, ""},                                    /* close E */
-	{5, 1, CV_APPEND, 0, "e0"},                                 /* close X: + fd */
-	{6, 2, CV_STORE, 0, ""},                                    /* read E */
-	{7, 2, CV_APPEND, 0, "e0 e1"},                              /* read X: + fd size */
-	{8, 2, CV_STORE, 0, ""},                                    /* write E */
-	{9, 2, CV_APPEND, 0, "e0 e1"},                              /* write X: + fd size */
-	{10, 1, CV_STORE, 0, ""},                                   /* brk E */
-	{11, 1, CV_REBUILD, 159, "o0 e0? z z z"},                   /* brk X -> brk(159): res vm_size vm_rss vm_swap addr */
-	{12, 0, CV_REBUILD, 154, ""},                               /* execve E -> execve(154) */
-	{13, 8, CV_REBUILD, 155, "o0 o1 o2 o3 o4 o5 o6 o7 z z z z z"}, /* execve X -> execve(155): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap */
-	{15, 11, CV_REBUILD, 157, "o0 o1 o2 o3 o4 o5 o6 o7 z z z z z o8 o9 o10"}, /* clone X -> clone(157): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap flags uid gid */
-	{16, 0, CV_REBUILD, 186, "z z z z z"},                      /* procexit E -> procexit(186): status ret sig core reaper_tid */
-	{18, 3, CV_STORE, 0, ""},                                   /* socket E */
-	{19, 1, CV_APPEND, 0, "e0 e1 e2"},                          /* socket X: + domain type proto */
-	{19, 4, CV_APPEND, 0, "d"},                                 /* socket X: + flags */
-	{20, 1, CV_STORE, 0, ""},                                   /* bind E */
-	{21, 2, CV_APPEND, 0, "e0"},                                /* bind X: + fd */
-	{22, 1, CV_APPEND, 0, "d"},                                 /* connect E: + addr */
-	{22, 2, CV_STORE_PASS, 0, ""},                              /* connect E */
-	{23, 2, CV_APPEND, 0, "e0"},                                /* connect X: + fd */
-	{23, 3, CV_APPEND, 0, "e1"},                                /* connect X: + addr */
-	{24, 2, CV_STORE, 0, ""},                                   /* listen E */
-	{25, 1, CV_APPEND, 0, "e0 e1"},                             /* listen X: + fd backlog */
-	{27, 3, CV_REBUILD, 247, "o0 o1 o2 d d"},                   /* accept X -> accept(247): fd tuple queuepct queuelen queuemax */
-	{28, 2, CV_STORE, 0, ""},                                   /* send E */
-	{29, 2, CV_APPEND, 0, "e0 e1 d"},                           /* send X: + fd size tuple */
-	{30, 3, CV_STORE, 0, ""},                                   /* sendto E */
-	{31, 2, CV_APPEND, 0, "e0 e1 e2"},                          /* sendto X: + fd size tuple */
-	{32, 2, CV_STORE, 0, ""},                                   /* recv E */
-	{33, 2, CV_APPEND, 0, "e0 e1 d"},                           /* recv X: + fd size tuple */
-	{34, 2, CV_STORE, 0, ""},                                   /* recvfrom E */
-	{35, 3, CV_APPEND, 0, "e0 e1"},                             /* recvfrom X: + fd size */
-	{36, 2, CV_STORE, 0, ""},                                   /* shutdown E */
-	{37, 1, CV_APPEND, 0, "e0 e1"},                             /* shutdown X: + fd how */
-	{42, 3, CV_STORE, 0, ""},                                   /* socketpair E */
-	{43, 5, CV_APPEND, 0, "e0 e1 e2"},                          /* socketpair X: + domain type proto */
-	{48, 3, CV_STORE, 0, ""},                                   /* sendmsg E */
-	{49, 2, CV_APPEND, 0, "e0 e1 e2"},                          /* sendmsg X: + fd size tuple */
-	{51, 0, CV_APPEND, 0, "d z z z z"},                         /* sendmmsg X: + res fd size data tuple */
-	{52, 1, CV_STORE, 0, ""},                                   /* recvmsg E */
-	{53, 4, CV_APPEND, 0, "d"},                                 /* recvmsg X: + msgcontrol */
-	{53, 5, CV_APPEND, 0, "e0"},                                /* recvmsg X: + fd */
-	{55, 0, CV_APPEND, 0, "d z z z z z"},                       /* recvmmsg X: + res fd size data tuple msgcontrol */
-	{56, 1, CV_STORE, 0, ""},                                   /* accept E */
-	{57, 3, CV_REBUILD, 389, "o0 o1 o2 d d e0"},                /* accept X -> accept4(389): fd tuple queuepct queuelen queuemax flags */
-	{58, 0, CV_APPEND, 0, "z z"},                               /* creat E: + name mode */
-	{58, 2, CV_PASS, 0, ""},                                    /* creat E */
-	{59, 3, CV_APPEND, 0, "z"},                                 /* creat X: + dev */
-	{59, 4, CV_APPEND, 0, "z"},                                 /* creat X: + ino */
-	{59, 5, CV_APPEND, 0, "z"},                                 /* creat X: + creat_flags */
-	{62, 2, CV_STORE, 0, ""},                                   /* eventfd E */
-	{63, 1, CV_APPEND, 0, "e0 e1"},                             /* eventfd X: + initval flags */
-	{64, 3, CV_STORE, 0, ""},                                   /* futex E */
-	{65, 1, CV_APPEND, 0, "e0 e1 e2"},                          /* futex X: + addr op val */
-	{70, 1, CV_STORE, 0, ""},                                   /* fstat E */
-	{71, 1, CV_APPEND, 0, "e0"},                                /* fstat X: + fd */
-	{78, 1, CV_STORE, 0, ""},                                   /* epoll_wait E */
-	{79, 1, CV_APPEND, 0, "e0"},                                /* epoll_wait X: + maxevents */
-	{80, 2, CV_STORE, 0, ""},                                   /* poll E */
-	{81, 2, CV_APPEND, 0, "e1"},                                /* poll X: + timeout */
-	{85, 1, CV_REBUILD, 83, "o0"},                              /* select X -> select(83): res */
-	{86, 3, CV_STORE, 0, ""},                                   /* lseek E */
-	{87, 1, CV_APPEND, 0, "e0 e1 e2"},                          /* lseek X: + fd offset whence */
-	{88, 3, CV_STORE, 0, ""},                                   /* llseek E */
-	{89, 1, CV_APPEND, 0, "e0 e1 e2"},                          /* llseek X: + fd offset whence */
-	{90, 2, CV_STORE, 0, ""},                                   /* ioctl E */
-	{91, 1, CV_REBUILD, 171, "o0 e0? e1? z"},                   /* ioctl X -> ioctl(171): res fd request argument */
-	{96, 1, CV_STORE, 0, ""},                                   /* fchdir E */
-	{97, 1, CV_APPEND, 0, "e0?"},                               /* fchdir X: + fd */
-	{98, 2, CV_STORE, 0, ""},                                   /* mkdir E */
-	{99, 1, CV_REBUILD, 277, "o0 e0? e1?"},                     /* mkdir X -> mkdir(277): res path mode */
-	{100, 1, CV_STORE, 0, ""},                                  /* rmdir E */
-	{101, 1, CV_REBUILD, 279, "o0 e0?"},                        /* rmdir X -> rmdir(279): res path */
-	{102, 4, CV_STORE, 0, ""},                                  /* openat E */
-	{103, 1, CV_REBUILD, 307, "o0 e0? e1? e2? e3? z z"},        /* openat X -> openat(307): fd dirfd name flags mode dev ino */
-	{104, 2, CV_STORE, 0, ""},                                  /* link E */
-	{105, 1, CV_REBUILD, 309, "o0 e0? e1?"},                    /* link X -> link(309): res oldpath newpath */
-	{106, 4, CV_STORE, 0, ""},                                  /* linkat E */
-	{107, 1, CV_REBUILD, 311, "o0 e0? e1? e2? e3? z"},          /* linkat X -> linkat(311): res olddir oldpath newdir newpath flags */
-	{108, 1, CV_STORE, 0, ""},                                  /* unlink E */
-	{109, 1, CV_REBUILD, 301, "o0 e0?"},                        /* unlink X -> unlink(301): res path */
-	{110, 2, CV_STORE, 0, ""},                                  /* unlinkat E */
-	{111, 1, CV_REBUILD, 303, "o0 e0? e1? z"},                  /* unlinkat X -> unlinkat(303): res dirfd name flags */
-	{112, 3, CV_STORE, 0, ""},                                  /* pread E */
-	{113, 2, CV_APPEND, 0, "e0 e1 e2"},                         /* pread X: + fd size pos */
-	{114, 3, CV_STORE, 0, ""},                                  /* pwrite E */
-	{115, 2, CV_APPEND, 0, "e0 e1 e2"},                         /* pwrite X: + fd size pos */
-	{116, 1, CV_STORE, 0, ""},                                  /* readv E */
-	{117, 3, CV_APPEND, 0, "e0"},                               /* readv X: + fd */
-	{118, 2, CV_STORE, 0, ""},                                  /* writev E */
-	{119, 2, CV_APPEND, 0, "e0 e1"},                            /* writev X: + fd size */
-	{120, 2, CV_STORE, 0, ""},                                  /* preadv E */
-	{121, 3, CV_APPEND, 0, "e0 e1"},                            /* preadv X: + fd pos */
-	{122, 3, CV_STORE, 0, ""},                                  /* pwritev E */
-	{123, 2, CV_APPEND, 0, "e0 e1 e2"},                         /* pwritev X: + fd size pos */
-	{124, 1, CV_STORE, 0, ""},                                  /* dup E */
-	{125, 1, CV_REBUILD, 367, "o0 e0?"},                        /* dup X -> dup(367): res oldfd */
-	{126, 3, CV_STORE, 0, ""},                                  /* signalfd E */
-	{127, 1, CV_APPEND, 0, "e0 e1 e2"},                         /* signalfd X: + fd mask flags */
-	{128, 2, CV_STORE, 0, ""},                                  /* kill E */
-	{129, 1, CV_APPEND, 0, "e0 e1"},                            /* kill X: + pid sig */
-	{130, 2, CV_STORE, 0, ""},                                  /* tkill E */
-	{131, 1, CV_APPEND, 0, "e0 e1"},                            /* tkill X: + tid sig */
-	{132, 3, CV_STORE, 0, ""},                                  /* tgkill E */
-	{133, 1, CV_APPEND, 0, "e0 e1 e2"},                         /* tgkill X: + pid tid sig */
-	{134, 1, CV_STORE, 0, ""},                                  /* nanosleep E */
-	{135, 1, CV_APPEND, 0, "e0"},                               /* nanosleep X: + interval */
-	{136, 2, CV_STORE, 0, ""},                                  /* timerfd_create E */
-	{137, 1, CV_APPEND, 0, "e0 e1"},                            /* timerfd_create X: + clockid flags */
-	{138, 1, CV_STORE, 0, ""},                                  /* inotify_init E */
-	{139, 1, CV_APPEND, 0, "e0"},                               /* inotify_init X: + flags */
-	{140, 1, CV_STORE, 0, ""},                                  /* getrlimit E */
-	{141, 3, CV_APPEND, 0, "e0"},                               /* getrlimit X: + resource */
-	{142, 1, CV_STORE, 0, ""},                                  /* setrlimit E */
-	{143, 3, CV_APPEND, 0, "e0"},                               /* setrlimit X: + resource */
-	{144, 2, CV_STORE, 0, ""},                                  /* prlimit E */
-	{145, 5, CV_APPEND, 0, "e0? e1?"},                          /* prlimit X: + pid resource */
-	{146, 1, CV_REBUILD, 152, "o0 z z z z z"},                  /* switch E -> switch(152): next pgft_maj pgft_min vm_size vm_rss vm_swap */
-	{150, 2, CV_STORE, 0, ""},                                  /* fcntl E */
-	{151, 1, CV_APPEND, 0, "e0 e1"},                            /* fcntl X: + fd cmd */
-	{151, 3, CV_APPEND, 0, "d"},                                /* fcntl X: + arg */
-	{154, 0, CV_REBUILD, 172, ""},                              /* execve E -> execve(172) */
-	{155, 13, CV_REBUILD, 173, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 z"}, /* execve X -> execve(173): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap env */
-	{157, 16, CV_REBUILD, 217, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 z o13 o14 o15"}, /* clone X -> clone(217): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm flags uid gid */
-	{158, 1, CV_STORE, 0, ""},                                  /* brk E */
-	{159, 4, CV_APPEND, 0, "e0?"},                              /* brk X: + addr */
-	{160, 6, CV_STORE, 0, ""},                                  /* mmap E */
-	{161, 4, CV_APPEND, 0, "e0 e1 e2 e3 e4 e5"},                /* mmap X: + addr length prot flags fd offset */
-	{162, 6, CV_STORE, 0, ""},                                  /* mmap2 E */
-	{163, 4, CV_APPEND, 0, "e0 e1 e2 e3 e4 e5"},                /* mmap2 X: + addr length prot flags fd pgoffset */
-	{164, 2, CV_STORE, 0, ""},                                  /* munmap E */
-	{165, 4, CV_APPEND, 0, "e0 e1"},                            /* munmap X: + addr length */
-	{166, 4, CV_STORE, 0, ""},                                  /* splice E */
-	{167, 1, CV_APPEND, 0, "e0 e1 e2 e3"},                      /* splice X: + fd_in fd_out size flags */
-	{168, 2, CV_STORE, 0, ""},                                  /* ptrace E */
-	{169, 0, CV_APPEND, 0, "z z z"},                            /* ptrace X: + res addr data */
-	{169, 3, CV_APPEND, 0, "e0? e1?"},                          /* ptrace X: + request pid */
-	{170, 3, CV_STORE, 0, ""},                                  /* ioctl E */
-	{171, 1, CV_APPEND, 0, "e0 e1 e2"},                         /* ioctl X: + fd request argument */
-	{172, 0, CV_REBUILD, 214, ""},                              /* execve E -> execve(214) */
-	{173, 14, CV_REBUILD, 215, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 z o13"}, /* execve X -> execve(215): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm env */
-	{183, 16, CV_REBUILD, 219, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 z o13 o14 o15"}, /* fork X -> fork(219): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm flags uid gid */
-	{185, 16, CV_REBUILD, 221, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 z o13 o14 o15"}, /* vfork X -> vfork(221): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm flags uid gid */
-	{188, 4, CV_STORE, 0, ""},                                  /* sendfile E */
-	{189, 2, CV_APPEND, 0, "e0 e1 e3"},                         /* sendfile X: + out_fd in_fd size */
-	{190, 4, CV_STORE, 0, ""},                                  /* quotactl E */
-	{191, 14, CV_APPEND, 0, "e0 e1 e2 e3"},                     /* quotactl X: + cmd type id quota_fmt */
-	{192, 3, CV_STORE, 0, ""},                                  /* setresuid E */
-	{193, 1, CV_APPEND, 0, "e0? e1? e2?"},                      /* setresuid X: + ruid euid suid */
-	{194, 3, CV_STORE, 0, ""},                                  /* setresgid E */
-	{195, 1, CV_APPEND, 0, "e0? e1? e2?"},                      /* setresgid X: + rgid egid sgid */
-	{198, 1, CV_STORE, 0, ""},                                  /* setuid E */
-	{199, 1, CV_APPEND, 0, "e0?"},                              /* setuid X: + uid */
-	{200, 1, CV_STORE, 0, ""},                                  /* setgid E */
-	{201, 1, CV_APPEND, 0, "e0?"},                              /* setgid X: + gid */
-	{214, 0, CV_REBUILD, 230, ""},                              /* execve E -> execve(230) */
-	{215, 15, CV_REBUILD, 231, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 z o14"}, /* execve X -> execve(231): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups env */
-	{217, 17, CV_REBUILD, 223, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 z o14 o15 o16 z z"}, /* clone X -> clone(223): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups flags uid gid vtid vpid */
-	{219, 17, CV_REBUILD, 225, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 z o14 o15 o16 z z"}, /* fork X -> fork(225): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups flags uid gid vtid vpid */
-	{221, 17, CV_REBUILD, 227, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 z o14 o15 o16 z z"}, /* vfork X -> vfork(227): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups flags uid gid vtid vpid */
-	{223, 20, CV_APPEND, 0, "z"},                               /* clone X: + pidns_init_start_ts */
-	{225, 20, CV_APPEND, 0, "z"},                               /* fork X: + pidns_init_start_ts */
-	{227, 20, CV_APPEND, 0, "z"},                               /* vfork X: + pidns_init_start_ts */
-	{228, 4, CV_REBUILD, 272, "J"},                             /* container E -> container(272): json */
-	{230, 0, CV_REBUILD, 282, ""},                              /* execve E -> execve(282) */
-	{231, 16, CV_REBUILD, 283, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 o14 o15 z"}, /* execve X -> execve(283): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups env tty */
-	{236, 1, CV_STORE, 0, ""},                                  /* getdents E */
-	{237, 1, CV_APPEND, 0, "e0"},                               /* getdents X: + fd */
-	{238, 1, CV_STORE, 0, ""},                                  /* getdents64 E */
-	{239, 1, CV_APPEND, 0, "e0"},                               /* getdents64 X: + fd */
-	{240, 2, CV_STORE, 0, ""},                                  /* setns E */
-	{241, 1, CV_APPEND, 0, "e0? e1?"},                          /* setns X: + fd nstype */
-	{242, 2, CV_STORE, 0, ""},                                  /* flock E */
-	{243, 1, CV_APPEND, 0, "e0 e1"},                            /* flock X: + fd operation */
-	{248, 1, CV_STORE, 0, ""},                                  /* accept E */
-	{249, 5, CV_REBUILD, 389, "o0 o1 o2 o3 o4 e0"},             /* accept X -> accept4(389): fd tuple queuepct queuelen queuemax flags */
-	{250, 1, CV_STORE, 0, ""},                                  /* semop E */
-	{251, 8, CV_APPEND, 0, "e0"},                               /* semop X: + semid */
-	{252, 4, CV_STORE, 0, ""},                                  /* semctl E */
-	{253, 1, CV_APPEND, 0, "e0 e1 e2 e3"},                      /* semctl X: + semid semnum cmd val */
-	{254, 3, CV_STORE, 0, ""},                                  /* ppoll E */
-	{255, 2, CV_APPEND, 0, "e1 e2"},                            /* ppoll X: + timeout sigmask */
-	{256, 1, CV_STORE, 0, ""},                                  /* mount E */
-	{257, 4, CV_APPEND, 0, "e0"},                               /* mount X: + flags */
-	{259, 2, CV_REBUILD, 387, "o0 o1"},                         /* umount X -> umount(387): res name */
-	{262, 3, CV_STORE, 0, ""},                                  /* semget E */
-	{263, 1, CV_APPEND, 0, "e0 e1 e2"},                         /* semget X: + key nsems semflg */
-	{264, 1, CV_STORE, 0, ""},                                  /* access E */
-	{265, 2, CV_APPEND, 0, "e0"},                               /* access X: + mode */
-	{272, 1, CV_REBUILD, 324, "o0"},                            /* container E -> container(324): json */
-	{276, 1, CV_STORE, 0, ""},                                  /* mkdir E */
-	{277, 2, CV_APPEND, 0, "e0?"},                              /* mkdir X: + mode */
-	{282, 0, CV_REBUILD, 288, "z"},                             /* execve E -> execve(288): filename */
-	{283, 17, CV_REBUILD, 289, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 o14 o15 o16"}, /* execve X -> execve(289): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups env tty */
-	{284, 1, CV_STORE, 0, ""},                                  /* unshare E */
-	{285, 1, CV_APPEND, 0, "e0"},                               /* unshare X: + flags */
-	{288, 1, CV_REBUILD, 292, "o0"},                            /* execve E -> execve(292): filename */
-	{289, 17, CV_REBUILD, 293, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 o14 o15 o16 z"}, /* execve X -> execve(293): res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups env tty vpgid */
-	{292, 1, CV_STORE_PASS, 0, ""},                             /* execve E */
-	{293, 18, CV_APPEND, 0, "z"},                               /* execve X: + loginuid */
-	{293, 19, CV_APPEND, 0, "z"},                               /* execve X: + flags */
-	{293, 20, CV_APPEND, 0, "z z z"},                           /* execve X: + cap_inheritable cap_permitted cap_effective */
-	{293, 23, CV_APPEND, 0, "z z z"},                           /* execve X: + exe_ino exe_ino_ctime exe_ino_mtime */
-	{293, 26, CV_APPEND, 0, "z"},                               /* execve X: + uid */
-	{293, 27, CV_APPEND, 0, "z"},                               /* execve X: + trusted_exepath */
-	{293, 28, CV_APPEND, 0, "z"},                               /* execve X: + pgid */
-	{293, 29, CV_APPEND, 0, "z"},                               /* execve X: + gid */
-	{293, 30, CV_APPEND, 0, "e0?"},                             /* execve X: + filename */
-	{294, 2, CV_STORE, 0, ""},                                  /* setpgid E */
-	{295, 1, CV_APPEND, 0, "e0? e1?"},                          /* setpgid X: + pid pgid */
-	{296, 1, CV_STORE, 0, ""},                                  /* bpf E */
-	{297, 1, CV_REBUILD, 369, "o0 e0?"},                        /* bpf X -> bpf(369): fd cmd */
-	{298, 1, CV_APPEND, 0, "d"},                                /* seccomp E: + flags */
-	{298, 2, CV_STORE, 0, ""},                                  /* seccomp E */
-	{299, 1, CV_APPEND, 0, "e0 e1"},                            /* seccomp X: + op flags */
-	{306, 0, CV_APPEND, 0, "z z z z"},                          /* openat E: + dirfd name flags mode */
-	{306, 4, CV_PASS, 0, ""},                                   /* openat E */
-	{307, 5, CV_APPEND, 0, "z"},                                /* openat X: + dev */
-	{307, 6, CV_APPEND, 0, "z"},                                /* openat X: + ino */
-	{326, 0, CV_APPEND, 0, "z z z z z"},                        /* openat2 E: + dirfd name flags mode resolve */
-	{326, 5, CV_PASS, 0, ""},                                   /* openat2 E */
-	{327, 6, CV_APPEND, 0, "z z"},                              /* openat2 X: + dev ino */
-	{328, 3, CV_STORE, 0, ""},                                  /* mprotect E */
-	{329, 1, CV_APPEND, 0, "e0 e1 e2"},                         /* mprotect X: + addr length prot */
-	{330, 3, CV_PASS, 0, ""},                                   /* execveat E */
-	{331, 19, CV_APPEND, 0, "z"},                               /* execveat X: + flags */
-	{331, 20, CV_APPEND, 0, "z z z"},                           /* execveat X: + cap_inheritable cap_permitted cap_effective */
-	{331, 23, CV_APPEND, 0, "z z z"},                           /* execveat X: + exe_ino exe_ino_ctime exe_ino_mtime */
-	{331, 26, CV_APPEND, 0, "z"},                               /* execveat X: + uid */
-	{331, 27, CV_APPEND, 0, "z"},                               /* execveat X: + trusted_exepath */
-	{331, 28, CV_APPEND, 0, "z"},                               /* execveat X: + pgid */
-	{331, 29, CV_APPEND, 0, "z"},                               /* execveat X: + gid */
-	{332, 3, CV_STORE, 0, ""},                                  /* copy_file_range E */
-	{333, 3, CV_APPEND, 0, "e0 e1 e2"},                         /* copy_file_range X: + fdin offin len */
-	{335, 20, CV_APPEND, 0, "z"},                               /* clone3 X: + pidns_init_start_ts */
-	{374, 1, CV_STORE, 0, ""},                                  /* epoll_create E */
-	{375, 1, CV_APPEND, 0, "e0"},                               /* epoll_create X: + size */
-	{376, 1, CV_STORE, 0, ""},                                  /* epoll_create1 E */
-	{377, 1, CV_APPEND, 0, "e0"},                               /* epoll_create1 X: + flags */
-	{388, 1, CV_STORE, 0, ""},                                  /* accept4 E */
-	{389, 5, CV_APPEND, 0, "e0"},                               /* accept4 X: + flags */
-	{390, 1, CV_STORE, 0, ""},                                  /* umount2 E */
-	{391, 2, CV_APPEND, 0, "e0"},                               /* umount2 X: + flags */
-	{396, 1, CV_STORE, 0, ""},                                  /* eventfd2 E */
-	{397, 2, CV_APPEND, 0, "e0"},                               /* eventfd2 X: + initval */
-	{398, 2, CV_STORE, 0, ""},                                  /* signalfd4 E */
-	{399, 2, CV_APPEND, 0, "e0 e1"},                            /* signalfd4 X: + fd mask */
+	{EV_GENERIC_E, 2, CV_STORE, 0, ""},
+	{EV_GENERIC_X, 1, CV_APPEND, 0, "e1?"}, /* + nativeID */
+	{EV_SYSCALL_OPEN_E, 0, CV_APPEND, 0, "z z z"}, /* + name flags mode */
+	{EV_SYSCALL_OPEN_E, 3, CV_PASS, 0, ""},
+	{EV_SYSCALL_OPEN_X, 4, CV_APPEND, 0, "z"}, /* + dev */
+	{EV_SYSCALL_OPEN_X, 5, CV_APPEND, 0, "z"}, /* + ino */
+	{EV_SYSCALL_CLOSE_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_CLOSE_X, 1, CV_APPEND, 0, "e0"}, /* + fd */
+	{EV_SYSCALL_READ_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_READ_X, 2, CV_APPEND, 0, "e0 e1"}, /* + fd size */
+	{EV_SYSCALL_WRITE_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_WRITE_X, 2, CV_APPEND, 0, "e0 e1"}, /* + fd size */
+	{EV_SYSCALL_BRK_1_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_BRK_1_X, 1, CV_REBUILD, EV_SYSCALL_BRK_4_X, "o0 e0? z z z"}, /* = res vm_size vm_rss vm_swap addr */
+	{EV_SYSCALL_EXECVE_8_E, 0, CV_REBUILD, EV_SYSCALL_EXECVE_13_E, ""},
+	{EV_SYSCALL_EXECVE_8_X, 8, CV_REBUILD, EV_SYSCALL_EXECVE_13_X, "o0 o1 o2 o3 o4 o5 o6 o7 z z z z z"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap */
+	{EV_SYSCALL_CLONE_11_X, 11, CV_REBUILD, EV_SYSCALL_CLONE_16_X, "o0 o1 o2 o3 o4 o5 o6 o7 z z z z z o8 o9 o10"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap flags uid gid */
+	{EV_PROCEXIT_E, 0, CV_REBUILD, EV_PROCEXIT_1_E, "z z z z z"}, /* = status ret sig core reaper_tid */
+	{EV_SOCKET_SOCKET_E, 3, CV_STORE, 0, ""},
+	{EV_SOCKET_SOCKET_X, 1, CV_APPEND, 0, "e0 e1 e2"}, /* + domain type proto */
+	{EV_SOCKET_SOCKET_X, 4, CV_APPEND, 0, "d"}, /* + flags */
+	{EV_SOCKET_BIND_E, 1, CV_STORE, 0, ""},
+	{EV_SOCKET_BIND_X, 2, CV_APPEND, 0, "e0"}, /* + fd */
+	{EV_SOCKET_CONNECT_E, 1, CV_APPEND, 0, "d"}, /* + addr */
+	{EV_SOCKET_CONNECT_E, 2, CV_STORE_PASS, 0, ""},
+	{EV_SOCKET_CONNECT_X, 2, CV_APPEND, 0, "e0"}, /* + fd */
+	{EV_SOCKET_CONNECT_X, 3, CV_APPEND, 0, "e1"}, /* + addr */
+	{EV_SOCKET_LISTEN_E, 2, CV_STORE, 0, ""},
+	{EV_SOCKET_LISTEN_X, 1, CV_APPEND, 0, "e0 e1"}, /* + fd backlog */
+	{EV_SOCKET_ACCEPT_X, 3, CV_REBUILD, EV_SOCKET_ACCEPT_5_X, "o0 o1 o2 d d"}, /* = fd tuple queuepct queuelen queuemax */
+	{EV_SOCKET_SEND_E, 2, CV_STORE, 0, ""},
+	{EV_SOCKET_SEND_X, 2, CV_APPEND, 0, "e0 e1 d"}, /* + fd size tuple */
+	{EV_SOCKET_SENDTO_E, 3, CV_STORE, 0, ""},
+	{EV_SOCKET_SENDTO_X, 2, CV_APPEND, 0, "e0 e1 e2"}, /* + fd size tuple */
+	{EV_SOCKET_RECV_E, 2, CV_STORE, 0, ""},
+	{EV_SOCKET_RECV_X, 2, CV_APPEND, 0, "e0 e1 d"}, /* + fd size tuple */
+	{EV_SOCKET_RECVFROM_E, 2, CV_STORE, 0, ""},
+	{EV_SOCKET_RECVFROM_X, 3, CV_APPEND, 0, "e0 e1"}, /* + fd size */
+	{EV_SOCKET_SHUTDOWN_E, 2, CV_STORE, 0, ""},
+	{EV_SOCKET_SHUTDOWN_X, 1, CV_APPEND, 0, "e0 e1"}, /* + fd how */
+	{EV_SOCKET_SOCKETPAIR_E, 3, CV_STORE, 0, ""},
+	{EV_SOCKET_SOCKETPAIR_X, 5, CV_APPEND, 0, "e0 e1 e2"}, /* + domain type proto */
+	{EV_SOCKET_SENDMSG_E, 3, CV_STORE, 0, ""},
+	{EV_SOCKET_SENDMSG_X, 2, CV_APPEND, 0, "e0 e1 e2"}, /* + fd size tuple */
+	{EV_SOCKET_SENDMMSG_X, 0, CV_APPEND, 0, "d z z z z"}, /* + res fd size data tuple */
+	{EV_SOCKET_RECVMSG_E, 1, CV_STORE, 0, ""},
+	{EV_SOCKET_RECVMSG_X, 4, CV_APPEND, 0, "d"}, /* + msgcontrol */
+	{EV_SOCKET_RECVMSG_X, 5, CV_APPEND, 0, "e0"}, /* + fd */
+	{EV_SOCKET_RECVMMSG_X, 0, CV_APPEND, 0, "d z z z z z"}, /* + res fd size data tuple msgcontrol */
+	{EV_SOCKET_ACCEPT4_E, 1, CV_STORE, 0, ""},
+	{EV_SOCKET_ACCEPT4_X, 3, CV_REBUILD, EV_SOCKET_ACCEPT4_6_X, "o0 o1 o2 d d e0"}, /* = fd tuple queuepct queuelen queuemax flags */
+	{EV_SYSCALL_CREAT_E, 0, CV_APPEND, 0, "z z"}, /* + name mode */
+	{EV_SYSCALL_CREAT_E, 2, CV_PASS, 0, ""},
+	{EV_SYSCALL_CREAT_X, 3, CV_APPEND, 0, "z"}, /* + dev */
+	{EV_SYSCALL_CREAT_X, 4, CV_APPEND, 0, "z"}, /* + ino */
+	{EV_SYSCALL_CREAT_X, 5, CV_APPEND, 0, "z"}, /* + creat_flags */
+	{EV_SYSCALL_EVENTFD_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_EVENTFD_X, 1, CV_APPEND, 0, "e0 e1"}, /* + initval flags */
+	{EV_SYSCALL_FUTEX_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_FUTEX_X, 1, CV_APPEND, 0, "e0 e1 e2"}, /* + addr op val */
+	{EV_SYSCALL_FSTAT_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_FSTAT_X, 1, CV_APPEND, 0, "e0"}, /* + fd */
+	{EV_SYSCALL_EPOLLWAIT_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_EPOLLWAIT_X, 1, CV_APPEND, 0, "e0"}, /* + maxevents */
+	{EV_SYSCALL_POLL_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_POLL_X, 2, CV_APPEND, 0, "e1"}, /* + timeout */
+	{EV_SYSCALL_NEWSELECT_X, 1, CV_REBUILD, EV_SYSCALL_SELECT_X, "o0"}, /* = res */
+	{EV_SYSCALL_LSEEK_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_LSEEK_X, 1, CV_APPEND, 0, "e0 e1 e2"}, /* + fd offset whence */
+	{EV_SYSCALL_LLSEEK_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_LLSEEK_X, 1, CV_APPEND, 0, "e0 e1 e2"}, /* + fd offset whence */
+	{EV_SYSCALL_IOCTL_2_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_IOCTL_2_X, 1, CV_REBUILD, EV_SYSCALL_IOCTL_3_X, "o0 e0? e1? z"}, /* = res fd request argument */
+	{EV_SYSCALL_FCHDIR_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_FCHDIR_X, 1, CV_APPEND, 0, "e0?"}, /* + fd */
+	{EV_SYSCALL_MKDIR_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_MKDIR_X, 1, CV_REBUILD, EV_SYSCALL_MKDIR_2_X, "o0 e0? e1?"}, /* = res path mode */
+	{EV_SYSCALL_RMDIR_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_RMDIR_X, 1, CV_REBUILD, EV_SYSCALL_RMDIR_2_X, "o0 e0?"}, /* = res path */
+	{EV_SYSCALL_OPENAT_E, 4, CV_STORE, 0, ""},
+	{EV_SYSCALL_OPENAT_X, 1, CV_REBUILD, EV_SYSCALL_OPENAT_2_X, "o0 e0? e1? e2? e3? z z"}, /* = fd dirfd name flags mode dev ino */
+	{EV_SYSCALL_LINK_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_LINK_X, 1, CV_REBUILD, EV_SYSCALL_LINK_2_X, "o0 e0? e1?"}, /* = res oldpath newpath */
+	{EV_SYSCALL_LINKAT_E, 4, CV_STORE, 0, ""},
+	{EV_SYSCALL_LINKAT_X, 1, CV_REBUILD, EV_SYSCALL_LINKAT_2_X, "o0 e0? e1? e2? e3? z"}, /* = res olddir oldpath newdir newpath flags */
+	{EV_SYSCALL_UNLINK_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_UNLINK_X, 1, CV_REBUILD, EV_SYSCALL_UNLINK_2_X, "o0 e0?"}, /* = res path */
+	{EV_SYSCALL_UNLINKAT_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_UNLINKAT_X, 1, CV_REBUILD, EV_SYSCALL_UNLINKAT_2_X, "o0 e0? e1? z"}, /* = res dirfd name flags */
+	{EV_SYSCALL_PREAD_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_PREAD_X, 2, CV_APPEND, 0, "e0 e1 e2"}, /* + fd size pos */
+	{EV_SYSCALL_PWRITE_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_PWRITE_X, 2, CV_APPEND, 0, "e0 e1 e2"}, /* + fd size pos */
+	{EV_SYSCALL_READV_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_READV_X, 3, CV_APPEND, 0, "e0"}, /* + fd */
+	{EV_SYSCALL_WRITEV_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_WRITEV_X, 2, CV_APPEND, 0, "e0 e1"}, /* + fd size */
+	{EV_SYSCALL_PREADV_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_PREADV_X, 3, CV_APPEND, 0, "e0 e1"}, /* + fd pos */
+	{EV_SYSCALL_PWRITEV_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_PWRITEV_X, 2, CV_APPEND, 0, "e0 e1 e2"}, /* + fd size pos */
+	{EV_SYSCALL_DUP_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_DUP_X, 1, CV_REBUILD, EV_SYSCALL_DUP_1_X, "o0 e0?"}, /* = res oldfd */
+	{EV_SYSCALL_SIGNALFD_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_SIGNALFD_X, 1, CV_APPEND, 0, "e0 e1 e2"}, /* + fd mask flags */
+	{EV_SYSCALL_KILL_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_KILL_X, 1, CV_APPEND, 0, "e0 e1"}, /* + pid sig */
+	{EV_SYSCALL_TKILL_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_TKILL_X, 1, CV_APPEND, 0, "e0 e1"}, /* + tid sig */
+	{EV_SYSCALL_TGKILL_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_TGKILL_X, 1, CV_APPEND, 0, "e0 e1 e2"}, /* + pid tid sig */
+	{EV_SYSCALL_NANOSLEEP_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_NANOSLEEP_X, 1, CV_APPEND, 0, "e0"}, /* + interval */
+	{EV_SYSCALL_TIMERFD_CREATE_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_TIMERFD_CREATE_X, 1, CV_APPEND, 0, "e0 e1"}, /* + clockid flags */
+	{EV_SYSCALL_INOTIFY_INIT_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_INOTIFY_INIT_X, 1, CV_APPEND, 0, "e0"}, /* + flags */
+	{EV_SYSCALL_GETRLIMIT_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_GETRLIMIT_X, 3, CV_APPEND, 0, "e0"}, /* + resource */
+	{EV_SYSCALL_SETRLIMIT_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_SETRLIMIT_X, 3, CV_APPEND, 0, "e0"}, /* + resource */
+	{EV_SYSCALL_PRLIMIT_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_PRLIMIT_X, 5, CV_APPEND, 0, "e0? e1?"}, /* + pid resource */
+	{EV_SCHEDSWITCH_1_E, 1, CV_REBUILD, EV_SCHEDSWITCH_6_E, "o0 z z z z z"}, /* = next pgft_maj pgft_min vm_size vm_rss vm_swap */
+	{EV_SYSCALL_FCNTL_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_FCNTL_X, 1, CV_APPEND, 0, "e0 e1"}, /* + fd cmd */
+	{EV_SYSCALL_FCNTL_X, 3, CV_APPEND, 0, "d"}, /* + arg */
+	{EV_SYSCALL_EXECVE_13_E, 0, CV_REBUILD, EV_SYSCALL_EXECVE_14_E, ""},
+	{EV_SYSCALL_EXECVE_13_X, 13, CV_REBUILD, EV_SYSCALL_EXECVE_14_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 z"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap env */
+	{EV_SYSCALL_CLONE_16_X, 16, CV_REBUILD, EV_SYSCALL_CLONE_17_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 z o13 o14 o15"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm flags uid gid */
+	{EV_SYSCALL_BRK_4_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_BRK_4_X, 4, CV_APPEND, 0, "e0?"}, /* + addr */
+	{EV_SYSCALL_MMAP_E, 6, CV_STORE, 0, ""},
+	{EV_SYSCALL_MMAP_X, 4, CV_APPEND, 0, "e0 e1 e2 e3 e4 e5"}, /* + addr length prot flags fd offset */
+	{EV_SYSCALL_MMAP2_E, 6, CV_STORE, 0, ""},
+	{EV_SYSCALL_MMAP2_X, 4, CV_APPEND, 0, "e0 e1 e2 e3 e4 e5"}, /* + addr length prot flags fd pgoffset */
+	{EV_SYSCALL_MUNMAP_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_MUNMAP_X, 4, CV_APPEND, 0, "e0 e1"}, /* + addr length */
+	{EV_SYSCALL_SPLICE_E, 4, CV_STORE, 0, ""},
+	{EV_SYSCALL_SPLICE_X, 1, CV_APPEND, 0, "e0 e1 e2 e3"}, /* + fd_in fd_out size flags */
+	{EV_SYSCALL_PTRACE_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_PTRACE_X, 0, CV_APPEND, 0, "z z z"}, /* + res addr data */
+	{EV_SYSCALL_PTRACE_X, 3, CV_APPEND, 0, "e0? e1?"}, /* + request pid */
+	{EV_SYSCALL_IOCTL_3_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_IOCTL_3_X, 1, CV_APPEND, 0, "e0 e1 e2"}, /* + fd request argument */
+	{EV_SYSCALL_EXECVE_14_E, 0, CV_REBUILD, EV_SYSCALL_EXECVE_15_E, ""},
+	{EV_SYSCALL_EXECVE_14_X, 14, CV_REBUILD, EV_SYSCALL_EXECVE_15_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 z o13"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm env */
+	{EV_SYSCALL_FORK_X, 16, CV_REBUILD, EV_SYSCALL_FORK_17_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 z o13 o14 o15"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm flags uid gid */
+	{EV_SYSCALL_VFORK_X, 16, CV_REBUILD, EV_SYSCALL_VFORK_17_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 z o13 o14 o15"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm flags uid gid */
+	{EV_SYSCALL_SENDFILE_E, 4, CV_STORE, 0, ""},
+	{EV_SYSCALL_SENDFILE_X, 2, CV_APPEND, 0, "e0 e1 e3"}, /* + out_fd in_fd size */
+	{EV_SYSCALL_QUOTACTL_E, 4, CV_STORE, 0, ""},
+	{EV_SYSCALL_QUOTACTL_X, 14, CV_APPEND, 0, "e0 e1 e2 e3"}, /* + cmd type id quota_fmt */
+	{EV_SYSCALL_SETRESUID_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_SETRESUID_X, 1, CV_APPEND, 0, "e0? e1? e2?"}, /* + ruid euid suid */
+	{EV_SYSCALL_SETRESGID_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_SETRESGID_X, 1, CV_APPEND, 0, "e0? e1? e2?"}, /* + rgid egid sgid */
+	{EV_SYSCALL_SETUID_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_SETUID_X, 1, CV_APPEND, 0, "e0?"}, /* + uid */
+	{EV_SYSCALL_SETGID_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_SETGID_X, 1, CV_APPEND, 0, "e0?"}, /* + gid */
+	{EV_SYSCALL_EXECVE_15_E, 0, CV_REBUILD, EV_SYSCALL_EXECVE_16_E, ""},
+	{EV_SYSCALL_EXECVE_15_X, 15, CV_REBUILD, EV_SYSCALL_EXECVE_16_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 z o14"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups env */
+	{EV_SYSCALL_CLONE_17_X, 17, CV_REBUILD, EV_SYSCALL_CLONE_20_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 z o14 o15 o16 z z"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups flags uid gid vtid vpid */
+	{EV_SYSCALL_FORK_17_X, 17, CV_REBUILD, EV_SYSCALL_FORK_20_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 z o14 o15 o16 z z"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups flags uid gid vtid vpid */
+	{EV_SYSCALL_VFORK_17_X, 17, CV_REBUILD, EV_SYSCALL_VFORK_20_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 z o14 o15 o16 z z"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups flags uid gid vtid vpid */
+	{EV_SYSCALL_CLONE_20_X, 20, CV_APPEND, 0, "z"}, /* + pidns_init_start_ts */
+	{EV_SYSCALL_FORK_20_X, 20, CV_APPEND, 0, "z"}, /* + pidns_init_start_ts */
+	{EV_SYSCALL_VFORK_20_X, 20, CV_APPEND, 0, "z"}, /* + pidns_init_start_ts */
+	{EV_CONTAINER_E, 4, CV_REBUILD, EV_CONTAINER_JSON_E, "J"}, /* = json */
+	{EV_SYSCALL_EXECVE_16_E, 0, CV_REBUILD, EV_SYSCALL_EXECVE_17_E, ""},
+	{EV_SYSCALL_EXECVE_16_X, 16, CV_REBUILD, EV_SYSCALL_EXECVE_17_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 o14 o15 z"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups env tty */
+	{EV_SYSCALL_GETDENTS_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_GETDENTS_X, 1, CV_APPEND, 0, "e0"}, /* + fd */
+	{EV_SYSCALL_GETDENTS64_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_GETDENTS64_X, 1, CV_APPEND, 0, "e0"}, /* + fd */
+	{EV_SYSCALL_SETNS_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_SETNS_X, 1, CV_APPEND, 0, "e0? e1?"}, /* + fd nstype */
+	{EV_SYSCALL_FLOCK_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_FLOCK_X, 1, CV_APPEND, 0, "e0 e1"}, /* + fd operation */
+	{EV_SOCKET_ACCEPT4_5_E, 1, CV_STORE, 0, ""},
+	{EV_SOCKET_ACCEPT4_5_X, 5, CV_REBUILD, EV_SOCKET_ACCEPT4_6_X, "o0 o1 o2 o3 o4 e0"}, /* = fd tuple queuepct queuelen queuemax flags */
+	{EV_SYSCALL_SEMOP_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_SEMOP_X, 8, CV_APPEND, 0, "e0"}, /* + semid */
+	{EV_SYSCALL_SEMCTL_E, 4, CV_STORE, 0, ""},
+	{EV_SYSCALL_SEMCTL_X, 1, CV_APPEND, 0, "e0 e1 e2 e3"}, /* + semid semnum cmd val */
+	{EV_SYSCALL_PPOLL_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_PPOLL_X, 2, CV_APPEND, 0, "e1 e2"}, /* + timeout sigmask */
+	{EV_SYSCALL_MOUNT_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_MOUNT_X, 4, CV_APPEND, 0, "e0"}, /* + flags */
+	{EV_SYSCALL_UMOUNT_X, 2, CV_REBUILD, EV_SYSCALL_UMOUNT_1_X, "o0 o1"}, /* = res name */
+	{EV_SYSCALL_SEMGET_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_SEMGET_X, 1, CV_APPEND, 0, "e0 e1 e2"}, /* + key nsems semflg */
+	{EV_SYSCALL_ACCESS_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_ACCESS_X, 2, CV_APPEND, 0, "e0"}, /* + mode */
+	{EV_CONTAINER_JSON_E, 1, CV_REBUILD, EV_CONTAINER_JSON_2_E, "o0"}, /* = json */
+	{EV_SYSCALL_MKDIR_2_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_MKDIR_2_X, 2, CV_APPEND, 0, "e0?"}, /* + mode */
+	{EV_SYSCALL_EXECVE_17_E, 0, CV_REBUILD, EV_SYSCALL_EXECVE_18_E, "z"}, /* = filename */
+	{EV_SYSCALL_EXECVE_17_X, 17, CV_REBUILD, EV_SYSCALL_EXECVE_18_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 o14 o15 o16"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups env tty */
+	{EV_SYSCALL_UNSHARE_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_UNSHARE_X, 1, CV_APPEND, 0, "e0"}, /* + flags */
+	{EV_SYSCALL_EXECVE_18_E, 1, CV_REBUILD, EV_SYSCALL_EXECVE_19_E, "o0"}, /* = filename */
+	{EV_SYSCALL_EXECVE_18_X, 17, CV_REBUILD, EV_SYSCALL_EXECVE_19_X, "o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 o14 o15 o16 z"}, /* = res exe args tid pid ptid cwd fdlimit pgft_maj pgft_min vm_size vm_rss vm_swap comm cgroups env tty vpgid */
+	{EV_SYSCALL_EXECVE_19_E, 1, CV_STORE_PASS, 0, ""},
+	{EV_SYSCALL_EXECVE_19_X, 18, CV_APPEND, 0, "z"}, /* + loginuid */
+	{EV_SYSCALL_EXECVE_19_X, 19, CV_APPEND, 0, "z"}, /* + flags */
+	{EV_SYSCALL_EXECVE_19_X, 20, CV_APPEND, 0, "z z z"}, /* + cap_inheritable cap_permitted cap_effective */
+	{EV_SYSCALL_EXECVE_19_X, 23, CV_APPEND, 0, "z z z"}, /* + exe_ino exe_ino_ctime exe_ino_mtime */
+	{EV_SYSCALL_EXECVE_19_X, 26, CV_APPEND, 0, "z"}, /* + uid */
+	{EV_SYSCALL_EXECVE_19_X, 27, CV_APPEND, 0, "z"}, /* + trusted_exepath */
+	{EV_SYSCALL_EXECVE_19_X, 28, CV_APPEND, 0, "z"}, /* + pgid */
+	{EV_SYSCALL_EXECVE_19_X, 29, CV_APPEND, 0, "z"}, /* + gid */
+	{EV_SYSCALL_EXECVE_19_X, 30, CV_APPEND, 0, "e0?"}, /* + filename */
+	{EV_SYSCALL_SETPGID_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_SETPGID_X, 1, CV_APPEND, 0, "e0? e1?"}, /* + pid pgid */
+	{EV_SYSCALL_BPF_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_BPF_X, 1, CV_REBUILD, EV_SYSCALL_BPF_2_X, "o0 e0?"}, /* = fd cmd */
+	{EV_SYSCALL_SECCOMP_E, 1, CV_APPEND, 0, "d"}, /* + flags */
+	{EV_SYSCALL_SECCOMP_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_SECCOMP_X, 1, CV_APPEND, 0, "e0 e1"}, /* + op flags */
+	{EV_SYSCALL_OPENAT_2_E, 0, CV_APPEND, 0, "z z z z"}, /* + dirfd name flags mode */
+	{EV_SYSCALL_OPENAT_2_E, 4, CV_PASS, 0, ""},
+	{EV_SYSCALL_OPENAT_2_X, 5, CV_APPEND, 0, "z"}, /* + dev */
+	{EV_SYSCALL_OPENAT_2_X, 6, CV_APPEND, 0, "z"}, /* + ino */
+	{EV_SYSCALL_OPENAT2_E, 0, CV_APPEND, 0, "z z z z z"}, /* + dirfd name flags mode resolve */
+	{EV_SYSCALL_OPENAT2_E, 5, CV_PASS, 0, ""},
+	{EV_SYSCALL_OPENAT2_X, 6, CV_APPEND, 0, "z z"}, /* + dev ino */
+	{EV_SYSCALL_MPROTECT_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_MPROTECT_X, 1, CV_APPEND, 0, "e0 e1 e2"}, /* + addr length prot */
+	{EV_SYSCALL_EXECVEAT_E, 3, CV_PASS, 0, ""},
+	{EV_SYSCALL_EXECVEAT_X, 19, CV_APPEND, 0, "z"}, /* + flags */
+	{EV_SYSCALL_EXECVEAT_X, 20, CV_APPEND, 0, "z z z"}, /* + cap_inheritable cap_permitted cap_effective */
+	{EV_SYSCALL_EXECVEAT_X, 23, CV_APPEND, 0, "z z z"}, /* + exe_ino exe_ino_ctime exe_ino_mtime */
+	{EV_SYSCALL_EXECVEAT_X, 26, CV_APPEND, 0, "z"}, /* + uid */
+	{EV_SYSCALL_EXECVEAT_X, 27, CV_APPEND, 0, "z"}, /* + trusted_exepath */
+	{EV_SYSCALL_EXECVEAT_X, 28, CV_APPEND, 0, "z"}, /* + pgid */
+	{EV_SYSCALL_EXECVEAT_X, 29, CV_APPEND, 0, "z"}, /* + gid */
+	{EV_SYSCALL_COPY_FILE_RANGE_E, 3, CV_STORE, 0, ""},
+	{EV_SYSCALL_COPY_FILE_RANGE_X, 3, CV_APPEND, 0, "e0 e1 e2"}, /* + fdin offin len */
+	{EV_SYSCALL_CLONE3_X, 20, CV_APPEND, 0, "z"}, /* + pidns_init_start_ts */
+	{EV_SYSCALL_EPOLL_CREATE_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_EPOLL_CREATE_X, 1, CV_APPEND, 0, "e0"}, /* + size */
+	{EV_SYSCALL_EPOLL_CREATE1_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_EPOLL_CREATE1_X, 1, CV_APPEND, 0, "e0"}, /* + flags */
+	{EV_SOCKET_ACCEPT4_6_E, 1, CV_STORE, 0, ""},
+	{EV_SOCKET_ACCEPT4_6_X, 5, CV_APPEND, 0, "e0"}, /* + flags */
+	{EV_SYSCALL_UMOUNT2_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_UMOUNT2_X, 2, CV_APPEND, 0, "e0"}, /* + flags */
+	{EV_SYSCALL_EVENTFD2_E, 1, CV_STORE, 0, ""},
+	{EV_SYSCALL_EVENTFD2_X, 2, CV_APPEND, 0, "e0"}, /* + initval */
+	{EV_SYSCALL_SIGNALFD4_E, 2, CV_STORE, 0, ""},
+	{EV_SYSCALL_SIGNALFD4_X, 2, CV_APPEND, 0, "e0 e1"}, /* + fd mask */
 };
 
 #define CV_NRULES (sizeof(cv_rules) / sizeof(cv_rules[0]))
