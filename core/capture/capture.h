@@ -343,7 +343,8 @@ int cap_write_event(struct cap_writer *w, const struct ev_hdr *hdr, uint16_t cpu
 const char *cap_writer_error(const struct cap_writer *w);
 
 /* Flushes and closes; returns 0 or the first error of any earlier call or of
- * the close itself. Frees `w` in every case. */
-int cap_writer_close(struct cap_writer *w);
+ * the close itself, with its message copied to `err` (CAP_ERR_LEN bytes, may
+ * be NULL). Frees `w` in every case. */
+int cap_writer_close(struct cap_writer *w, char *err);
 
 #endif
