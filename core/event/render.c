@@ -11,7 +11,8 @@
 #include "event/event.h"
 #include "event/names.h"
 
-#define PATH_MAX_LEN 4096 /* upstream's SCAP_MAX_PATH_SIZE */
+#define PATH_MAX_LEN 4096
+#define CONCAT_MAX 1024 /* upstream's SCAP_MAX_PATH_SIZE: longer joins give a marker */
 #define RES_LEN 8192      /* room for one resolution (a path, an fd name) */
 
 #define AF_UNIX_PPM 1
@@ -600,7 +601,7 @@ static void path_up(const char *t, size_t *n)
 
 size_t ev_path_concat(const char *base, const char *path, char *buf, size_t len)
 {
-	char t[PATH_MAX_LEN];
+	char t[CONCAT_MAX];
 	size_t bl = strlen(base), pl = strlen(path), n = 0;
 	struct out o;
 	out_init(&o, buf, len);
