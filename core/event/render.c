@@ -219,6 +219,19 @@ static void render_bytes(const struct prm *p, struct out *val)
 	}
 }
 
+/* Standard base64 with '=' padding. */
+static void render_base64(const struct prm *p, struct out *val)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	for (uint32_t k = 0; k < p->len; k += 3) {
+		uint32_t n = p->len - k < 3 ? p->len - k : 3;
+		uint32_t w = (uint32_t)p->data[k] << 16 | (n > 1 ? (uint32_t)p->data[k + 1] << 8 : 0) |
+		             (n > 2 ? p->data[k + 2] : 0);
+		char q[4] = {abc[w >> 18 & 63], abc[w >> 12 & 63], n > 1 ? abc[w >> 6 & 63] : '=', n > 2 ? abc[w & 63] : '='};
+		put_n(val, q, 4);
+	}
+}
+
 static void put_ipv4(struct out *o, const uint8_t *ip, const uint8_t *port)
 {
 	put_f(o, "%u.%u.%u.%u:%u", ip[0], ip[1], ip[2], ip[3], (unsigned)rd_u(port, 2));
@@ -453,7 +466,12 @@ static void render_typed(const struct prm *p, struct out *val, struct out *res)
 	case EV_PT_CHARBUF: put_n(val, (const char *)p->data, strnlen((const char *)p->data, p->len)); break;
 	case EV_PT_FSPATH:
 	case EV_PT_FSRELPATH: render_path(p, val, res); break;
-	case EV_PT_BYTEBUF: render_bytes(p, val); break;
+	case EV_PT_BYTEBUF:
+		if (p->r->base64_buffers)
+			render_base64(p, val);
+		else
+			render_bytes(p, val);
+		break;
 	case EV_PT_SOCKADDR: render_sockaddr(p, val); break;
 	case EV_PT_SOCKTUPLE: render_socktuple(p, val); break;
 	case EV_PT_FDLIST: render_fdlist(p, val); break;

@@ -169,7 +169,7 @@ static const char *w_group(void *ctx, uint64_t tid, uint32_t gid)
 
 static struct ev_resolver resolver_of(const struct world *w)
 {
-	struct ev_resolver r = {(void *)w, w_fd, w_comm, w_base, w_user, w_group};
+	struct ev_resolver r = {(void *)w, w_fd, w_comm, w_base, w_user, w_group, false};
 	return r;
 }
 
@@ -588,6 +588,14 @@ static void oracle_curl_write_generic(void **state)
 	assert_string_equal(ev_type_name(&v), "mprotect");
 	assert_false(ev_result(&v, &res));
 	assert_string_equal(ev_category_name(ev_info(EV_GENERIC_X)->category), "other");
+
+	/* ID unknown (0): the x86_64 native number names it; 228 is
+	 * clock_gettime in syscall_64.tbl */
+	struct pb n = {0};
+	p_u16(&n, 0);
+	p_u16(&n, 228);
+	encode(&n, EV_GENERIC_X, 17497, &v);
+	assert_string_equal(ev_type_name(&v), "clock_gettime");
 }
 
 /* ping_sendto.events.jsonl evt.num 137 (sendmsg on an ICMP socket) */
@@ -844,6 +852,26 @@ static void truncation(void **state)
 	assert_string_equal(small, "/etc/re");
 }
 
+/* buffer_format_base64: RFC 4648 test vectors ("f" -> "Zg==", "foob" ->
+ * "Zm9vYg==", "foobar" -> "Zm9vYmFy"), as upstream's base64 printer */
+static void base64_buffers(void **state)
+{
+	(void)state;
+	static const char *const vec[][2] = {{"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="},
+	                                     {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+	struct ev_resolver r = {.base64_buffers = true};
+	for (size_t k = 0; k < sizeof(vec) / sizeof(vec[0]); k++) {
+		struct pb b = {0};
+		p_i64(&b, 1);
+		p_raw(&b, vec[k][0], strlen(vec[k][0]));
+		struct ev_view v;
+		encode(&b, EV_SYSCALL_WRITE_X, 1, &v);
+		char buf[64];
+		ev_render_param(&v, 1, &r, buf, sizeof(buf));
+		assert_string_equal(buf, vec[k][1]);
+	}
+}
+
 /* upstream's sinsp_utils_test.concatenate_paths expectations */
 static void path_concat(void **state)
 {
@@ -962,6 +990,7 @@ int main(void)
 		cmocka_unit_test(addresses),
 		cmocka_unit_test(strings_flags_dyn),
 		cmocka_unit_test(truncation),
+		cmocka_unit_test(base64_buffers),
 		cmocka_unit_test(path_concat),
 		cmocka_unit_test(names),
 		cmocka_unit_test(list_events),
