@@ -166,7 +166,7 @@ static int run_replay(const struct opts *o)
 		st_free(r.st);
 		return 1;
 	}
-	r.res = (struct ev_resolver){.ctx = r.st, .fd_desc = st_fd_desc, .comm = st_comm};
+	st_resolver(r.st, &r.res);
 	struct eng_hooks hooks = {.ctx = &r, .parse = on_parse, .consume = o->dump_events ? dump_event : NULL};
 	struct eng *e = eng_new(&src, &hooks, err);
 	if (e == NULL) {

@@ -142,6 +142,25 @@ const char *st_fd_typestr(uint8_t type)
 	}
 }
 
+/* The transport protocol as upstream reports it: unknown (NA) for a
+ * connected-socket type whose role is not known yet, except raw sockets. */
+uint8_t st_fd_l4proto(const struct st_fd *f)
+{
+	bool role = f->flags & (ST_FDF_ROLE_CLIENT | ST_FDF_ROLE_SERVER);
+	switch (f->type) {
+	case ST_FD_IPV4_SOCK:
+	case ST_FD_IPV6_SOCK:
+		if (f->l4proto == ST_L4_RAW)
+			return ST_L4_RAW;
+		return role ? f->l4proto : ST_L4_NA;
+	case ST_FD_IPV4_SERVSOCK:
+	case ST_FD_IPV6_SERVSOCK:
+		return f->l4proto;
+	default:
+		return ST_L4_NA;
+	}
+}
+
 /* The typechar upstream guesses from the event when no fd is known. */
 static char event_typechar(uint16_t type)
 {
@@ -294,7 +313,7 @@ static bool extract_fd(struct st_state *st, int id, struct st_value *v, char *bu
 			return v_none(v);
 		return v_u64(v, f->dport);
 	case STF_FD_L4PROTO:
-		switch (f->l4proto) {
+		switch (st_fd_l4proto(f)) {
 		case ST_L4_TCP: return v_str(v, "tcp");
 		case ST_L4_UDP: return v_str(v, "udp");
 		case ST_L4_ICMP: return v_str(v, "icmp");
@@ -333,8 +352,8 @@ static bool extract_thread(struct st_state *st, int id, int arg, struct st_value
 	case STF_PROC_SID: return v_i64(v, t->sid);
 	case STF_PROC_VPGID: return v_i64(v, t->vpgid);
 	case STF_PROC_TTY: return v_u64(v, t->tty);
-	case STF_PROC_VPID: return v_i64(v, t->vpid);
-	case STF_THREAD_VTID: return v_i64(v, t->vtid);
+	case STF_PROC_VPID: return t->vpid == -1 ? v_none(v) : v_i64(v, t->vpid);
+	case STF_THREAD_VTID: return t->vtid == -1 ? v_none(v) : v_i64(v, t->vtid);
 	case STF_THREAD_ISMAIN: return v_bool(v, t->tid == t->pid);
 	case STF_THREAD_CAP_PERMITTED: return v_u64(v, t->cap_permitted);
 	case STF_THREAD_CAP_EFFECTIVE: return v_u64(v, t->cap_effective);
@@ -462,7 +481,7 @@ bool st_fd_desc(void *ctx, uint64_t tid, int64_t fd, char *buf, size_t len)
 	char l4 = 0;
 	if (f->type == ST_FD_IPV4_SOCK || f->type == ST_FD_IPV6_SOCK ||
 	    f->type == ST_FD_IPV4_SERVSOCK || f->type == ST_FD_IPV6_SERVSOCK) {
-		switch (f->l4proto) {
+		switch (st_fd_l4proto(f)) {
 		case ST_L4_TCP: l4 = 't'; break;
 		case ST_L4_UDP: l4 = 'u'; break;
 		case ST_L4_ICMP: l4 = 'i'; break;
@@ -482,4 +501,51 @@ const char *st_comm(void *ctx, int64_t tid)
 {
 	struct st_thread *t = st_find(ctx, tid);
 	return t ? t->comm : NULL;
+}
+
+static bool st_base_dir(void *ctx, uint64_t tid, int64_t dirfd, char *buf, size_t len)
+{
+	struct st_state *st = ctx;
+	struct st_thread *t = st_find(st, (int64_t)tid);
+	if (!t || len < 2)
+		return false;
+	char tmp[4096];
+	const char *d = st_dirfd_path(st, t, "", dirfd, tmp, sizeof tmp);
+	if (!strcmp(d, "<UNKNOWN>"))
+		return false;
+	if (dirfd == -100) {
+		struct st_thread *mt = st_main_thread(st, t);
+		d = mt ? mt->proc->cwd : "./";
+	}
+	snprintf(buf, len, "%s", d);
+	return true;
+}
+
+static const char *st_user_name_cb(void *ctx, uint64_t tid, uint32_t uid)
+{
+	(void)tid;
+	const struct st_user *u = st_user_get(ctx, uid);
+	return u ? u->name : NULL;
+}
+
+static const char *st_group_name_cb(void *ctx, uint64_t tid, uint32_t gid)
+{
+	(void)tid;
+	const struct st_group *g = st_group_get(ctx, gid);
+	return g ? g->name : NULL;
+}
+
+void st_resolver(struct st_state *st, struct ev_resolver *out)
+{
+	out->ctx = st;
+	out->fd_desc = st_fd_desc;
+	out->comm = st_comm;
+	out->base_dir = st_base_dir;
+	out->user_name = st_user_name_cb;
+	out->group_name = st_group_name_cb;
+}
+
+char st_event_fd_typechar(const struct st_state *st)
+{
+	return st->cur.fd ? typechar(st->cur.fd->type) : '\0';
 }

@@ -57,6 +57,7 @@ static void import_fd(struct st_state *st, struct st_thread *t, const struct cap
 		break;
 	}
 	if (c->type >= CAP_FD_IPV4_SOCK && c->type <= CAP_FD_IPV6_SERVSOCK) {
+		st_infer_local_ipv4(st, f);
 		if (f->l4proto == ST_L4_TCP)
 			f->flags |= ST_FDF_CONNECTED;
 		char buf[160];
@@ -93,7 +94,11 @@ static void import_proc(struct st_state *st, const struct cap_proc *c)
 	if (!leader) {
 		struct st_proc *p = t->proc;
 		st_proc_set(&p->exe, c->exe, SIZE_MAX);
-		st_proc_set(&p->exepath, c->exepath, SIZE_MAX);
+		/* a deleted executable's link ends with " (deleted)": upstream drops it */
+		size_t el = strlen(c->exepath);
+		if (el >= 10 && !strcmp(c->exepath + el - 10, " (deleted)"))
+			el -= 10;
+		st_proc_set(&p->exepath, c->exepath, el);
 		st_proc_set_cwd(p, c->cwd, SIZE_MAX);
 		st_proc_set(&p->root, c->root, SIZE_MAX);
 		st_proc_set_list(&p->args, &p->args_len, c->args, c->args_len);
@@ -119,6 +124,11 @@ int st_import_capture(struct st_state *st, const struct cap_meta *m)
 {
 	if (m->has_machine)
 		st->boot_ts = m->machine.boot_ts_epoch;
+	for (size_t i = 0; i < m->nifaces && st->nif4 < 16; i++)
+		if (m->ifaces[i].type == CAP_IF_IPV4) {
+			st->if4_addr[st->nif4] = m->ifaces[i].u.v4.addr;
+			st->if4_mask[st->nif4++] = m->ifaces[i].u.v4.netmask;
+		}
 	for (size_t i = 0; i < m->nusers; i++)
 		st_user_add(st, m->users[i].uid, m->users[i].gid, m->users[i].name, m->users[i].home,
 		            m->users[i].shell);

@@ -198,6 +198,43 @@ static bool update_from_tuple(struct st_fd *f, const uint8_t *t, uint32_t len, b
 	return false;
 }
 
+static uint32_t infer_v4(const struct st_state *st, uint32_t dst)
+{
+	for (uint32_t i = 0; i < st->nif4; i++)
+		if (st->if4_addr[i] == dst)
+			return dst;
+	for (uint32_t i = 0; i < st->nif4; i++)
+		if ((st->if4_addr[i] & st->if4_mask[i]) == (dst & st->if4_mask[i]))
+			return st->if4_addr[i];
+	static const uint8_t lo[4] = {127, 0, 0, 1};
+	for (uint32_t i = 0; i < st->nif4; i++)
+		if (memcmp(&st->if4_addr[i], lo, 4))
+			return st->if4_addr[i];
+	return 0;
+}
+
+void st_infer_local_ipv4(const struct st_state *st, struct st_fd *f)
+{
+	uint32_t sip, dip;
+	if (f->type != ST_FD_IPV4_SOCK)
+		return;
+	memcpy(&sip, f->sip, 4);
+	memcpy(&dip, f->dip, 4);
+	if (sip && dip)
+		return;
+	if (!sip) {
+		uint32_t n = infer_v4(st, dip);
+		if (n == dip && f->sport == f->dport)
+			return;
+		memcpy(f->sip, &n, 4);
+	} else {
+		uint32_t n = infer_v4(st, sip);
+		if (n == sip && f->sport == f->dport)
+			return;
+		memcpy(f->dip, &n, 4);
+	}
+}
+
 /* ---- the parsers -------------------------------------------------------- */
 
 static struct st_fd *new_fd(struct st_state *st, struct st_thread *t, int64_t fd, uint8_t type)
@@ -443,6 +480,7 @@ static void parse_send_recv(struct st_state *st, const struct ev_view *ev, struc
 		if (tp[0] != AF_INET_PPM && tp[0] != AF_INET6_PPM)
 			return;
 		if (update_from_tuple(f, tp, ev->len[tuple_i], false)) {
+			st_infer_local_ipv4(st, f);
 			if (!(f->flags & (ST_FDF_ROLE_CLIENT | ST_FDF_ROLE_SERVER)))
 				f->flags |= write ? ST_FDF_ROLE_CLIENT : ST_FDF_ROLE_SERVER;
 			set_tuple_name(f);
@@ -812,7 +850,7 @@ static struct st_thread *st_add_placeholder(struct st_state *st, int64_t tid)
 	st_proc_set(&t->proc->exe, "<NA>", 4);
 	st_proc_set(&t->proc->cwd, "", 0);
 	t->uid = t->gid = t->loginuid = UINT32_MAX;
-	t->vtid = tid;
+	t->vtid = -1;
 	t->vpid = -1;
 	return t;
 }

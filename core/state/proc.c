@@ -240,9 +240,14 @@ void st_parse_execve(struct st_state *st, const struct ev_view *ev, struct st_th
 	                 has(ev, P_ARGS) ? ev->len[P_ARGS] : 0);
 	s = p_str(ev, P_COMM, &n);
 	st_thread_set_comm(t, n ? s : p->exe, n ? n : SIZE_MAX);
-	if (t->pid == -1 || t->ptid == -1) { /* a placeholder thread learns who it is */
-		t->pid = p_i64(ev, P_PID, t->pid);
+	bool invalid = t->pid == -1 || t->ptid == -1;
+	t->pid = p_i64(ev, P_PID, t->pid);
+	if (invalid) { /* a placeholder thread learns who it is */
 		st_set_ptid(st, t, p_i64(ev, P_PTID, t->ptid));
+		if (!(t->flags & ST_CL_CHILD_IN_PIDNS)) {
+			t->vtid = t->tid;
+			t->vpid = t->pid;
+		}
 	}
 	p->fdlimit = p_i64(ev, P_FDLIMIT, p->fdlimit);
 	set_cgroups(p, ev);

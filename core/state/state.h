@@ -336,6 +336,14 @@ bool st_field_extract(struct st_state *st, int id, int arg, struct st_value *out
 bool st_fd_desc(void *st, uint64_t tid, int64_t fd, char *buf, size_t len);
 /* The comm of a thread, NULL when unknown. */
 const char *st_comm(void *st, int64_t tid);
+/* Fills a resolver (core/event's printers) answering from this state. */
+void st_resolver(struct st_state *st, struct ev_resolver *out);
+/* The type char of the current event's fd ('f', '4', ...), '\0' if none. */
+char st_event_fd_typechar(const struct st_state *st);
+/* The fd's transport protocol as upstream reports it (enum st_l4). */
+uint8_t st_fd_l4proto(const struct st_fd *f);
+/* Upstream's fd.type string for an fd type ("file", "ipv4", ...). */
+const char *st_fd_typestr(uint8_t type);
 
 /* ---- generic tables (the plugin-visible state) -------------------------- */
 

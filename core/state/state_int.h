@@ -18,6 +18,10 @@ const char *st_dirfd_path(struct st_state *st, struct st_thread *t, const char *
 void st_fd_tuple_str(const struct st_fd *f, char *buf, size_t cap);
 void st_ip_str(const uint8_t *ip, int v6, char *buf, size_t cap);
 
+/* Fills a 0.0.0.0 end of an IPv4 socket with the local interface address
+ * upstream would infer (same address, same subnet, else first non-loopback). */
+void st_infer_local_ipv4(const struct st_state *st, struct st_fd *f);
+
 /* users.c */
 struct st_tables;   /* table.c */
 
@@ -38,6 +42,8 @@ struct st_state {
 	uint64_t last_purge_ts;
 	uint64_t boot_ts;
 	struct st_userdb *users;
+	uint32_t if4_addr[16], if4_mask[16]; /* IPv4 interfaces, network byte order */
+	uint32_t nif4;
 	struct st_tables *tables;
 };
 
@@ -74,6 +80,10 @@ const char *st_dirfd_path(struct st_state *st, struct st_thread *t, const char *
 /* "sip:sport->dip:dport" of a socket fd (inet_ntop style for IPv6). */
 void st_fd_tuple_str(const struct st_fd *f, char *buf, size_t cap);
 void st_ip_str(const uint8_t *ip, int v6, char *buf, size_t cap);
+
+/* Fills a 0.0.0.0 end of an IPv4 socket with the local interface address
+ * upstream would infer (same address, same subnet, else first non-loopback). */
+void st_infer_local_ipv4(const struct st_state *st, struct st_fd *f);
 
 /* users.c */
 void st_users_free(struct st_state *st);

@@ -46,7 +46,8 @@ void st_proc_set_list(char **field, uint32_t *flen, const char *s, size_t len)
 	st_strfree(*field);
 	*field = (char *)st_empty;
 	*flen = 0;
-	if (!s || len == 0 || len > UINT32_MAX - 1)
+	/* as upstream: one trailing NUL is dropped; nothing left means no items */
+	if (!s || len == 0 || len > UINT32_MAX - 1 || (len == 1 && s[0] == 0))
 		return;
 	char *p = malloc(len + 1);
 	if (!p)

@@ -57,9 +57,6 @@ check(rc == 0 and rc2 == 0 and dump_e == dump_o, "-e and -o engine.replay.captur
 oracle = [json.loads(l) for l in open(f"{SHARED}/oracle/{name}.events.jsonl")]
 lines = dump_e.splitlines()
 check(len(lines) == len(oracle), f"{name}: {len(lines)} lines, oracle has {len(oracle)}")
-# Known difference owned by the printers: evt.type of a generic event whose
-# syscall is named only by its nativeID (evt.num 170, fadvise64).
-known = {170}
 compared = 0
 for line, o in zip(lines, oracle):
     # "<num> <HH:MM:SS.ns> <cpu> <comm> (<tid>) <dir> <type> <args>"
@@ -67,8 +64,6 @@ for line, o in zip(lines, oracle):
     num, _time, cpu = head.split(" ")[:3]
     tid, _, rest = rest.partition(") ")
     d, typ, args = (rest.split(" ", 2) + [""])[:3]
-    if o["evt.num"] in known:
-        continue
     compared += 1
     want = (o["evt.num"], o["evt.cpu"], o["thread.tid"], o["evt.dir"], o["evt.type"], o["evt.args"])
     got = (int(num), int(cpu), int(tid), d, typ, args)
