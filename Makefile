@@ -4,7 +4,7 @@ BUILD      ?= build
 TESTBUILD  ?= build-test
 MESON      ?= meson
 
-.PHONY: all deps build run test clean
+.PHONY: all deps build run test clean bench
 
 all: build
 
@@ -31,6 +31,9 @@ test: deps $(TESTBUILD)/build.ninja
 	ninja -C $(TESTBUILD)
 	-$(MESON) test -C $(TESTBUILD) --print-errorlogs --num-processes 2
 	@scripts/test-summary $(TESTBUILD)
+
+bench: build
+	for b in $(BUILD)/bench/*_bench; do $$b || exit 1; done
 
 clean:
 	rm -rf $(BUILD) $(TESTBUILD)
