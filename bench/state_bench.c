@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	st_link_all(st);
 	st_thread_set_comm(sh, "bash", 4);
 
-	int64_t zero = 0, one = 1000, fd = 3, pid = 1000, ptid = 1, lim = 1024, cflags = 0;
+	int64_t zero = 0, fd = 3, pid = 1000, ptid = 1, lim = 1024, cflags = 0;
 	uint32_t u1000 = 1000, oflags = 1, mode = 0;
 	static const char args[] = "-c\0true\0";
 	/* clone (caller and child), execve, open, close, procexit: six events per process */
