@@ -17,7 +17,8 @@
  *   NUL (ptr need not be NUL-terminated);
  *   BYTEBUF: raw bytes;
  *   IPV4ADDR: 4 bytes network order; IPV6ADDR: 16 bytes; IPADDR: 4 or 16;
- *   IPV4NET/IPV6NET/IPNET: address bytes followed by one prefix-length byte.
+ *   IPV4NET/IPV6NET/IPNET: fields of these types extract an address (4 or 16
+ *   bytes, as IPADDR); the constants they are compared to are networks.
  * Nothing here allocates per event.
  *
  * Writing a class (see core/fields/evt.c for a complete one):
@@ -81,6 +82,13 @@ enum fld_flags {
 	 * suffix, `evt.arg.fd`, as well as in brackets, `evt.arg[0]`. */
 	FLD_F_ARG_DOTTED = 1 << 24,
 	FLD_F_HIDDEN = 1 << 25,       /* not listed, but resolvable */
+	/* Multi-valued fields that upstream compares with custom logic (not as
+	 * lists): the check holds when the operator holds for ANY extracted
+	 * value (proc.aname, proc.apid without an index: any ancestor). With
+	 * FLD_F_NE_ALL too, `!=` instead needs every value to differ (fd.ip,
+	 * fd.net, fd.port, fd.proto: client or server side). */
+	FLD_F_MATCH_ANY = 1 << 26,
+	FLD_F_NE_ALL = 1 << 27,
 };
 
 /* One field. All strings are static (or owned by the class's owner). */
@@ -144,6 +152,12 @@ struct fld_class {
 	 * binding, released by unbind), override b->type, b->flags, b->extract. */
 	int (*bind)(struct fld_bind *b, char *err, size_t errlen);
 	void (*unbind)(struct fld_bind *b);
+	/* Optional. Validates one constant a condition compares the field to,
+	 * at compile time (e.g. evt.type rejects unknown event names). `op` is
+	 * the operator code (enum flt_op of core/filter). Returns 0, or
+	 * -EINVAL with a message in err. */
+	int (*validate)(const struct fld_bind *b, int op, const char *val, size_t len, char *err,
+	                size_t errlen);
 };
 
 enum fld_class_flags {

@@ -133,4 +133,70 @@ enum flt_mod {
 bool flt_op_parse(const char *s, enum flt_op *op, enum flt_mod *mod);
 const char *flt_op_name(enum flt_op op);
 
+/* ---- compile and evaluate ---- */
+
+/* A compiler holds the field bindings shared by every program it compiles,
+ * so that a field used by many rules is extracted once per event. Programs
+ * borrow from their compiler: free them first. */
+struct flt_compiler;
+struct flt_prog;   /* a compiled condition */
+struct flt_expr;   /* a compiled field or transformer expression (outputs) */
+
+/* `reg` is borrowed and must outlive the compiler; `source` is copied.
+ * Returns NULL on ENOMEM. */
+struct flt_compiler *flt_compiler_new(const struct fld_reg *reg, const char *source);
+void flt_compiler_free(struct flt_compiler *c);
+/* The cache slots an extraction context needs for this compiler's fields
+ * (pass to fld_ctx_init after compiling everything). */
+uint32_t flt_compiler_nslots(const struct flt_compiler *c);
+
+/* Compiles a tree without macros left (FLT_IDENT is an error, as upstream:
+ * "filter error: unexpected identifier 'X'"). Returns a program owned by the
+ * caller (flt_prog_free), or NULL with *err set (the position of the node
+ * that failed). */
+struct flt_prog *flt_compile(struct flt_compiler *c, const struct flt_node *ast,
+                             struct flt_error *err);
+void flt_prog_free(struct flt_prog *p);
+/* Evaluates a program on the event in ctx (fields through ctx's cache). */
+bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx);
+
+/* Output fields: compiles a FLT_FIELD or FLT_TRANSFORMER node to an
+ * extractor (caller frees with flt_expr_free_public). */
+struct flt_expr *flt_compile_expr(struct flt_compiler *c, const struct flt_node *n,
+                                  struct flt_error *err);
+void flt_expr_free_public(struct flt_expr *x);
+/* The values of x for the event in ctx (n == 0: no value), and their type. */
+const struct fld_vals *flt_expr_values(struct flt_expr *x, struct fld_ctx *ctx, uint8_t *type);
+
+/* ---- macros and lists (helpers for the rules loader) ---- */
+
+/* Looks a macro up by name: returns its tree (borrowed) or NULL. */
+typedef const struct flt_node *(*flt_macro_fn)(void *user, const char *name);
+
+/* Replaces every FLT_IDENT in *root with a copy of its macro's tree,
+ * recursively (macros inside macros). Errors: "Undefined macro 'X' used in
+ * filter." and, for a macro that reaches itself, "reference loop in macro
+ * 'X'". Returns 0 or a negative errno with *err set. */
+int flt_expand_macros(struct flt_node **root, flt_macro_fn lookup, void *user,
+                      struct flt_error *err);
+
+/* Substitutes one list in a condition's text, as Falco's rules loader does
+ * before parsing (once per list, in definition order): every occurrence of
+ * `name` bounded by blanks or `(),=` (or the text's ends) becomes its items
+ * joined with ", " (an item with a space is double-quoted unless already
+ * quoted); an empty list also drops one neighbouring comma. Sets *used when
+ * something was replaced. Returns a malloc'd string or NULL (ENOMEM). */
+char *flt_expand_list(const char *cond, const char *name, const char *const *items,
+                      uint32_t nitems, bool *used);
+
+/* Event types a condition can match, for rule indexing and adaptive
+ * syscalls, as upstream derives them: `and` intersects, `or` unites, `not` is
+ * pushed down to the leaves; `evt.type`/`syscall.type` with = == != in give
+ * codes (names of events, or of syscalls without a dedicated event: the
+ * generic events); `evt.num` checks that can never or always hold give none
+ * or all; other checks are neutral (all). Fills set[code] for every code
+ * (EV_CODE_MAX entries) and returns how many are set. Returns -EINVAL when
+ * upstream refuses (evt.type under a transformer, or compared to a field). */
+int flt_event_types(const struct flt_node *ast, bool set[EV_CODE_MAX]);
+
 #endif
