@@ -4,10 +4,8 @@
  */
 #include "fields/fields.h"
 
-/* Declared here, defined by each class's file. */
-extern const struct fld_class fld_class_evt;
-
 static const struct fld_class *const builtin[] = {
+	&fld_class_evt_gen,
 	&fld_class_evt,
 };
 

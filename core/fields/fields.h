@@ -166,6 +166,10 @@ enum fld_class_flags {
 
 extern const char *const fld_sources_syscall[]; /* {"syscall", NULL} */
 
+/* The builtin classes defined in core/fields (evt.c). */
+extern const struct fld_class fld_class_evt_gen; /* evt.* fields of every source */
+extern const struct fld_class fld_class_evt;     /* evt.* fields of syscall events */
+
 /* A field resolved once, at load time, with its argument. */
 struct fld_bind {
 	const struct fld_class *cls;
@@ -197,6 +201,13 @@ struct fld_ctx {
 	const char *source;         /* borrowed: "syscall" or a plugin source name */
 	void *state;                /* borrowed: long-lived state (thread table, ...) */
 	void *evt_state;            /* borrowed: per-event state (current thread, fd, ...) */
+	/* Set by the state engine per event (may stay NULL / 0): */
+	const struct ev_resolver *resolver; /* borrowed: fd/path/user names for evt.arg*, evt.args */
+	char fd_type;               /* type char of the event's fd ('f', '4', 'u', ...), 0 when
+	                             * the event has no fd info (evt.buflen, evt.category, ...) */
+	bool fd_is_syslog;          /* the event's fd is /dev/log (evt.is_syslog) */
+	uint64_t first_ts;          /* timestamp of the capture's first event (evt.reltime) */
+	const char *hostname;       /* borrowed: evt.hostname; NULL when unknown */
 	uint64_t gen;               /* bumped by fld_ctx_next() */
 	struct fld_cache_slot *slots; /* owned; one per binding slot */
 	uint32_t nslots;
