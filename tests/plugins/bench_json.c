@@ -3,7 +3,9 @@
  * rule set uses it: per event, 6 fields (5 json.value pointers and
  * jevt.rawtime) in one call, each event new (so each payload is validated).
  * Events are the lines of $SHARED_DIR/k8saudit/ (*.json), cycled.
- * usage: bench_json LIBJSON [CPU_SECONDS]   prints events per CPU second and CPU ns/event.
+ * usage: plugin_json_bench [LIBJSON [CPU_SECONDS]]   prints events per CPU second and CPU ns/event
+ * (defaults: the libjson.so of this build, 2 s; SHARED_DIR from the
+ * environment or the build).
  */
 #include <glob.h>
 #include <stdio.h>
@@ -12,6 +14,13 @@
 #include <time.h>
 
 #include "plugin/plugin.h"
+
+#ifndef SHARED_DIR
+#define SHARED_DIR "../shared"
+#endif
+#ifndef JSON_PLUGIN
+#define JSON_PLUGIN "libjson.so"
+#endif
 
 #define MAXEV 256
 
@@ -26,7 +35,7 @@ static double now(void)
 
 static int load_events(char **evs, size_t *bytes)
 {
-	const char *shared = getenv("SHARED_DIR") ? getenv("SHARED_DIR") : "../shared";
+	const char *shared = getenv("SHARED_DIR") ? getenv("SHARED_DIR") : SHARED_DIR;
 	char pat[1024];
 	glob_t g;
 	int n = 0;
@@ -60,8 +69,9 @@ int main(int argc, char **argv)
 {
 	char err[PH_ERRLEN];
 	struct ph_plugin *p;
-	if (argc < 2 || ph_load(argv[1], NULL, &p, err, sizeof(err)) || ph_init(p, NULL, err, sizeof(err))) {
-		fprintf(stderr, "usage: %s LIBJSON [SECONDS] (%s)\n", argv[0], argc < 2 ? "" : err);
+	const char *lib = argc > 1 ? argv[1] : JSON_PLUGIN;
+	if (ph_load(lib, NULL, &p, err, sizeof(err)) || ph_init(p, NULL, err, sizeof(err))) {
+		fprintf(stderr, "%s\nusage: %s [LIBJSON [CPU_SECONDS]]\n", err, argv[0]);
 		return 2;
 	}
 	double secs = argc > 2 ? atof(argv[2]) : 2.0;
