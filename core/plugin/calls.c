@@ -132,7 +132,9 @@ int ph_extract(struct ph_plugin *p, const ss_plugin_event_input *evt, ss_plugin_
 		.value_offsets = NULL,
 	};
 	ph_reader_v0(&in.table_reader, in.table_reader_ext);
-	if (p->api.extract_fields(p->state, evt, &in) != SS_PLUGIN_SUCCESS)
+	ss_plugin_rc rc = p->api.extract_fields(p->state, evt, &in);
+	ph_call_done(p);
+	if (rc != SS_PLUGIN_SUCCESS)
 		return ph_fail(p, -EIO, err, errlen, "extract_fields failed on event #%" PRIu64 ": %s", evt->evtnum,
 		               ph_last_error(p));
 	for (uint32_t i = 0; i < n; i++)
@@ -157,7 +159,9 @@ int ph_parse(struct ph_plugin *p, const ss_plugin_event_input *evt, char *err, s
 	};
 	ph_reader_v0(&in.table_reader, in.table_reader_ext);
 	ph_writer_v0(&in.table_writer, in.table_writer_ext);
-	if (p->api.parse_event(p->state, evt, &in) != SS_PLUGIN_SUCCESS)
+	ss_plugin_rc rc = p->api.parse_event(p->state, evt, &in);
+	ph_call_done(p);
+	if (rc != SS_PLUGIN_SUCCESS)
 		return ph_fail(p, -EIO, err, errlen, "parse_event failed on event #%" PRIu64 ": %s", evt->evtnum,
 		               ph_last_error(p));
 	return 0;
@@ -302,6 +306,7 @@ static int capture_call(struct ph_plugin *p, bool open, char *err, size_t errlen
 		.get_owner_last_error = ph_get_owner_last_error,
 	};
 	ss_plugin_rc rc = open ? p->api.capture_open(p->state, &in) : p->api.capture_close(p->state, &in);
+	ph_call_done(p);
 	if (!open)
 		ph_routines_stop_all(p);
 	if (rc != SS_PLUGIN_SUCCESS)

@@ -82,4 +82,11 @@ ss_plugin_routine_vtable *ph_routine_vtable(void);
 
 const char *ph_get_owner_last_error(ss_plugin_owner_t *o);
 
+/* Ends a plugin call that had table access (struct ph_tables.call_done). */
+static inline void ph_call_done(struct ph_plugin *p)
+{
+	if (p->tables.call_done)
+		p->tables.call_done(p->tables.ctx, p);
+}
+
 #endif

@@ -721,6 +721,7 @@ int ph_init(struct ph_plugin *p, const char *config, char *err, size_t errlen)
 	ss_plugin_rc prc = SS_PLUGIN_FAILURE;
 	p->state = p->api.init(&in, &prc);
 	p->inited = true;
+	ph_call_done(p);
 	free(conf);
 	if (prc != SS_PLUGIN_SUCCESS)
 		return ph_fail(p, -EIO, err, errlen, "init failed: %s", ph_last_error(p));

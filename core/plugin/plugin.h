@@ -81,6 +81,10 @@ struct ph_tables {
 	ss_plugin_table_reader_vtable_ext *reader;
 	ss_plugin_table_writer_vtable_ext *writer;
 	void *ctx;
+	/* Called after each plugin call that received table access (init,
+	 * extract_fields, parse_event, capture_open/close): entries the plugin
+	 * obtained during the call end their life here, as upstream defines. */
+	void (*call_done)(void *ctx, ss_plugin_owner_t *owner);
 };
 
 /* Load options; zero-initialise, set `sz` to sizeof(struct ph_opts). */

@@ -593,6 +593,55 @@ static void test_probe_capture_listening(void **state)
 	ph_unload(p);
 }
 
+/* ---- the tables seam: a bridge given through struct ph_tables ---- */
+
+struct bridge {
+	int calls_done;
+	int lookups;
+};
+
+static ss_plugin_table_info *bridge_list(ss_plugin_owner_t *o, uint32_t *n)
+{
+	(void)o;
+	*n = 0;
+	return NULL;
+}
+
+static ss_plugin_table_t *bridge_get(ss_plugin_owner_t *o, const char *name, ss_plugin_state_type t)
+{
+	struct bridge *b = ph_tables_ctx(o);
+	char msg[128];
+	b->lookups++;
+	snprintf(msg, sizeof(msg), "bridge: %s/%d looked up", name, (int)t);
+	ph_set_owner_error(o, msg);
+	return NULL;
+}
+
+static void bridge_done(void *ctx, ss_plugin_owner_t *o)
+{
+	(void)o;
+	((struct bridge *)ctx)->calls_done++;
+}
+
+static void test_tables_seam(void **state)
+{
+	(void)state;
+	struct bridge b = {0};
+	ss_plugin_init_tables_input init = {.list_tables = bridge_list, .get_table = bridge_get};
+	struct ph_tables t = {.init = &init, .ctx = &b, .call_done = bridge_done};
+	struct ph_opts o = {.sz = sizeof(o), .tables = &t};
+	struct ph_plugin *p = load_ok("probe", &o);
+	assert_int_equal(ph_init(p, NULL, err, sizeof(err)), 0);
+	assert_int_equal(b.lookups, 1);
+	assert_int_equal(b.calls_done, 1); /* init */
+	/* the plugin saw our owner error (SS_PLUGIN_ST_INT64 is 4) */
+	assert_string_equal(extract_str(p, "probe.tables", NULL), "bridge: threads/4 looked up");
+	assert_int_equal(b.calls_done, 2); /* + extract_fields */
+	assert_int_equal(ph_parse(p, counter_event("1"), err, sizeof(err)), 0);
+	assert_int_equal(b.calls_done, 3); /* + parse_event */
+	ph_unload(p);
+}
+
 /* ---- a plugin given as a function table in the pre-3.10 layout ---- */
 
 static const char *old_api(void) { return "3.9.0"; }
@@ -671,6 +720,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_probe_extraction),
 		cmocka_unit_test(test_probe_async),
 		cmocka_unit_test(test_probe_capture_listening),
+		cmocka_unit_test(test_tables_seam),
 		cmocka_unit_test(test_old_layout_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
