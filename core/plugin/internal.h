@@ -15,7 +15,8 @@ struct ph_codes {
 	uint8_t bits[65536 / 8];
 };
 
-struct ph_routine; /* routines.c */
+struct ph_routine;     /* routines.c */
+struct ph_fieldclass;  /* fields.c */
 
 struct ph_plugin {
 	void *dl;          /* dlopen handle; NULL for ph_load_api() */
@@ -52,7 +53,12 @@ struct ph_plugin {
 
 	pthread_mutex_t routines_lock;
 	struct ph_routine *routines;
+
+	struct ph_fieldclass *field_class; /* made on demand by ph_field_class() */
 };
+
+/* Frees the field class (fields.c). */
+void ph_field_class_free(struct ph_plugin *p);
 
 /* Formats "plugin 'NAME': <fmt>" into err. Returns `rc`. */
 int ph_fail(const struct ph_plugin *p, int rc, char *err, size_t errlen, const char *fmt, ...)

@@ -789,6 +789,7 @@ void ph_unload(struct ph_plugin *p)
 		free((char *)p->fields[i].display);
 		free((char *)p->fields[i].desc);
 	}
+	ph_field_class_free(p);
 	free(p->fields);
 	free_strv(p->extract_src);
 	free_strv(p->parse_src);
