@@ -299,6 +299,15 @@ const ss_plugin_metric *ph_metrics(struct ph_plugin *p, uint32_t *n);
 /* "<plugin>.<metric>" into buf. */
 const char *ph_metric_name(const struct ph_plugin *p, const ss_plugin_metric *m, char *buf, size_t buflen);
 
+/* ---- crash reports ---- */
+
+/* The plugin function this thread is inside ("init", "next_batch",
+ * "extract_fields", "routine", ...) and, in *plugin, that plugin's name;
+ * NULL when the thread is not running plugin code. Reads thread-local
+ * memory only, so a fatal-signal handler may call it to say which plugin
+ * took the process down. */
+const char *ph_in_call(const char **plugin);
+
 /* ---- for the tables bridge ---- */
 
 /* The struct ph_tables ctx of the plugin that `owner` designates. */

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -300,7 +302,7 @@ static void test_counter_bad_sources(void **state)
 /* ---- the probe plugin: extraction, parsing, async, capture, schema ---- */
 
 struct logged {
-	char plugin[64], msg[256];
+	char plugin[64], msg[256], in_call[64];
 	int n;
 };
 
@@ -311,6 +313,8 @@ static void log_sink(void *ctx, const char *plugin, const char *component, const
 	assert_int_equal(sev, SS_PLUGIN_LOG_SEV_INFO);
 	snprintf(l->plugin, sizeof(l->plugin), "%s", plugin);
 	snprintf(l->msg, sizeof(l->msg), "%s", msg);
+	const char *who = NULL, *fn = ph_in_call(&who);
+	snprintf(l->in_call, sizeof(l->in_call), "%s/%s", who ? who : "-", fn ? fn : "-");
 	l->n++;
 }
 
@@ -393,6 +397,8 @@ static void test_probe_description(void **state)
 	assert_int_equal(log.n, 1);
 	assert_string_equal(log.plugin, "probe");
 	assert_string_equal(log.msg, "initialised");
+	assert_string_equal(log.in_call, "probe/init"); /* the marker while inside init */
+	assert_null(ph_in_call(NULL));                  /* and none outside */
 	/* an empty config is given to a plugin with a JSON schema as "{}" */
 	assert_string_equal(extract_str(p, "probe.config", NULL), "{}");
 	/* the tables input exists and refuses tables with an owner error */
@@ -593,6 +599,54 @@ static void test_probe_capture_listening(void **state)
 	ph_unload(p);
 }
 
+/* ---- crash reports: a plugin that segfaults, in a child process ---- */
+
+static int crash_pipe = -1;
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	const char *who = NULL, *fn = ph_in_call(&who);
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg), "crashed in plugin '%s' (%s)", who ? who : "-", fn ? fn : "-");
+	if (write(crash_pipe, msg, (size_t)n) < 0)
+		_exit(4);
+	_exit(3);
+}
+
+static void test_crash_report(void **state)
+{
+	(void)state;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		crash_pipe = fds[1];
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_segv;
+		sigaction(SIGSEGV, &sa, NULL);
+		struct ph_plugin *p;
+		if (load_rc("broken22", &p) || ph_init(p, NULL, err, sizeof(err)))
+			_exit(5);
+		ss_plugin_extract_field req;
+		ph_field_request(p, 0, NULL, &req, err, sizeof(err));
+		ph_extract(p, counter_event("1"), &req, 1, err, sizeof(err));
+		_exit(6); /* not reached */
+	}
+	close(fds[1]);
+	char buf[256] = "";
+	ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(n > 0);
+	assert_string_equal(buf, "crashed in plugin 'broken' (extract_fields)");
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+}
+
 /* ---- the tables seam: a bridge given through struct ph_tables ---- */
 
 struct bridge {
@@ -721,6 +775,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_probe_async),
 		cmocka_unit_test(test_probe_capture_listening),
 		cmocka_unit_test(test_tables_seam),
+		cmocka_unit_test(test_crash_report),
 		cmocka_unit_test(test_old_layout_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
