@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "event/event.h"
 #include "plugin/plugin.h"
 
 static const char *plugin_dir;
@@ -297,6 +298,43 @@ static void test_counter_bad_sources(void **state)
 	assert_int_equal(open_and_drain(p, "nofile", &n), -EIO);
 	assert_contains(err, "plugin 'counter': cannot open 'nofile': no such input: nofile");
 	ph_unload(p);
+}
+
+/* Garbage events: each is accepted (and then well-formed) or refused with
+ * -EINVAL, never read beyond its len. With an id, only plugin events with
+ * consistent lengths pass; without one, any code of the schema whose
+ * lengths add up. */
+static void test_garbage_events(void **state)
+{
+	(void)state;
+	const char *libs[] = {"counter", "counter_anon"};
+	for (int l = 0; l < 2; l++) {
+		struct ph_plugin *p = load_ok(libs[l], NULL);
+		assert_int_equal(ph_init(p, NULL, err, sizeof(err)), 0);
+		int accepted = 0, refused = 0;
+		for (int run = 0; run < 50; run++) {
+			struct ph_source *s;
+			assert_int_equal(ph_source_open(p, "garbage", &s, err, sizeof(err)), 0);
+			ss_plugin_event *e;
+			int rc;
+			while ((rc = ph_source_next(s, &e, err, sizeof(err))) != PH_EOF) {
+				if (rc == 0) {
+					struct ev_view v;
+					accepted++;
+					assert_int_equal(ev_decode(e, e->len, &v), 0);
+					if (e->type == PLUGIN_EVT_PLUGINEVENT)
+						assert_true(e->tid == UINT64_MAX && plugin_evt_plugin_id(e) != 0);
+				} else {
+					assert_int_equal(rc, -EINVAL);
+					refused++;
+				}
+			}
+			ph_source_close(s);
+		}
+		assert_true(refused > 0);
+		ph_unload(p);
+		print_message("%s: %d garbage events accepted, %d refused\n", libs[l], accepted, refused);
+	}
 }
 
 /* ---- the probe plugin: extraction, parsing, async, capture, schema ---- */
@@ -769,6 +807,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_counter_description),
 		cmocka_unit_test(test_counter_events),
 		cmocka_unit_test(test_counter_bad_sources),
+		cmocka_unit_test(test_garbage_events),
 		cmocka_unit_test(test_probe_description),
 		cmocka_unit_test(test_probe_init_schema),
 		cmocka_unit_test(test_probe_extraction),
