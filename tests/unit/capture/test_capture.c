@@ -731,6 +731,45 @@ static void test_writer_errors(void **state)
 	unlink(path);
 }
 
+/* Truncated files on disk, plain and gzip: the error names the file and an
+ * offset; the window logic of the file reader sees every cut. */
+static void test_file_truncation(void **state)
+{
+	(void)state;
+	size_t n;
+	uint8_t *p = load("curl_google", &n);
+	char path[] = "/tmp/falco-capt-XXXXXX", err[CAP_ERR_LEN];
+	int fd = mkstemp(path);
+	close(fd);
+	const char *base = strrchr(path, '/') + 1;
+	for (int gz = 0; gz < 2; gz++) {
+		for (size_t cut = 13; cut < n; cut += n / 7) {
+			gzFile f = gzopen(path, gz ? "wb1" : "wbT");
+			assert_non_null(f);
+			assert_int_equal(gzwrite(f, p, (unsigned)cut), (int)cut);
+			gzclose(f);
+			if (gz) { /* cut the compressed stream too */
+				assert_int_equal(truncate(path, (off_t)(cut / 8 + 20)), 0);
+			}
+			struct cap_reader *r = cap_open(path, NULL, err);
+			const char *msg = err;
+			if (r) {
+				struct cap_event ev;
+				int rc;
+				while ((rc = cap_next(r, &ev)) == 0)
+					;
+				assert_true(rc < 0);
+				msg = cap_error(r);
+			}
+			if (strstr(msg, base) == NULL || strstr(msg, "offset ") == NULL)
+				fail_msg("cut %zu: message '%s'", cut, msg);
+			cap_close(r);
+		}
+	}
+	unlink(path);
+	free(p);
+}
+
 /* The writer picks the block type from the flags and the size: EVF for
  * flags, a large block for CAP_EF_LARGE or an event above 64 KiB. */
 static void test_writer_blocks(void **state)
@@ -743,7 +782,7 @@ static void test_writer_blocks(void **state)
 	struct cap_writer *w = cap_writer_open(path, &wo, err);
 	assert_non_null(w);
 
-	size_t big = 100000;
+	size_t big = 3000000; /* above the 1 MiB read window: it has to grow */
 	uint8_t *payload = malloc(big), *evbuf = malloc(big + 64);
 	for (size_t i = 0; i < big; i++)
 		payload[i] = (uint8_t)(i * 7);
@@ -828,6 +867,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_error_names_place),
 		cmocka_unit_test(test_writer_errors),
 		cmocka_unit_test(test_writer_blocks),
+		cmocka_unit_test(test_file_truncation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
