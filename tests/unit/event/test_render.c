@@ -971,6 +971,49 @@ static void list_events(void **state)
 	free(text);
 }
 
+static char *listing(enum ev_list_format fmt)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	assert_non_null(f);
+	ev_list_events_fmt(f, fmt);
+	fclose(f);
+	return text;
+}
+
+/* falco's MarkdownFormatter: a table per group, "Yes"/"No" for events on by
+ * default; the I/O exits Falco ignores (read, write, ...) are "No". */
+static void list_events_markdown(void **state)
+{
+	(void)state;
+	char *text = listing(EV_LIST_MARKDOWN);
+	assert_non_null(strstr(text, "## Syscall events\n\nDefault | Dir | Name | Params \n:-------|:----|:-----|:-----\n"
+	                             "Yes | `>` | `open` | FSPATH **name**, FLAGS32 **flags**: *O_LARGEFILE*, *O_DIRECTORY*, "));
+	assert_non_null(strstr(text, "\nNo | `<` | `read` | ERRNO **res**, BYTEBUF **data**, FD **fd**, UINT32 **size**\n"));
+	assert_non_null(strstr(text, "\nYes | `<` | `recvfrom` | "));
+	free(text);
+}
+
+/* falco's JsonFormatter prints nlohmann's dump(2): sorted keys, so the
+ * groups come as Metaevents, Plugin events, Syscall events, Tracepoint
+ * events, then schema_version. */
+static void list_events_json(void **state)
+{
+	(void)state;
+	char *text = listing(EV_LIST_JSON);
+	static const char head[] = "{\n  \"Metaevents\": [\n    {\n      \"available\": true,\n      \"dir\": \">\",\n"
+	                    "      \"name\": \"drop\",\n      \"params\": [\n        {\n          \"name\": \"ratio\",\n"
+	                    "          \"type\": \"UINT32\"\n        }\n      ]\n    },\n";
+	assert_true(strncmp(text, head, strlen(head)) == 0);
+	assert_non_null(strstr(text, "\n  ],\n  \"Plugin events\": [\n"));
+	assert_non_null(strstr(text, "      \"name\": \"read\",\n"));
+	assert_non_null(strstr(text, "          \"flags\": [\n            \"O_LARGEFILE\",\n"));
+	static const char tail[] = "\n  ],\n  \"schema_version\": \"4.3.0\"\n}\n";
+	assert_string_equal(text + strlen(text) - strlen(tail), tail);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -994,6 +1037,8 @@ int main(void)
 		cmocka_unit_test(path_concat),
 		cmocka_unit_test(names),
 		cmocka_unit_test(list_events),
+		cmocka_unit_test(list_events_markdown),
+		cmocka_unit_test(list_events_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
