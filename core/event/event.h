@@ -351,4 +351,57 @@ int ev_decode(const void *buf, size_t avail, struct ev_view *out);
 int64_t ev_encode(void *buf, size_t cap, uint64_t ts, uint64_t tid, uint16_t type,
                   uint32_t nparams, const void *const vals[], const uint32_t lens[]);
 
+/* ==== Converter (core/event/convert.c; owned by the `convert` branch) ====
+ *
+ * Brings the events of old captures to the current schema the way upstream
+ * libscap does when it reads a capture: enter events are kept per thread and
+ * merged into their exit event, old layouts are rebuilt as the current code,
+ * unused codes are dropped. Events that are already current pass untouched.
+ *
+ * Memory is bounded: the last enter event of at most `max_threads` threads
+ * is kept (a set-associative cache; the least recently stored one of a set
+ * is evicted and counted). One converter per event stream; not thread-safe.
+ */
+struct ev_conv;
+
+struct ev_conv_stats {
+	uint64_t events;    /* events given to ev_conv_next */
+	uint64_t passed;    /* delivered (as is or converted) */
+	uint64_t converted; /* delivered after at least one rewrite */
+	uint64_t dropped;   /* not delivered: stored enter events, unused codes */
+	uint64_t stored;    /* enter events kept for their exit */
+	uint64_t evicted;   /* stored enter events lost to the memory bound */
+	uint64_t no_enter;  /* exit events converted without their enter event */
+};
+
+enum ev_conv_verdict {
+	EV_CONV_PASS = 0, /* deliver *out */
+	EV_CONV_DROP = 1  /* deliver nothing for this event */
+};
+
+/* A new converter keeping the enter events of up to `max_threads` threads
+ * (0 picks 4096). The caller owns the result (ev_conv_free); NULL when
+ * out of memory. */
+struct ev_conv *ev_conv_new(uint32_t max_threads);
+void ev_conv_free(struct ev_conv *c);
+
+/* Converts one event. `evt` is a complete event of `avail` bytes (the
+ * caller's buffer, not modified). On EV_CONV_PASS, *out points either to
+ * `evt` or to a buffer owned by the converter that stays valid until the
+ * next call. Returns EV_CONV_PASS, EV_CONV_DROP, or a negative errno
+ * (-EINVAL malformed event, -EPROTO no rule for an old layout or an enter
+ * event of another syscall, -ENOMEM) with ev_conv_error() saying why. */
+int ev_conv_next(struct ev_conv *c, const void *evt, size_t avail, const void **out);
+
+/* The message of the last error (static storage of `c`). */
+const char *ev_conv_error(const struct ev_conv *c);
+
+void ev_conv_get_stats(const struct ev_conv *c, struct ev_conv_stats *out);
+
+/* True when the converter has a rule for events of `code` carrying
+ * `nparams` parameters (coverage checks and tests). */
+bool ev_conv_has_rule(uint16_t code, uint32_t nparams);
+
+/* ==== end of converter ==== */
+
 #endif
