@@ -14,6 +14,15 @@ static const char *lookup(const struct ev_name_value *t, uint32_t value)
 	return NULL;
 }
 
+int ev_param_index(uint16_t code, const char *name)
+{
+	const struct ev_info *e = ev_info(code);
+	for (uint32_t i = 0; e != NULL && i < e->nparams; i++)
+		if (strcmp(e->params[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 const char *ev_errno_name(int64_t res)
 {
 	if (res >= 0 || res < -(int64_t)UINT32_MAX)

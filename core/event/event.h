@@ -228,6 +228,10 @@ void ev_sc_set_falco_ignored(uint8_t out[EV_SC_MAX]);
  * Points to a static string. */
 const char *ev_syscall_name(uint16_t id);
 
+/* The index of the parameter called `name` in event `code`, -1 when it has
+ * none (for `evt.arg.NAME`; resolve once at load time). */
+int ev_param_index(uint16_t code, const char *name);
+
 /* True for exit (odd) codes, as upstream's PPME_IS_EXIT; meta events that
  * have no pair are enter-direction. */
 static inline bool ev_is_exit(uint16_t code) { return (code & 1u) != 0; }

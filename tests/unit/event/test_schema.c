@@ -95,6 +95,9 @@ static void openat2_exit(void **state)
 		{"dev", EV_PT_UINT32, EV_PF_HEX}, {"ino", EV_PT_UINT64, EV_PF_DEC},
 	};
 	expect_params(EV_SYSCALL_OPENAT2_X, exp, 8);
+	assert_int_equal(ev_param_index(EV_SYSCALL_OPENAT2_X, "resolve"), 5);
+	assert_int_equal(ev_param_index(EV_SYSCALL_OPENAT2_X, "res"), -1);
+	assert_int_equal(ev_param_index(EV_CODE_MAX, "fd"), -1);
 	const struct ev_info *e = ev_info(EV_SYSCALL_OPENAT2_X);
 	assert_int_equal(e->flags, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED);
 	assert_int_equal((uintptr_t)e->params[2].info, 1); /* DIRFD_PARAM(1) */
