@@ -929,6 +929,9 @@ void st_apply(struct st_state *st, const struct ev_view *ev, uint16_t cpu)
 		st_parse_execve(st, ev, t);
 		return;
 	case EV_PROCEXIT_1_E:
+		/* the kernel tells who adopts the children (absent in old captures) */
+		if (t->child && has(ev, 4) && p_i64(ev, 4, 0) > 0)
+			t->reaper_tid = p_i64(ev, 4, 0);
 		st_thread_exit(st, t);
 		return;
 	default:

@@ -744,8 +744,23 @@ static void test_minimal(void **state)
 	free(f.p);
 }
 
-int main(void)
+/* `test_capture --write-seed PATH` writes the hand-built capture of old
+ * block versions (tests/fuzz/seeds/old_versions.scap was made this way). */
+static int write_seed(const char *path)
 {
+	struct bb f = old_capture();
+	FILE *fp = fopen(path, "wb");
+	int ok = fp && fwrite(f.p, 1, f.n, fp) == f.n;
+	if (fp)
+		ok = fclose(fp) == 0 && ok;
+	free(f.p);
+	return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--write-seed") == 0)
+		return write_seed(argv[2]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_old_versions),
 		cmocka_unit_test(test_minimal),
