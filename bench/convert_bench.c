@@ -147,7 +147,7 @@ static double run_pipeline(struct mem *m, uint64_t *numbered)
 	struct st_state *st = st_new(NULL);
 	m->i = 0;
 	m->round = 0;
-	struct eng_source src = {.kind = "bench", .name = "memory", .convert = true, .impl = m,
+	struct eng_source src = {.kind = "bench", .name = "memory", .convert = true, .is_capture = true, .impl = m,
 	                         .next = mem_next, .error = mem_error, .close = mem_close};
 	struct eng_hooks hooks = {.ctx = st, .parse = on_parse};
 	char err[ENG_ERR_LEN];
