@@ -8,6 +8,7 @@
 
 #include "engine/engine.h"
 #include "event/event.h"
+#include "state/state.h"
 
 #ifndef FALCO_VERSION
 #define FALCO_VERSION "0.1.0"
@@ -116,25 +117,36 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* --dump-events: one line per event shown to rules. */
-struct dumper {
+/* The replay: capture -> engine -> state -> (printer). */
+struct replay_ctx {
+	struct st_state *st;      /* owned by run_replay */
+	struct ev_resolver res;   /* printers ask the state */
+	bool dump;
 	char args[65536];
 };
 
+static int on_parse(void *ctx, const struct eng_event *ev)
+{
+	struct replay_ctx *r = ctx;
+	st_apply(r->st, &ev->ev, ev->cpu);
+	return 0;
+}
+
+/* --dump-events: one line per event shown to rules, as `sysdig -r`. */
 static int dump_event(void *ctx, const struct eng_event *ev)
 {
-	struct dumper *d = ctx;
+	struct replay_ctx *r = ctx;
 	const struct ev_hdr *h = ev->ev.hdr;
 	time_t secs = (time_t)(h->ts / 1000000000ull);
 	struct tm tm;
 	char hms[16] = "??:??:??";
 	if (localtime_r(&secs, &tm) != NULL)
 		strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
-	ev_render_args(&ev->ev, NULL, d->args, sizeof(d->args));
-	/* The thread's name needs the state engine; until it is wired, "<NA>". */
+	ev_render_args(&ev->ev, &r->res, r->args, sizeof(r->args));
+	const char *comm = st_comm(r->st, (int64_t)h->tid);
 	printf("%llu %s.%09llu %u %s (%lld) %c %s %s\n", (unsigned long long)ev->num, hms,
-	       (unsigned long long)(h->ts % 1000000000ull), ev->cpu, "<NA>", (long long)h->tid,
-	       ev_is_exit(h->type) ? '<' : '>', ev_type_name(&ev->ev), d->args);
+	       (unsigned long long)(h->ts % 1000000000ull), ev->cpu, comm ? comm : "<NA>", (long long)h->tid,
+	       ev_is_exit(h->type) ? '<' : '>', ev_type_name(&ev->ev), r->args);
 	return 0;
 }
 
@@ -146,15 +158,20 @@ static int run_replay(const struct opts *o)
 		fprintf(stderr, "falco: %s\n", err);
 		return 1;
 	}
-	static struct dumper d;
-	struct eng_hooks hooks = {0};
-	if (o->dump_events) {
-		hooks.ctx = &d;
-		hooks.consume = dump_event;
+	static struct replay_ctx r;
+	r.st = st_new(NULL);
+	if (r.st == NULL || st_import_capture(r.st, eng_replay_meta(&src)) < 0) {
+		fprintf(stderr, "falco: %s: cannot load the capture's process and fd lists\n", o->capture_file);
+		src.close(src.impl);
+		st_free(r.st);
+		return 1;
 	}
+	st_resolver(r.st, &r.res);
+	struct eng_hooks hooks = {.ctx = &r, .parse = on_parse, .consume = o->dump_events ? dump_event : NULL};
 	struct eng *e = eng_new(&src, &hooks, err);
 	if (e == NULL) {
 		fprintf(stderr, "falco: %s\n", err);
+		st_free(r.st);
 		return 1;
 	}
 	int rc = eng_run(e);
@@ -165,6 +182,7 @@ static int run_replay(const struct opts *o)
 	fprintf(stderr, "Events read: %llu, numbered: %llu, shown to rules: %llu\n", (unsigned long long)st.read,
 	        (unsigned long long)st.numbered, (unsigned long long)st.delivered);
 	eng_free(e);
+	st_free(r.st);
 	return rc < 0 ? 1 : 0;
 }
 

@@ -689,6 +689,16 @@ static int cv_classify(struct ev_conv *c, const struct ev_hdr *h)
 	return CL_PASS;
 }
 
+static int cv_malformed(struct ev_conv *c, const void *evt, size_t avail)
+{
+	struct ev_hdr h;
+	if (avail < EV_HDR_LEN)
+		return cv_fail(c, -EINVAL, "malformed event: %zu bytes, shorter than a header", avail);
+	memcpy(&h, evt, sizeof(h));
+	return cv_fail(c, -EINVAL, "malformed event code %u (tid %llu, ts %llu): len %u, %u parameters", h.type,
+	               (unsigned long long)h.tid, (unsigned long long)h.ts, h.len, h.nparams);
+}
+
 int ev_conv_next(struct ev_conv *c, const void *evt, size_t avail, const void **out)
 {
 	struct ev_view v;
@@ -699,7 +709,7 @@ int ev_conv_next(struct ev_conv *c, const void *evt, size_t avail, const void **
 	c->st.events++;
 	for (int step = 0; step < CV_MAX_STEPS; step++) {
 		if (ev_decode(cur, cur_avail, &v) != 0)
-			return cv_fail(c, -EINVAL, "malformed event");
+			return cv_malformed(c, cur, cur_avail);
 		const struct ev_hdr *h = v.hdr;
 		int cl = cv_classify(c, h);
 		if (cl < 0)

@@ -30,8 +30,16 @@ const char *ev_type_name(const struct ev_view *v)
 {
 	uint16_t type = v->hdr->type;
 	if (type == EV_GENERIC_X && v->nparams > 0 && v->len[0] == 2) {
-		uint16_t id;
+		uint16_t id, native;
 		memcpy(&id, v->val[0], 2);
+		/* a syscall newer than the capture's writer: upstream looks its
+		 * native number up (x86_64, as the captures we read) */
+		if (id == EV_SC_UNKNOWN && v->nparams > 1 && v->len[1] == 2) {
+			memcpy(&native, v->val[1], 2);
+			const struct ev_native_syscall *ns = ev_native_syscall_x86_64(native);
+			if (ns != NULL)
+				id = ns->sc;
+		}
 		const char *name = ev_syscall_name(id);
 		return name != NULL ? name : "";
 	}

@@ -188,6 +188,27 @@ const struct ev_name_value *ev_name_table(const char *name);
  * meta events. GENERIC_E/X list every syscall without a dedicated event. */
 size_t ev_event_syscalls(uint16_t code, const uint16_t **sc);
 
+/* One native x86_64 syscall as upstream's driver table describes it: its
+ * syscall code (enum ev_sc), the enter/exit events it produces
+ * (EV_GENERIC_E/X for syscalls without their own events) and EV_UF_* flags. */
+enum ev_uf {
+	EV_UF_USED = 1 << 0,
+	EV_UF_NEVER_DROP = 1 << 1,
+	EV_UF_ALWAYS_DROP = 1 << 2,
+	EV_UF_ATOMIC = 1 << 4
+};
+struct ev_native_syscall {
+	uint16_t sc;
+	uint16_t enter;
+	uint16_t exit;
+	uint16_t flags;
+};
+#define EV_X86_64_SYSCALLS 512u
+
+/* The entry for x86_64 syscall number nr, NULL when the table has none.
+ * Points into a static table. */
+const struct ev_native_syscall *ev_native_syscall_x86_64(uint32_t nr);
+
 /* The name of an upstream syscall code (enum ev_sc, as carried by SYSCALLID
  * parameters), e.g. "mprotect"; NULL for unassigned or out-of-range codes.
  * Points to a static string. */
@@ -232,6 +253,9 @@ struct ev_resolver {
 	/* user / group name for an id as seen by thread tid, NULL when unknown */
 	const char *(*user_name)(void *ctx, uint64_t tid, uint32_t uid);
 	const char *(*group_name)(void *ctx, uint64_t tid, uint32_t gid);
+	/* show byte buffers in base64 instead of with '.' for non-printables
+	 * (falco.yaml buffer_format_base64) */
+	bool base64_buffers;
 };
 
 /* Parameter i of event v split as upstream does: the value into val (e.g.

@@ -11,7 +11,8 @@
 #include "event/event.h"
 #include "event/names.h"
 
-#define PATH_MAX_LEN 4096 /* upstream's SCAP_MAX_PATH_SIZE */
+#define PATH_MAX_LEN 4096
+#define CONCAT_MAX 1024 /* upstream's SCAP_MAX_PATH_SIZE: longer joins give a marker */
 #define RES_LEN 8192      /* room for one resolution (a path, an fd name) */
 
 #define AF_UNIX_PPM 1
@@ -215,6 +216,19 @@ static void render_bytes(const struct prm *p, struct out *val)
 	for (uint32_t k = 0; k < p->len; k++) {
 		uint8_t c = p->data[k];
 		put_c(val, c >= 0x20 && c < 0x7f ? (char)c : '.');
+	}
+}
+
+/* Standard base64 with '=' padding. */
+static void render_base64(const struct prm *p, struct out *val)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	for (uint32_t k = 0; k < p->len; k += 3) {
+		uint32_t n = p->len - k < 3 ? p->len - k : 3;
+		uint32_t w = (uint32_t)p->data[k] << 16 | (n > 1 ? (uint32_t)p->data[k + 1] << 8 : 0) |
+		             (n > 2 ? p->data[k + 2] : 0);
+		char q[4] = {abc[w >> 18 & 63], abc[w >> 12 & 63], n > 1 ? abc[w >> 6 & 63] : '=', n > 2 ? abc[w & 63] : '='};
+		put_n(val, q, 4);
 	}
 }
 
@@ -452,7 +466,12 @@ static void render_typed(const struct prm *p, struct out *val, struct out *res)
 	case EV_PT_CHARBUF: put_n(val, (const char *)p->data, strnlen((const char *)p->data, p->len)); break;
 	case EV_PT_FSPATH:
 	case EV_PT_FSRELPATH: render_path(p, val, res); break;
-	case EV_PT_BYTEBUF: render_bytes(p, val); break;
+	case EV_PT_BYTEBUF:
+		if (p->r->base64_buffers)
+			render_base64(p, val);
+		else
+			render_bytes(p, val);
+		break;
 	case EV_PT_SOCKADDR: render_sockaddr(p, val); break;
 	case EV_PT_SOCKTUPLE: render_socktuple(p, val); break;
 	case EV_PT_FDLIST: render_fdlist(p, val); break;
@@ -600,7 +619,7 @@ static void path_up(const char *t, size_t *n)
 
 size_t ev_path_concat(const char *base, const char *path, char *buf, size_t len)
 {
-	char t[PATH_MAX_LEN];
+	char t[CONCAT_MAX];
 	size_t bl = strlen(base), pl = strlen(path), n = 0;
 	struct out o;
 	out_init(&o, buf, len);

@@ -1,7 +1,9 @@
 /* Test helper: prints what the capture reader sees in a file as JSON lines
  * (one "meta" line, one line per process, then one per event), so that a
  * script can compare it with an independent parse of the file and with the
- * oracle. Exit status 1 and the error on stderr when the reader fails. */
+ * oracle. With `--copy OUT`, writes the capture again with our writer
+ * instead (so upstream tools can read the copy). Exit status 1 and the
+ * error on stderr when the reader or writer fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,17 +52,47 @@ static void print_meta(const struct cap_meta *m)
 	}
 }
 
+static int copy(struct cap_reader *r, const char *out)
+{
+	char err[CAP_ERR_LEN];
+	struct cap_writer *w = cap_writer_open(out, NULL, err);
+	if (w == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	cap_write_meta(w, cap_meta(r));
+	struct cap_event ev;
+	int rc;
+	while ((rc = cap_next(r, &ev)) == 0)
+		cap_write_event(w, ev.hdr, ev.cpu, ev.flags);
+	int status = 0;
+	if (rc != CAP_EOF) {
+		fprintf(stderr, "%s\n", cap_error(r));
+		status = 1;
+	}
+	if (cap_writer_close(w, err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		status = 1;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	char err[CAP_ERR_LEN];
-	if (argc != 2) {
-		fprintf(stderr, "usage: scapdump FILE\n");
+	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--copy") == 0)) {
+		fprintf(stderr, "usage: scapdump FILE [--copy OUT]\n");
 		return 2;
 	}
 	struct cap_reader *r = cap_open(argv[1], NULL, err);
 	if (r == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
+	}
+	if (argc == 4) {
+		int status = copy(r, argv[3]);
+		cap_close(r);
+		return status;
 	}
 	print_meta(cap_meta(r));
 	struct cap_event ev;

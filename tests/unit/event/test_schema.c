@@ -206,6 +206,39 @@ static void syscall_names(void **state)
 	assert_null(ev_syscall_name(EV_SC_MAX));
 }
 
+/* driver/syscall_table.c with syscall_compat_x86_64.h: __NR_execve 59 ->
+ * {UF_USED | UF_NEVER_DROP, EXECVE_19_E, EXECVE_19_X, PPM_SC_EXECVE};
+ * __NR_stat 4 -> {UF_USED | UF_ALWAYS_DROP, STAT_E, STAT_X}; __NR_clock_gettime
+ * 228 -> {.ppm_sc = PPM_SC_CLOCK_GETTIME} only (generic events). */
+static void native_x86_64(void **state)
+{
+	(void)state;
+	const struct ev_native_syscall *e = ev_native_syscall_x86_64(59);
+	assert_non_null(e);
+	assert_int_equal(e->sc, EV_SC_EXECVE);
+	assert_int_equal(e->enter, EV_SYSCALL_EXECVE_19_E);
+	assert_int_equal(e->exit, EV_SYSCALL_EXECVE_19_X);
+	assert_int_equal(e->flags, EV_UF_USED | EV_UF_NEVER_DROP);
+	e = ev_native_syscall_x86_64(4);
+	assert_int_equal(e->flags, EV_UF_USED | EV_UF_ALWAYS_DROP);
+	assert_int_equal(e->exit, EV_SYSCALL_STAT_X);
+	e = ev_native_syscall_x86_64(228);
+	assert_string_equal(ev_syscall_name(e->sc), "clock_gettime");
+	assert_int_equal(e->enter, EV_GENERIC_E);
+	assert_int_equal(e->exit, EV_GENERIC_X);
+	assert_int_equal(e->flags, 0);
+	assert_null(ev_native_syscall_x86_64(EV_X86_64_SYSCALLS));
+	/* clock_gettime only ever produces generic events */
+	const uint16_t *sc;
+	size_t n = ev_event_syscalls(EV_GENERIC_X, &sc), k;
+	for (k = 0; k < n && sc[k] != EV_SC_CLOCK_GETTIME; k++)
+		;
+	assert_true(k < n);
+	n = ev_event_syscalls(EV_SYSCALL_OPEN_X, &sc);
+	assert_int_equal(n, 1);
+	assert_int_equal(sc[0], EV_SC_OPEN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +250,7 @@ int main(void)
 		cmocka_unit_test(params_are_well_formed),
 		cmocka_unit_test(dynamic_params),
 		cmocka_unit_test(syscall_names),
+		cmocka_unit_test(native_x86_64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
