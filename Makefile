@@ -40,10 +40,9 @@ test: deps $(TESTBUILD)/build.ninja $(FUZZBUILD)/build.ninja
 	-$(MESON) test -C $(FUZZBUILD) --no-rebuild --print-errorlogs --suite fuzz
 	@scripts/test-summary $(TESTBUILD) $(FUZZBUILD)
 
-# Benchmarks: optimised build; each prints its figures.
+# Benchmarks: optimised build; every bench/<name>_bench prints its figures.
 bench: build
-	$(BUILD)/bench/bench_capture
-	$(BUILD)/bench/bench_state
+	for b in $(BUILD)/bench/*_bench; do echo "== $$b"; $$b || exit 1; done
 
 clean:
 	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD)
