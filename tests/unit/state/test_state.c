@@ -281,6 +281,9 @@ static void test_sockets(void **unused)
 	struct st_value v;
 	assert_true(st_field_extract(st, st_field_lookup("fd.sip", 6), -1, &v, buf, sizeof buf));
 	assert_string_equal(v.s, "93.184.216.34");
+	uint8_t ip[16];
+	assert_int_equal(st_field_ip(st, STF_FD_SIP, ip), 4);
+	assert_memory_equal(ip, ((uint8_t[]){93, 184, 216, 34}), 4);
 	/* the server side */
 	uint8_t tup2[13] = {2, 10, 0, 0, 2, 0x50, 0xc3, 10, 0, 0, 9, 0x50, 0}; /* 10.0.0.2:50000 -> 10.0.0.9:80 (ports are host order) */
 	evb_start(&b, EV_SOCKET_ACCEPT_5_X, 101, now++);
