@@ -56,6 +56,9 @@ static const struct map proc_map[] = {
 	{{"thread.tid", EV_PT_INT64, 0, EV_PF_ID, "Thread ID", "the thread id"}, STF_THREAD_TID},
 	{{"thread.ismain", EV_PT_BOOL, 0, EV_PF_NA, "Main Thread", "true for the thread group leader"}, STF_THREAD_ISMAIN},
 	{{"thread.vtid", EV_PT_INT64, 0, EV_PF_ID, "Virtual Thread ID", "the thread id in its pid namespace"}, STF_THREAD_VTID},
+	{{"thread.cap_permitted", EV_PT_CHARBUF, 0, EV_PF_NA, "Permitted Capabilities", "the thread's permitted capabilities, space-separated names"}, STF_THREAD_CAP_PERMITTED},
+	{{"thread.cap_inheritable", EV_PT_CHARBUF, 0, EV_PF_NA, "Inheritable Capabilities", "the thread's inheritable capabilities, space-separated names"}, STF_THREAD_CAP_INHERITABLE},
+	{{"thread.cap_effective", EV_PT_CHARBUF, 0, EV_PF_NA, "Effective Capabilities", "the thread's effective capabilities, space-separated names"}, STF_THREAD_CAP_EFFECTIVE},
 	{{"proc.nthreads", EV_PT_UINT64, 0, EV_PF_DEC, "Threads", "number of threads of the process in the table"}, STF_PROC_NTHREADS},
 };
 

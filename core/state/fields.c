@@ -434,6 +434,35 @@ static bool extract_fd(struct st_state *st, int id, struct st_value *v, char *bu
 	}
 }
 
+/* Linux capability names by bit number (linux/capability.h). */
+static const char *const cap_names[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN",
+	"CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON",
+	"CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+};
+
+/* The names of the set bits, space-separated ("" for none). */
+static const char *caps_str(uint64_t caps, char *buf, size_t cap)
+{
+	size_t o = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof cap_names / sizeof cap_names[0]; i++) {
+		if (!(caps & (1ull << i)))
+			continue;
+		int n = snprintf(buf + o, cap - o, "%s%s", o ? " " : "", cap_names[i]);
+		if (n < 0 || (size_t)n >= cap - o)
+			break;
+		o += (size_t)n;
+	}
+	return buf;
+}
+
 /* ---- proc/thread/user/group ---------------------------------------------- */
 
 static bool extract_thread(struct st_state *st, int id, int arg, const char *key,
@@ -455,9 +484,9 @@ static bool extract_thread(struct st_state *st, int id, int arg, const char *key
 	case STF_PROC_VPID: return t->vpid == -1 ? v_none(v) : v_i64(v, t->vpid);
 	case STF_THREAD_VTID: return t->vtid == -1 ? v_none(v) : v_i64(v, t->vtid);
 	case STF_THREAD_ISMAIN: return v_bool(v, t->tid == t->pid);
-	case STF_THREAD_CAP_PERMITTED: return v_u64(v, t->cap_permitted);
-	case STF_THREAD_CAP_EFFECTIVE: return v_u64(v, t->cap_effective);
-	case STF_THREAD_CAP_INHERITABLE: return v_u64(v, t->cap_inheritable);
+	case STF_THREAD_CAP_PERMITTED: return v_str(v, caps_str(t->cap_permitted, buf, cap));
+	case STF_THREAD_CAP_EFFECTIVE: return v_str(v, caps_str(t->cap_effective, buf, cap));
+	case STF_THREAD_CAP_INHERITABLE: return v_str(v, caps_str(t->cap_inheritable, buf, cap));
 	case STF_PROC_NAME: return v_str(v, t->comm);
 	case STF_PROC_EXE: return v_str(v, t->proc->exe);
 	case STF_PROC_EXEPATH: return v_str(v, t->proc->exepath);
