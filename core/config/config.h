@@ -29,6 +29,10 @@
 
 struct cfg_err {
 	char msg[1024];
+	/* Where a YAML syntax error was found (set by cfg_yaml_read only). */
+	bool has_pos;
+	uint32_t line, col;   /* 0-based */
+	uint64_t offset;
 };
 
 /* ------------------------------------------------------------------ */

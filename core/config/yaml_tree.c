@@ -366,6 +366,10 @@ static int parse_error(struct builder *b)
 		return -ENOMEM;
 	}
 	const char *what = p->problem ? p->problem : "invalid YAML";
+	b->err->has_pos = true;
+	b->err->line = (uint32_t)p->problem_mark.line;
+	b->err->col = (uint32_t)p->problem_mark.column;
+	b->err->offset = p->problem_mark.index;
 	if (p->context)
 		cfg_errf(b->err, "%s:%zu:%zu: %s %s", b->src->name, p->problem_mark.line + 1,
 			 p->problem_mark.column + 1, p->context, what);
@@ -609,6 +613,7 @@ int cfg_yaml_read(const char *text, size_t len, const char *name,
 	struct cfg_err local;
 	struct builder b = { .opts = opts, .err = err ? err : &local };
 	b.err->msg[0] = 0;
+	b.err->has_pos = false;
 	*docs = NULL;
 	*ndocs = 0;
 	b.src = cfg_src_new(name, opts && opts->cli);
