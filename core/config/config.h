@@ -302,7 +302,7 @@ struct falco_config {
 
 	struct {
 		bool enabled;
-		unsigned threadiness;          /* 0: as written; the web server picks the CPU count */
+		unsigned threadiness;          /* 0 in the file means one per online CPU */
 		unsigned listen_port;
 		char *listen_address;
 		char *k8s_healthz_endpoint;

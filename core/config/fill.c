@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/internal.h"
 #include "config/fill.h"
@@ -397,6 +398,10 @@ static void fill_webserver(struct fctx *f, struct falco_config *c)
 	typeof(c->webserver) *w = &c->webserver;
 	w->enabled = get_bool(f, "webserver.enabled", false);
 	w->threadiness = (unsigned)get_int(f, "webserver.threadiness", 0);
+	if (w->threadiness == 0) {   /* upstream: one thread per CPU */
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		w->threadiness = n > 0 ? (unsigned)n : 1;
+	}
 	w->listen_port = (unsigned)get_int(f, "webserver.listen_port", 8765);
 	w->listen_address = get_str(f, "webserver.listen_address", "0.0.0.0");
 	if (w->listen_address && !valid_ip(w->listen_address))

@@ -321,7 +321,8 @@ char *cfg_expand_env(const char *in)
 		} else if (d[1] == '$' && d[2] == '{') {
 			if (!strchr(d, '}'))
 				break;
-			sbuf_splice(&b, pos, 1, "");
+			if (sbuf_splice(&b, pos, 1, ""))
+				goto fail;
 			pos++;
 		} else {
 			break;
@@ -348,6 +349,7 @@ struct builder {
 	size_t nanchors, capanchors;
 	size_t nodes;
 	size_t alias_nodes;
+	bool in_key;            /* building a map key: no ${ENV} expansion (as upstream) */
 	struct cfg_err *err;
 };
 
@@ -452,7 +454,7 @@ static struct cfg_node *make_scalar(struct builder *b, yaml_event_t *ev)
 	if (plain && plain_null(text))
 		return cfg_node_new(CFG_NULL, NULL, &pos);
 	char *expanded = NULL;
-	if (b->opts && b->opts->expand_env) {
+	if (b->opts && b->opts->expand_env && !b->in_key) {
 		expanded = cfg_expand_env(text);
 		if (!expanded) {
 			cfg_errf(b->err, "%s:%u:%u: environment expansion of '%s' does not end",
@@ -481,7 +483,9 @@ static struct cfg_node *build_children(struct builder *b, struct cfg_node *n, in
 			yaml_event_delete(&ev);
 			return n;
 		}
+		b->in_key = n->kind == CFG_MAP;
 		struct cfg_node *key = build(b, &ev, depth + 1);
+		b->in_key = false;
 		yaml_event_delete(&ev);
 		if (!key)
 			goto fail;

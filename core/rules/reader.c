@@ -932,11 +932,13 @@ static int parse_error(struct rd *r, const struct cx *c, const struct cfg_err *e
 {
 	/* cfg_yaml_read names the file and position itself; keep the problem. */
 	const char *msg = err->msg;
-	char text[1100];
+	char text[1200], prefix[1100];
 	if (err->has_pos) {
-		const char *p = strstr(msg, ": ");
+		snprintf(prefix, sizeof(prefix), "%s:%u:%u: ", r->name, err->line + 1, err->col + 1);
+		if (!strncmp(msg, prefix, strlen(prefix)))
+			msg += strlen(prefix);
 		snprintf(text, sizeof(text), "yaml: error at line %u, column %u: %s", err->line + 1,
-			 err->col + 1, p ? p + 2 : msg);
+			 err->col + 1, msg);
 		msg = text;
 	}
 	struct rules_ctx ctx;

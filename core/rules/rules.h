@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config/config.h"   /* struct cfg_strlist, priorities */
 
@@ -139,6 +140,19 @@ int rules_result_error(struct rules_result *r, enum rules_err_code code, const c
 		       const struct rules_ctx *ctx);
 int rules_result_warning(struct rules_result *r, enum rules_warn_code code, const char *msg,
 			 const struct rules_ctx *ctx);
+
+/* `falco -V` output for one file, as upstream prints it: the verbose text
+ * (`NAME: Ok|Ok, with warnings|Invalid`, then each error and warning with
+ * its context, snippet, code and message; no final newline), and one object
+ * of the `falco_load_results` array (compact JSON, keys sorted). Upstream's
+ * `schema_valid`/`schema_warnings` (its rules JSON-schema check) are not
+ * produced. `content` is the file's text, for snippets. */
+void rules_result_print_text(FILE *out, const struct rules_result *r, const char *content, size_t len);
+void rules_result_print_json(FILE *out, const struct rules_result *r, const char *content, size_t len);
+/* A JSON string literal with upstream's escaping (invalid UTF-8 becomes U+FFFD). */
+void rules_json_string(FILE *out, const char *s);
+/* The long description of a warning code (our wording). */
+const char *rules_warn_desc(enum rules_warn_code c);
 
 /* ---------------- items ---------------- */
 

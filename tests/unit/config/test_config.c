@@ -307,6 +307,11 @@ static void test_env_expansion(void **state)
 	assert_string_equal(str_at(d, "empty_test"), "");
 	cfg_node_free(d);
 
+	/* Map keys are not expanded. */
+	d = read1("${ENV_VAR}: ${ENV_VAR}\n", true);
+	assert_string_equal(str_at(d, "${ENV_VAR}"), "envVarValue");
+	cfg_node_free(d);
+
 	/* Without expansion (rules files, -o values) the text stays. */
 	d = read1("a: ${ENV_VAR}\n", false);
 	assert_string_equal(str_at(d, "a"), "${ENV_VAR}");
@@ -533,6 +538,7 @@ static void test_code_defaults(void **state)
 	assert_false(c->syslog_output.enabled);
 	assert_false(c->webserver.enabled);
 	assert_int_equal(c->webserver.listen_port, 8765);
+	assert_int_equal(c->webserver.threadiness, sysconf(_SC_NPROCESSORS_ONLN));
 	assert_string_equal(c->webserver.listen_address, "0.0.0.0");
 	assert_string_equal(c->webserver.k8s_healthz_endpoint, "/healthz");
 	assert_string_equal(c->webserver.ssl_certificate, "/etc/falco/falco.pem");

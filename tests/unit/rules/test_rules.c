@@ -531,6 +531,69 @@ static void test_expand_path(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+
+static char *capture(void (*fn)(FILE *, const struct rules_result *, const char *, size_t),
+		     const struct rules_set *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	fn(f, &s->results[0], s->contents[0], s->lengths[0]);
+	fclose(f);
+	return buf;
+}
+
+/* Upstream's verbose -V text and falco_load_results element, built by hand
+ * from its format (rule_loader.cpp: as_verbose_string, as_json). */
+static void test_reports(void **state)
+{
+	(void)state;
+	struct rules_set *s = read_text("- list: l\n");
+	char *t = capture(rules_result_print_text, s);
+	assert_string_equal(t,
+		"rules.yaml: Invalid\n1 Errors:\nIn rules content: (rules.yaml:0:0)\n"
+		"    list 'l': (rules.yaml:0:2)\n------\n- list: l\n  ^\n------\n"
+		"LOAD_ERR_YAML_VALIDATE (Error validating internal structure of YAML file): "
+		"Item has no mapping for key 'items'\n");
+	free(t);
+	t = capture(rules_result_print_json, s);
+	assert_string_equal(t,
+		"{\"errors\":[{\"code\":\"LOAD_ERR_YAML_VALIDATE\",\"codedesc\":\"Error validating "
+		"internal structure of YAML file\",\"context\":{\"locations\":[{\"item_name\":\"\","
+		"\"item_type\":\"rules content\",\"position\":{\"column\":0,\"line\":0,\"name\":"
+		"\"rules.yaml\",\"offset\":0}},{\"item_name\":\"l\",\"item_type\":\"list\","
+		"\"position\":{\"column\":2,\"line\":0,\"name\":\"rules.yaml\",\"offset\":2}}],"
+		"\"snippet\":\"- list: l\\n  ^\\n\"},\"message\":\"Item has no mapping for key "
+		"'items'\"}],\"name\":\"rules.yaml\",\"successful\":false,\"warnings\":[]}");
+	free(t);
+	rules_set_free(s);
+
+	s = read_text("- list: l\n  items: []\n  colour: red\n");
+	t = capture(rules_result_print_text, s);
+	assert_non_null(strstr(t, "rules.yaml: Ok, with warnings\n1 Warnings:\n"));
+	assert_non_null(strstr(t, "LOAD_UNKNOWN_KEY (Unknown key in item definition): Unknown key 'colour'. "
+				  "The key will be ignored.\n"));
+	free(t);
+	rules_set_free(s);
+
+	s = read_text("- list: l\n  items: []\n");
+	t = capture(rules_result_print_text, s);
+	assert_string_equal(t, "rules.yaml: Ok");
+	free(t);
+	t = capture(rules_result_print_json, s);
+	assert_string_equal(t, "{\"errors\":[],\"name\":\"rules.yaml\",\"successful\":true,\"warnings\":[]}");
+	free(t);
+	rules_set_free(s);
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	rules_json_string(f, "a\"b\\c\n\x01\xc3\xa9\xff");
+	fclose(f);
+	assert_string_equal(buf, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\xef\xbf\xbd\"");
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_documents_and_parse_errors),
 		cmocka_unit_test(test_snippet),
 		cmocka_unit_test(test_expand_path),
+		cmocka_unit_test(test_reports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
