@@ -486,7 +486,8 @@ static void test_rejections(void **state)
 	load_fails("engine:\n  kind: modern_ebpf\n  modern_ebpf:\n    bufsize: 1\n", NULL, 0,
 		   "main.yaml:4:5", "engine.modern_ebpf.bufsize", "unknown key", NULL);
 	load_fails("engine:\n  kind: bpf\n", NULL, 0, "main.yaml:2:9", "engine.kind", "'bpf'", NULL);
-	load_fails("engine:\n  modern_ebpf: {}\n", NULL, 0, "engine", "missing required key 'kind'", NULL);
+	load_fails("plugins:\n  - name: a\n", NULL, 0, "main.yaml:2:5", "plugins[0]",
+		   "missing required key 'library_path'", NULL);
 	load_fails("plugins:\n  - name: a\n    library_path: a.so\n  - name: b\n    lib: x\n", NULL, 0,
 		   "main.yaml:5:5", "plugins[1].lib", "unknown key", NULL);
 	load_fails("stdout_output: true\n", NULL, 0, "main.yaml:1:16", "stdout_output", "expected a map", NULL);
@@ -675,6 +676,13 @@ static void test_typed_sections(void **state)
 	assert_string_equal(c->engine.replay.capture_file, "t.scap");
 	assert_false(c->json_output);
 	assert_int_equal(c->base_syscalls.custom_set.n, 2);
+	cfg_free(c);
+
+	/* engine.kind defaults to modern_ebpf, also when -o creates the block. */
+	const char *eo[] = { "engine.modern_ebpf.cpus_for_each_buffer=0" };
+	c = load_ok("priority: info\n", eo, 1);
+	assert_int_equal(c->engine.kind, CFG_ENGINE_MODERN_EBPF);
+	assert_int_equal(c->engine.modern_ebpf.cpus_for_each_buffer, 0);
 	cfg_free(c);
 
 	/* Missing rules files are dropped from the list. */

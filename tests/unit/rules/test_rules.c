@@ -594,6 +594,66 @@ static void test_reports(void **state)
 	free(buf);
 }
 
+/* Robustness: slices of an official ruleset with random YAML-significant
+ * bytes written over them must read to a result (ok, or an error with a
+ * context), never a crash or a leak (ASan/UBSan run this). Seeded, so each
+ * run tests the same inputs. */
+static void test_mutations(void **state)
+{
+	(void)state;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/rules/upstream/falco_rules.yaml", getenv("SHARED_DIR"));
+	char *text;
+	size_t len;
+	assert_int_equal(cfg_read_file(path, &text, &len, NULL), 0);
+	static const char alphabet[] = ":-[]{}&*!|>'\"#\n \t%@`,?~\\" "\x80" "\xff" "0aZ";
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	char buf[2048];
+	size_t ok = 0, bad = 0;
+	/* MUTATION_ITERS raises the count for a longer campaign by hand. */
+	int iters = getenv("MUTATION_ITERS") ? atoi(getenv("MUTATION_ITERS")) : 400;
+	for (int iter = 0; iter < iters; iter++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		size_t n = 64 + x % (sizeof(buf) - 64);
+		size_t at = (x >> 20) % (len - n);
+		memcpy(buf, text + at, n);
+		for (int k = (int)(x >> 40) % 6; k >= 0; k--) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			buf[x % n] = alphabet[(x >> 32) % (sizeof(alphabet) - 1)];
+		}
+		struct rules_set *s = rules_set_new();
+		rules_set_read_string(s, "m.yaml", buf, n);
+		if (s->results[0].ok) {
+			ok++;
+		} else {
+			bad++;
+			assert_true(s->results[0].nerrs > 0);
+			assert_true(s->results[0].errs[0].ctx.n > 0);
+			char *snip = rules_ctx_snippet(&s->results[0].errs[0].ctx, s->contents[0],
+						       s->lengths[0], RULES_SNIPPET_WIDTH);
+			assert_non_null(snip);
+			free(snip);
+		}
+		rules_set_free(s);
+		/* The same bytes as a configuration file. */
+		struct cfg_read_opts ro = { .expand_env = true };
+		struct cfg_node **docs;
+		size_t ndocs;
+		struct cfg_err err;
+		if (cfg_yaml_read(buf, n, "m.yaml", &ro, &docs, &ndocs, &err) == 0) {
+			for (size_t i = 0; i < ndocs; i++) {
+				cfg_validate(docs[i], &err);
+				cfg_node_free(docs[i]);
+			}
+			free(docs);
+		}
+	}
+	free(text);
+	/* Both outcomes occur, so both paths were exercised. */
+	assert_true(ok > 0);
+	assert_true(bad > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -610,6 +670,7 @@ int main(void)
 		cmocka_unit_test(test_snippet),
 		cmocka_unit_test(test_expand_path),
 		cmocka_unit_test(test_reports),
+		cmocka_unit_test(test_mutations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
