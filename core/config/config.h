@@ -193,9 +193,15 @@ enum cfg_metrics_flag {
 	CFG_METRICS_JEMALLOC_STATS = 1 << 8,
 };
 
+/* Where plugins with a relative `library_path` are looked up (upstream:
+ * <share dir>/plugins/). Override at build time with -DCFG_PLUGINS_DIR=... */
+#ifndef CFG_PLUGINS_DIR
+#define CFG_PLUGINS_DIR "/usr/share/falco/plugins/"
+#endif
+
 struct cfg_plugin {
 	char *name;
-	char *library_path;    /* as written (resolution against the plugins dir is the host's job) */
+	char *library_path;    /* absolute: a relative path is resolved under CFG_PLUGINS_DIR */
 	char *init_config;     /* "" when absent; a map is converted to JSON text */
 	char *open_params;     /* trimmed */
 };
@@ -367,6 +373,12 @@ int cfg_load_string(const char *text, const char *name, const char *const *opts,
 		    struct cfg_err *err);
 
 void cfg_free(struct falco_config *cfg);
+
+/* Upstream's plugin path rule: an absolute `path` is kept; a relative one is
+ * joined to `dir` and normalized (`.`, `..`, repeated `/`), and must stay
+ * inside `dir`. On success `*out` is a malloc'd path owned by the caller;
+ * -EINVAL when the path escapes `dir`. */
+int cfg_plugin_library_path(const char *dir, const char *path, char **out);
 
 /* Validates a merged tree against the schema (exposed for tests and
  * `--config-schema` users). */

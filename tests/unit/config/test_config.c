@@ -720,6 +720,47 @@ static void test_schema_print(void **state)
 	free(buf);
 }
 
+/* upstream's plugin_library_path_traversal and plugin_init_config cases */
+static void test_plugin_paths(void **state)
+{
+	(void)state;
+	char *out;
+	assert_int_equal(cfg_plugin_library_path("/usr/share/falco/plugins/", "libx.so", &out), 0);
+	assert_string_equal(out, "/usr/share/falco/plugins/libx.so");
+	free(out);
+	assert_int_equal(cfg_plugin_library_path("/p/", "./sub//a/../libx.so", &out), 0);
+	assert_string_equal(out, "/p/sub/libx.so");
+	free(out);
+	assert_int_equal(cfg_plugin_library_path("/p/", "/opt/falco/plugins/libmyplugin.so", &out), 0);
+	assert_string_equal(out, "/opt/falco/plugins/libmyplugin.so");
+	free(out);
+	assert_int_equal(cfg_plugin_library_path("/p/", "../../tmp/evil.so", &out), -EINVAL);
+	assert_int_equal(cfg_plugin_library_path("/p/", "./../../tmp/evil.so", &out), -EINVAL);
+	assert_int_equal(cfg_plugin_library_path("/p/", "subdir/../../../tmp/evil.so", &out), -EINVAL);
+	assert_int_equal(cfg_plugin_library_path("/p/", "..", &out), -EINVAL);
+	assert_int_equal(cfg_plugin_library_path("/p/", "../p2/x.so", &out), -EINVAL);
+
+	load_fails("plugins:\n  - name: evil\n    library_path: ../../tmp/evil.so\n", NULL, 0,
+		   "main.yaml:3:19", "resolves outside the plugins directory", NULL);
+	struct falco_config *c = load_ok(
+		"plugins:\n"
+		"  - name: a\n    library_path: liba.so\n"
+		"    init_config: '{\"maxEventSize\": 262144}'\n"
+		"  - name: b\n    library_path: libb.so\n    init_config: \"\"\n"
+		"  - name: c\n    library_path: libc.so\n    init_config: null\n"
+		"  - name: d\n    library_path: libd.so\n"
+		"    init_config:\n      maxEventSize: 262144\n      sslCertificate: /etc/falco/falco.pem\n",
+		NULL, 0);
+	assert_int_equal(c->n_plugins, 4);
+	assert_string_equal(c->plugins[0].library_path, CFG_PLUGINS_DIR "liba.so");
+	assert_string_equal(c->plugins[0].init_config, "{\"maxEventSize\": 262144}");
+	assert_string_equal(c->plugins[1].init_config, "");
+	assert_string_equal(c->plugins[2].init_config, "");
+	assert_string_equal(c->plugins[3].init_config,
+			    "{\"maxEventSize\":262144,\"sslCertificate\":\"/etc/falco/falco.pem\"}");
+	cfg_free(c);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -760,6 +801,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_typed_sections),
 		cmocka_unit_test(test_priorities),
 		cmocka_unit_test(test_schema_print),
+		cmocka_unit_test(test_plugin_paths),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
