@@ -238,6 +238,18 @@ static struct rules_item *new_item(struct rd *r, enum rules_item_kind kind, enum
 	return it;
 }
 
+/* Hands a finished item to the set's callback (the collector). */
+static int publish(struct rd *r, size_t index)
+{
+	struct rules_set *s = r->set;
+	if (!s->on_item || r->rc)
+		return r->rc;
+	int rc = s->on_item(s, &s->items[index], s->on_item_ud);
+	if (rc)
+		r->rc = rc == -ENOMEM ? -ENOMEM : -EINVAL;
+	return r->rc;
+}
+
 static int warn_unknown_keys(struct rd *r, const struct cfg_node *item, const char *const *keys,
 			     const struct cx *c)
 {
@@ -273,6 +285,8 @@ static int read_engine_version(struct rd *r, const struct cfg_node *item, const 
 	if (!it)
 		return r->rc;
 	memcpy(it->version, ver, sizeof(ver));
+	if (publish(r, (size_t)(it - r->set->items)))
+		return r->rc;
 	return warn_unknown_keys(r, item, keys, &c);
 }
 
@@ -318,6 +332,8 @@ static int read_plugin_entry(struct rd *r, const struct cfg_node *p, const struc
 		free(aname);
 		free(aversion);
 	}
+	if (it && !r->rc)
+		publish(r, r->set->nitems - 1);
 	free(name);
 	free(version);
 	return r->rc;
@@ -489,7 +505,8 @@ static int read_list(struct rd *r, const struct cfg_node *item, const struct cx 
 		if (it) {
 			it->items = items;
 			items = (struct cfg_strlist){ 0 };
-			warn_unknown_keys(r, item, keys, &c);
+			if (!publish(r, r->set->nitems - 1))
+				warn_unknown_keys(r, item, keys, &c);
 		}
 	}
 	for (size_t i = 0; i < items.n; i++)
@@ -518,7 +535,7 @@ static int read_macro(struct rd *r, const struct cfg_node *item, const struct cx
 			cond = NULL;
 			if (build_ctx(r, &cc, &it->cond_ctx))
 				nomem(r);
-			else
+			else if (!publish(r, r->set->nitems - 1))
 				warn_unknown_keys(r, item, keys, &c);
 		}
 	}
@@ -722,7 +739,7 @@ static int read_override_pass(struct rd *r, const struct cfg_node *item, const s
 	struct rules_item *it = r->rc ? NULL : new_item(r, RULES_ITEM_RULE, op, name, c);
 	if (it) {
 		it->rule = rule;
-		return 0;
+		return publish(r, r->set->nitems - 1);
 	}
 	rules_rule_free(&rule);
 	return r->rc;
@@ -766,7 +783,7 @@ static int read_rule_append(struct rd *r, const struct cfg_node *item, const str
 	struct rules_item *it = r->rc ? NULL : new_item(r, RULES_ITEM_RULE, RULES_OP_APPEND, name, c);
 	if (it) {
 		it->rule = rule;
-		return 0;
+		return publish(r, r->set->nitems - 1);
 	}
 	rules_rule_free(&rule);
 	return r->rc;
@@ -822,7 +839,7 @@ static int read_rule_define(struct rd *r, const struct cfg_node *item, const str
 	struct rules_item *it = r->rc ? NULL : new_item(r, RULES_ITEM_RULE, op, name, c);
 	if (it) {
 		it->rule = rule;
-		return 0;
+		return publish(r, r->set->nitems - 1);
 	}
 	rules_rule_free(&rule);
 	return r->rc;

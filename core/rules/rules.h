@@ -253,9 +253,19 @@ struct rules_item {
 	struct rules_rule rule;
 };
 
+struct rules_set;
+
+/* Called by the reader right after each item is complete, in file order.
+ * A nonzero return stops reading the file there (upstream collects while it
+ * reads, so a collection error ends the file at that item); the callback
+ * records its error in `s->results[item->file]`. */
+typedef int (*rules_item_fn)(struct rules_set *s, const struct rules_item *item, void *ud);
+
 /* Every file read, in order, and the items they hold. Files after one that
  * failed may still be read; the caller decides (upstream stops loading). */
 struct rules_set {
+	rules_item_fn on_item;         /* optional; set before reading */
+	void *on_item_ud;
 	size_t nresults;
 	struct rules_result *results;  /* one per file */
 	char **contents;               /* nresults file contents, for snippets */
@@ -277,6 +287,81 @@ int rules_set_read_file(struct rules_set *s, const char *path);
  * .yaml/.yml files sorted by name, or the path itself when it ends in .yaml
  * or .yml (any other file is skipped, as upstream does). Appends to `out`. */
 int rules_expand_path(const char *path, struct cfg_strlist *out);
+
+/* ---------------- collection ---------------- */
+
+/* The engine version we declare (upstream's engine 0.63.0, Falco 0.44). */
+#define RULES_ENGINE_VERSION { 0, 63, 0 }
+
+struct rules_collect_opts {
+	unsigned engine_version[3];
+	/* Is `source` a known event source? NULL: every source is. */
+	bool (*source_known)(const char *source, void *ud);
+	/* Is `field` a valid left-hand field of `source` (exception fields)? NULL: all are. */
+	bool (*field_valid)(const char *source, const char *field, void *ud);
+	void *ud;
+};
+
+struct rules_list_def {
+	char *name;
+	struct cfg_strlist items;      /* as written, appends concatenated */
+	uint32_t index;                /* position of the first definition */
+	uint32_t visibility;           /* position of the last change */
+	struct rules_ctx ctx;
+};
+
+struct rules_macro_def {
+	char *name;
+	char *cond;                    /* appends joined with a space */
+	uint32_t index, visibility;
+	struct rules_ctx ctx, cond_ctx;
+};
+
+struct rules_rule_def {
+	char *name;
+	uint32_t index, visibility;
+	bool unknown_source;           /* warned LOAD_UNKNOWN_SOURCE; to be skipped */
+	char *cond, *output, *desc, *source;
+	enum cfg_priority priority;
+	bool enabled, capture, warn_evttypes, skip_if_unknown_filter;
+	uint64_t capture_duration;
+	struct cfg_strlist tags;       /* sorted, unique */
+	size_t nexceptions;
+	struct rules_exception *exceptions;   /* comps filled with their defaults */
+	struct rules_ctx ctx, cond_ctx, output_ctx;
+};
+
+struct rules_plugin_alts {
+	size_t n;
+	struct rules_plugin_req *reqs; /* the requirement, then its alternatives */
+	struct rules_ctx ctx;
+};
+
+/* The definitions after every item so far, each kind in first-definition
+ * order. Everything is owned by the collection. What is left to the
+ * compiler: list expansion, macro resolution (a macro sees macros with a
+ * lower index than its visibility), exceptions turned into condition text,
+ * unused list/macro warnings, and the engine's priority and rule selection. */
+struct rules_collection {
+	struct rules_collect_opts opts;
+	uint32_t next_index;
+	size_t nlists, nmacros, nrules;
+	struct rules_list_def *lists;
+	struct rules_macro_def *macros;
+	struct rules_rule_def *rules;
+	bool has_engine_version;
+	unsigned engine_version[3];    /* the highest required */
+	size_t nplugin_reqs;
+	struct rules_plugin_alts *plugin_reqs;
+};
+
+/* NULL opts: RULES_ENGINE_VERSION, every source and field accepted. */
+struct rules_collection *rules_collection_new(const struct rules_collect_opts *opts);
+void rules_collection_free(struct rules_collection *c);
+/* Applies one item (an rules_item_fn: set `s->on_item = rules_collect_item`
+ * and `s->on_item_ud = collection` before reading). Errors go to the item's
+ * file result as LOAD_ERR_VALIDATE; returns 0, -EINVAL or -ENOMEM. */
+int rules_collect_item(struct rules_set *s, const struct rules_item *item, void *collection);
 
 /* "0.N.0" for a bare number N: upstream's implicit engine versions. */
 void rules_implicit_version(unsigned n, unsigned v[3]);
