@@ -1,0 +1,182 @@
+/*
+ * BPF side: the process parameters that clone, fork, vfork, execve and
+ * execveat exit events carry (identity, memory, limits, credentials, exe).
+ */
+#ifndef DRV_BPF_PROC_H
+#define DRV_BPF_PROC_H
+
+#include "common.h"
+
+#define RLIMIT_NOFILE_K 7
+#define PAGE_SHIFT_K 12
+#define CAPS_MASK ((1ULL << 41) - 1) /* upstream's PPM_CAP_* cover caps 0..40 */
+
+/* exe (argv[0]) and args (the rest of argv) from the task's argument area. */
+static __always_inline void push_exe_args(struct evb *b, struct task_struct *t)
+{
+	unsigned long start = BPF_CORE_READ(t, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(t, mm, arg_end);
+	__u16 n = push_str_user(b, (const void *)start, MAX_PATH);
+	if (end <= start + n)
+		push_empty(b);
+	else
+		push_strarray_user(b, start + n, end - start - n);
+}
+
+static __always_inline void push_env(struct evb *b, struct task_struct *t)
+{
+	unsigned long start = BPF_CORE_READ(t, mm, env_start);
+	unsigned long end = BPF_CORE_READ(t, mm, env_end);
+	push_strarray_user(b, start, end > start ? end - start : 0);
+}
+
+static __always_inline void push_cwd(struct evb *b, struct task_struct *t)
+{
+	push_path(b, BPF_CORE_READ(t, fs, pwd.dentry), BPF_CORE_READ(t, fs, pwd.mnt));
+}
+
+static __always_inline __u64 vm_rss_kb(struct mm_struct *mm)
+{
+	__s64 pages = 0;
+	/* rss_stat is an array of percpu_counter since 6.2; the count field is
+	 * the folded approximation, which is what /proc/<pid>/status reads. */
+	pages += BPF_CORE_READ(mm, rss_stat[0].count); /* MM_FILEPAGES */
+	pages += BPF_CORE_READ(mm, rss_stat[1].count); /* MM_ANONPAGES */
+	pages += BPF_CORE_READ(mm, rss_stat[3].count); /* MM_SHMEMPAGES */
+	return pages < 0 ? 0 : (__u64)pages << (PAGE_SHIFT_K - 10);
+}
+
+static __always_inline __u64 vm_swap_kb(struct mm_struct *mm)
+{
+	__s64 pages = BPF_CORE_READ(mm, rss_stat[2].count); /* MM_SWAPENTS */
+	return pages < 0 ? 0 : (__u64)pages << (PAGE_SHIFT_K - 10);
+}
+
+/* fdlimit, pgft_maj, pgft_min, vm_size, vm_rss, vm_swap, comm. */
+static __always_inline void push_mem_comm(struct evb *b, struct task_struct *t)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	push_u64(b, BPF_CORE_READ(t, signal, rlim[RLIMIT_NOFILE_K].rlim_cur));
+	push_u64(b, BPF_CORE_READ(t, maj_flt));
+	push_u64(b, BPF_CORE_READ(t, min_flt));
+	push_u32(b, mm ? BPF_CORE_READ(mm, total_vm) << (PAGE_SHIFT_K - 10) : 0);
+	push_u32(b, mm ? vm_rss_kb(mm) : 0);
+	push_u32(b, mm ? vm_swap_kb(mm) : 0);
+	push_str_kernel(b, t->comm, TASK_COMM);
+}
+
+/* One kernfs node up (the walk_ctx's dentry field holds a kernfs_node). */
+static long walk_kernfs_cb(__u32 i, void *arg)
+{
+	struct walk_ctx *c = arg;
+	struct kernfs_node *kn = (void *)c->d;
+	struct kernfs_node *parent = kn ? BPF_CORE_READ(kn, __parent) : NULL;
+	if (!parent || c->n >= MAX_PATH_DEPTH)
+		return 1;
+	c->b->names[c->n & (MAX_PATH_DEPTH - 1)] = BPF_CORE_READ(kn, name);
+	c->n++;
+	c->d = (void *)parent;
+	return 0;
+}
+
+/* cgroups: "subsys=path" strings, one per enabled subsystem. On a cgroup v2
+ * host every controller lives in the same hierarchy; we report the unified
+ * hierarchy path under the names upstream uses for v2 hosts. */
+static __always_inline void push_cgroups(struct evb *b, struct task_struct *t)
+{
+	struct cgroup *cg = BPF_CORE_READ(t, cgroups, dfl_cgrp);
+	struct walk_ctx c = {.b = b};
+	__u64 start = b->pos;
+	static const char prefix[] = "cpuset=";
+	for (int i = 0; i < sizeof(prefix) - 1; i++)
+		raw_u8(b, prefix[i]);
+	c.d = (void *)BPF_CORE_READ(cg, kn);
+	bpf_loop(MAX_PATH_DEPTH, walk_kernfs_cb, &c, 0);
+	finish_names(&c, start);
+}
+
+static __always_inline __u32 task_euid(struct task_struct *t) { return BPF_CORE_READ(t, cred, euid.val); }
+static __always_inline __u32 task_egid(struct task_struct *t) { return BPF_CORE_READ(t, cred, egid.val); }
+
+static __always_inline __u32 task_tty(struct task_struct *t)
+{
+	struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+	if (!tty)
+		return 0;
+	int index = BPF_CORE_READ(tty, index);
+	int major = BPF_CORE_READ(tty, driver, major);
+	int minor = BPF_CORE_READ(tty, driver, minor_start);
+	return encode_dev(((__u32)major << 20) + minor + index);
+}
+
+static __always_inline __u64 ts_ns(struct timespec64 ts)
+{
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Parameters 16..30 of the execve family: env, tty, vpgid, loginuid, flags,
+ * capabilities, exe inode and times, euid, trusted exepath, pgid, egid. */
+static __always_inline void push_exec_tail(struct evb *b, struct task_struct *t)
+{
+	push_env(b, t);
+	push_u32(b, task_tty(t));
+	push_s64(b, task_vnr(t, PIDTYPE_PGID));
+	push_u32(b, BPF_CORE_READ(t, loginuid.val));
+
+	struct file *exe = BPF_CORE_READ(t, mm, exe_file);
+	struct inode *ino = exe ? BPF_CORE_READ(exe, f_inode) : NULL;
+	__u32 flags = 0;
+	if (ino) {
+		/* exe_writable: the owner (or anyone) may write it, as upstream checks
+		 * with inode_permission for the task's fsuid; approximated by mode bits. */
+		__u32 mode = BPF_CORE_READ(ino, i_mode);
+		__u32 uid = BPF_CORE_READ(ino, i_uid.val);
+		__u32 fsuid = BPF_CORE_READ(t, cred, fsuid.val);
+		if ((mode & 0002) || (uid == fsuid && (mode & 0200)) || fsuid == 0)
+			flags |= 1 << 0; /* PPM_EXE_WRITABLE */
+		/* memfd files live on the internal shm mount under "memfd:" names */
+		char nm[6] = {};
+		bpf_probe_read_kernel_str(nm, sizeof(nm), BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+		if (nm[0] == 'm' && nm[1] == 'e' && nm[2] == 'm' && nm[3] == 'f' && nm[4] == 'd')
+			flags |= 1 << 2; /* PPM_EXE_FROM_MEMFD */
+	}
+	push_u32(b, flags);
+
+	push_u64(b, BPF_CORE_READ(t, cred, cap_inheritable.val) & CAPS_MASK);
+	push_u64(b, BPF_CORE_READ(t, cred, cap_permitted.val) & CAPS_MASK);
+	push_u64(b, BPF_CORE_READ(t, cred, cap_effective.val) & CAPS_MASK);
+
+	if (ino) {
+		push_u64(b, BPF_CORE_READ(ino, i_ino));
+		/* 6.11+ keeps ctime/mtime as split sec/nsec fields */
+		__u64 c = 0, m = 0;
+		if (bpf_core_field_exists(ino->i_ctime_sec)) {
+			c = (__u64)BPF_CORE_READ(ino, i_ctime_sec) * 1000000000ULL + BPF_CORE_READ(ino, i_ctime_nsec);
+			m = (__u64)BPF_CORE_READ(ino, i_mtime_sec) * 1000000000ULL + BPF_CORE_READ(ino, i_mtime_nsec);
+		}
+		push_u64(b, c);
+		push_u64(b, m);
+	} else {
+		push_u64(b, 0);
+		push_u64(b, 0);
+		push_u64(b, 0);
+	}
+	push_u32(b, task_euid(t));
+	push_file_path(b, exe);
+	push_s64(b, task_pgid(t));
+	push_u32(b, task_egid(t));
+}
+
+/* Parameters 2..15 of the execve family (exe .. cgroups). */
+static __always_inline void push_exec_head(struct evb *b, struct task_struct *t)
+{
+	push_exe_args(b, t);
+	push_s64(b, task_pid(t));
+	push_s64(b, task_tgid(t));
+	push_s64(b, task_ppid(t));
+	push_cwd(b, t);
+	push_mem_comm(b, t);
+	push_cgroups(b, t);
+}
+
+#endif
