@@ -1,0 +1,434 @@
+/*
+ * Live test of the eBPF driver: a child process performs known syscalls and
+ * we assert that the driver delivers exactly the expected events.
+ *
+ * Expected values come from the child's own view of what it did (fd numbers,
+ * fstat, getsockname, pids) and from upstream's flag encodings written out by
+ * hand from ppm_events_public.h; never from the driver itself. Every event
+ * seen (from any process) is also checked against the schema table: known
+ * code, upstream's parameter count, and the size of every fixed-size type.
+ *
+ * Exit 77 (meson: skipped) when not root or when the kernel has no BTF.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "event/event.h"
+
+/* upstream's PPM_O_* (ppm_events_public.h) */
+#define PPM_O_RDWR 3
+#define PPM_O_CREAT (1 << 2)
+#define PPM_O_EXCL (1 << 5)
+#define PPM_O_CLOEXEC (1 << 12)
+#define PPM_O_F_CREATED (1 << 14)
+#define PPM_O_RDONLY 1
+#define PPM_AF_INET 2
+
+/* What the child did, written by the child into shared memory. */
+struct plan {
+	pid_t child;
+	char tmpdir[128];
+	char path[192];
+	int fd;
+	uint64_t dev, ino;
+	int bad_open_rc;
+	int srv_fd, cli_fd, acc_fd;
+	uint16_t srv_port, cli_port;
+	int backlog;
+	pid_t fork_child;
+	pid_t exec_child;
+	int done;
+};
+
+static int failures;
+
+static void check(int ok, const char *fmt, ...)
+{
+	if (ok)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "FAIL: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	failures++;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The child                                                                 */
+
+static void child_run(struct plan *p)
+{
+	struct stat st;
+	p->child = getpid();
+
+	/* 1. openat of a fresh temporary file */
+	p->fd = openat(AT_FDCWD, p->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	fstat(p->fd, &st);
+	p->dev = st.st_dev;
+	p->ino = st.st_ino;
+	close(p->fd);
+
+	/* 2. a failed open */
+	p->bad_open_rc = openat(AT_FDCWD, "/nonexistent-falco-test/x", O_RDONLY) < 0 ? -errno : 0;
+
+	/* 3. connect and accept over loopback */
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof(a);
+	p->srv_fd = socket(AF_INET, SOCK_STREAM, 0);
+	bind(p->srv_fd, (struct sockaddr *)&a, sizeof(a));
+	p->backlog = 7;
+	listen(p->srv_fd, p->backlog);
+	getsockname(p->srv_fd, (struct sockaddr *)&a, &al);
+	p->srv_port = ntohs(a.sin_port);
+	p->cli_fd = socket(AF_INET, SOCK_STREAM, 0);
+	connect(p->cli_fd, (struct sockaddr *)&a, sizeof(a));
+	struct sockaddr_in c;
+	socklen_t cl = sizeof(c);
+	getsockname(p->cli_fd, (struct sockaddr *)&c, &cl);
+	p->cli_port = ntohs(c.sin_port);
+	p->acc_fd = accept4(p->srv_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	/* 4. a clone (glibc's fork) whose child exits with 3 */
+	pid_t f = fork();
+	if (f == 0)
+		_exit(3);
+	p->fork_child = f;
+	waitpid(f, NULL, 0);
+
+	/* 5. an execve of /bin/true with args and env, from tmpdir */
+	pid_t e = fork();
+	if (e == 0) {
+		if (chdir(p->tmpdir) != 0)
+			_exit(1);
+		char *argv[] = {"true", "arg-one", "arg two", NULL};
+		char *envp[] = {"FALCO_TEST=live", "X=1", NULL};
+		execve("/bin/true", argv, envp);
+		_exit(127);
+	}
+	p->exec_child = e;
+	waitpid(e, NULL, 0);
+	close(p->acc_fd);
+	close(p->cli_fd);
+	close(p->srv_fd);
+	unlink(p->path);
+	p->done = 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Event checks                                                              */
+
+static int type_size(uint8_t t)
+{
+	switch (t) {
+	case EV_PT_INT8: case EV_PT_UINT8: case EV_PT_FLAGS8: case EV_PT_ENUMFLAGS8:
+	case EV_PT_SIGTYPE: case EV_PT_L4PROTO: case EV_PT_SOCKFAMILY:
+		return 1;
+	case EV_PT_INT16: case EV_PT_UINT16: case EV_PT_FLAGS16: case EV_PT_ENUMFLAGS16:
+	case EV_PT_PORT: case EV_PT_SYSCALLID:
+		return 2;
+	case EV_PT_INT32: case EV_PT_UINT32: case EV_PT_FLAGS32: case EV_PT_ENUMFLAGS32:
+	case EV_PT_UID: case EV_PT_GID: case EV_PT_MODE: case EV_PT_BOOL: case EV_PT_SIGSET:
+	case EV_PT_FD32: case EV_PT_PID32: case EV_PT_IPV4ADDR:
+		return 4;
+	case EV_PT_INT64: case EV_PT_UINT64: case EV_PT_ERRNO: case EV_PT_FD: case EV_PT_PID:
+	case EV_PT_RELTIME: case EV_PT_ABSTIME: case EV_PT_DOUBLE:
+		return 8;
+	default:
+		return -1;
+	}
+}
+
+static unsigned n_checked;
+
+/* Every event against the schema table. */
+static void check_schema(const struct ev_hdr *h, const struct ev_view *v)
+{
+	const struct ev_info *info = ev_info(h->type);
+	n_checked++;
+	if (!info || !info->name || strcmp(info->name, "NA") == 0) {
+		check(0, "event type %u is not in the schema", h->type);
+		return;
+	}
+	if (h->nparams != info->nparams) {
+		check(0, "%s (%u): %u params, schema has %u", info->name, h->type, h->nparams, info->nparams);
+		return;
+	}
+	for (uint32_t i = 0; i < v->nparams; i++) {
+		int sz = type_size(info->params[i].type);
+		check(sz < 0 || (int)v->len[i] == sz, "%s (%u) param %u %s: %u bytes, type needs %d",
+		      info->name, h->type, i, info->params[i].name, v->len[i], sz);
+	}
+}
+
+static int64_t s64(const struct ev_view *v, int i)
+{
+	int64_t x = 0;
+	if (v->len[i] == 8)
+		memcpy(&x, v->val[i], 8);
+	return x;
+}
+static uint64_t u64(const struct ev_view *v, int i) { return (uint64_t)s64(v, i); }
+static uint32_t u32(const struct ev_view *v, int i)
+{
+	uint32_t x = 0;
+	if (v->len[i] == 4)
+		memcpy(&x, v->val[i], 4);
+	return x;
+}
+static const char *str(const struct ev_view *v, int i)
+{
+	return v->len[i] && v->val[i][v->len[i] - 1] == 0 ? (const char *)v->val[i] : "";
+}
+static int bytes_eq(const struct ev_view *v, int i, const void *want, size_t n)
+{
+	return v->len[i] == n && memcmp(v->val[i], want, n) == 0;
+}
+
+/* family u8, src ip u32 (network order), src port u16, dst ip, dst port */
+static int tuple_eq(const struct ev_view *v, int i, uint16_t sport, uint16_t dport)
+{
+	uint8_t want[13];
+	uint32_t lo = htonl(INADDR_LOOPBACK);
+	want[0] = PPM_AF_INET;
+	memcpy(want + 1, &lo, 4);
+	memcpy(want + 5, &sport, 2);
+	memcpy(want + 7, &lo, 4);
+	memcpy(want + 11, &dport, 2);
+	return bytes_eq(v, i, want, sizeof(want));
+}
+
+struct seen {
+	int openat_ok, openat_fail, connect, accept, clone_parent, clone_child, execve, procexit;
+};
+
+static void on_event(const struct plan *p, const struct ev_hdr *h, const struct ev_view *v,
+                     struct seen *s)
+{
+	pid_t tid = (pid_t)h->tid;
+	if (tid != p->child && tid != p->fork_child && tid != p->exec_child)
+		return;
+	switch (h->type) {
+	case EV_SYSCALL_OPENAT_2_X:
+		if (strcmp(str(v, 2), p->path) == 0) {
+			s->openat_ok++;
+			check(s64(v, 0) == p->fd, "openat fd %lld, child got %d", (long long)s64(v, 0), p->fd);
+			check(s64(v, 1) == -100, "openat dirfd %lld, want AT_FDCWD -100", (long long)s64(v, 1));
+			uint32_t want = PPM_O_RDWR | PPM_O_CREAT | PPM_O_EXCL | PPM_O_CLOEXEC | PPM_O_F_CREATED;
+			check(u32(v, 3) == want, "openat flags 0x%x, want 0x%x", u32(v, 3), want);
+			check(u32(v, 4) == 0640, "openat mode 0%o, want 0640", u32(v, 4));
+			check(u32(v, 5) == p->dev, "openat dev 0x%x, fstat says 0x%llx", u32(v, 5),
+			      (unsigned long long)p->dev);
+			check(u64(v, 6) == p->ino, "openat ino %llu, fstat says %llu",
+			      (unsigned long long)u64(v, 6), (unsigned long long)p->ino);
+		} else if (strcmp(str(v, 2), "/nonexistent-falco-test/x") == 0) {
+			s->openat_fail++;
+			check(s64(v, 0) == p->bad_open_rc, "failed openat res %lld, child saw %d",
+			      (long long)s64(v, 0), p->bad_open_rc);
+			check(u32(v, 3) == PPM_O_RDONLY, "failed openat flags 0x%x", u32(v, 3));
+			check(u64(v, 6) == 0, "failed openat has an inode");
+		}
+		break;
+	case EV_SOCKET_CONNECT_X:
+		if (s64(v, 2) != p->cli_fd)
+			break;
+		s->connect++;
+		check(s64(v, 0) == 0, "connect res %lld", (long long)s64(v, 0));
+		check(tuple_eq(v, 1, p->cli_port, p->srv_port), "connect tuple is not 127.0.0.1:%u -> :%u",
+		      p->cli_port, p->srv_port);
+		{
+			uint8_t want[7] = {PPM_AF_INET};
+			uint32_t lo = htonl(INADDR_LOOPBACK);
+			memcpy(want + 1, &lo, 4);
+			memcpy(want + 5, &p->srv_port, 2);
+			check(bytes_eq(v, 3, want, 7), "connect addr is not 127.0.0.1:%u", p->srv_port);
+		}
+		break;
+	case EV_SOCKET_ACCEPT4_6_X:
+		s->accept++;
+		check(s64(v, 0) == p->acc_fd, "accept4 fd %lld, child got %d", (long long)s64(v, 0), p->acc_fd);
+		check(tuple_eq(v, 1, p->cli_port, p->srv_port), "accept4 tuple is not client :%u -> server :%u",
+		      p->cli_port, p->srv_port);
+		{
+			uint32_t qmax = 0;
+			memcpy(&qmax, v->val[4], v->len[4] == 4 ? 4 : 0);
+			check(qmax == (uint32_t)p->backlog, "accept4 queuemax %u, listen backlog %d", qmax, p->backlog);
+			int32_t fl = 0;
+			memcpy(&fl, v->val[5], v->len[5] == 4 ? 4 : 0);
+			check(fl == SOCK_CLOEXEC, "accept4 flags 0x%x, want SOCK_CLOEXEC", fl);
+		}
+		break;
+	case EV_SYSCALL_CLONE_20_X:
+		if (tid == p->child && s64(v, 0) == p->fork_child) {
+			s->clone_parent++;
+			check(s64(v, 3) == p->child && s64(v, 4) == p->child, "clone parent tid/pid");
+		} else if (tid == p->fork_child && s64(v, 0) == 0) {
+			s->clone_child++;
+			check(s64(v, 3) == p->fork_child, "clone child tid %lld, want %d", (long long)s64(v, 3),
+			      p->fork_child);
+			check(s64(v, 4) == p->fork_child, "clone child pid %lld", (long long)s64(v, 4));
+			check(s64(v, 5) == p->child, "clone child ptid %lld, want %d", (long long)s64(v, 5), p->child);
+		}
+		break;
+	case EV_SYSCALL_EXECVE_19_X:
+		if (tid != p->exec_child)
+			break;
+		s->execve++;
+		check(s64(v, 0) == 0, "execve res %lld", (long long)s64(v, 0));
+		check(strcmp(str(v, 1), "true") == 0, "execve exe '%s', want argv[0] 'true'", str(v, 1));
+		check(bytes_eq(v, 2, "arg-one\0arg two", 16), "execve args differ");
+		check(s64(v, 3) == p->exec_child && s64(v, 4) == p->exec_child, "execve tid/pid");
+		check(s64(v, 5) == p->child, "execve ptid %lld, want parent %d", (long long)s64(v, 5), p->child);
+		check(strcmp(str(v, 6), p->tmpdir) == 0, "execve cwd '%s', want '%s'", str(v, 6), p->tmpdir);
+		check(strcmp(str(v, 13), "true") == 0, "execve comm '%s'", str(v, 13));
+		check(bytes_eq(v, 15, "FALCO_TEST=live\0X=1", 20), "execve env differs");
+		check(u32(v, 26) == geteuid(), "execve uid %u", u32(v, 26));
+		{
+			char real[256];
+			check(realpath("/bin/true", real) && strcmp(str(v, 27), real) == 0,
+			      "execve trusted_exepath '%s', want realpath of /bin/true", str(v, 27));
+			struct stat st;
+			stat("/bin/true", &st);
+			check(u64(v, 23) == st.st_ino, "execve exe_ino %llu, stat says %llu",
+			      (unsigned long long)u64(v, 23), (unsigned long long)st.st_ino);
+			check(u64(v, 25) == (uint64_t)st.st_mtim.tv_sec * 1000000000ull + st.st_mtim.tv_nsec,
+			      "execve exe_ino_mtime differs from stat");
+		}
+		check(strcmp(str(v, 30), "/bin/true") == 0, "execve filename '%s'", str(v, 30));
+		break;
+	case EV_PROCEXIT_1_E:
+		if (tid == p->fork_child) {
+			s->procexit++;
+			check(s64(v, 0) == 3 << 8, "procexit status %lld, want exit(3)", (long long)s64(v, 0));
+			check(s64(v, 1) == 3, "procexit ret %lld", (long long)s64(v, 1));
+		}
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+
+int main(void)
+{
+	if (geteuid() != 0 || access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		fprintf(stderr, "skip: needs root and kernel BTF\n");
+		return 77;
+	}
+	struct plan *p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	snprintf(p->tmpdir, sizeof(p->tmpdir), "/tmp/falco-live-XXXXXX");
+	if (!mkdtemp(p->tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(p->path, sizeof(p->path), "%s/opened", p->tmpdir);
+
+	struct drv_opts o = {.sz = sizeof(o)};
+	struct drv *d;
+	char err[256];
+	int rc = drv_open(&o, &d, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "FAIL: drv_open: %s\n", err);
+		return 1;
+	}
+	if (drv_start(d) < 0) {
+		fprintf(stderr, "FAIL: drv_start\n");
+		return 1;
+	}
+
+	pid_t c = fork();
+	if (c == 0) {
+		child_run(p);
+		_exit(0);
+	}
+	struct seen s = {0};
+	enum { MAX_KEPT = 1 << 20 };
+	struct ev_hdr **kept = calloc(MAX_KEPT, sizeof(*kept));
+	unsigned nkept = 0;
+	uint64_t last_ts = 0;
+	int child_gone = 0;
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		const struct ev_hdr *h;
+		uint16_t cpu;
+		rc = drv_next(d, &h, &cpu);
+		if (rc == -EAGAIN) {
+			/* the child reaped its own children before exiting, so once
+			 * it is gone and the buffers are empty, everything is read */
+			if (child_gone)
+				break;
+			if (waitpid(c, NULL, WNOHANG) == c) {
+				child_gone = 1;
+				continue;
+			}
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			double el = (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;
+			if (el > 10)
+				break;
+			drv_wait(d, 20);
+			continue;
+		}
+		struct ev_view v;
+		if (ev_decode(h, h->len, &v) != 0) {
+			check(0, "undecodable event type %u len %u", h->type, h->len);
+			continue;
+		}
+		check(cpu < drv_ncpus(d), "cpu %u out of range", cpu);
+		check(h->ts + 50000000 >= last_ts, "timestamps go back by more than 50 ms");
+		if (h->ts > last_ts)
+			last_ts = h->ts;
+		check_schema(h, &v);
+		/* the child's plan is complete only at its end: keep the events
+		 * of the processes in its tree and look at them afterwards */
+		if (nkept < MAX_KEPT && (pid_t)h->tid != getpid()) {
+			kept[nkept] = malloc(h->len);
+			memcpy(kept[nkept++], h, h->len);
+		}
+	}
+	for (unsigned i = 0; i < nkept; i++) {
+		struct ev_view v;
+		ev_decode(kept[i], kept[i]->len, &v);
+		on_event(p, kept[i], &v, &s);
+		free(kept[i]);
+	}
+	free(kept);
+	struct drv_counters tot;
+	drv_counters(d, NULL, 0, &tot);
+	drv_close(d);
+	rmdir(p->tmpdir);
+
+	check(p->done, "the child did not finish");
+	check(s.openat_ok == 1, "openat of the temp file: %d events, want 1", s.openat_ok);
+	check(s.openat_fail == 1, "failed openat: %d events, want 1", s.openat_fail);
+	check(s.connect == 1, "connect: %d events, want 1", s.connect);
+	check(s.accept == 1, "accept4: %d events, want 1", s.accept);
+	check(s.clone_parent == 1, "clone (parent side): %d events, want 1", s.clone_parent);
+	check(s.clone_child == 1, "clone (child side): %d events, want 1", s.clone_child);
+	check(s.execve == 1, "execve: %d events, want 1", s.execve);
+	check(s.procexit == 1, "procexit of the fork child: %d events, want 1", s.procexit);
+	check(tot.n_evts >= n_checked, "counter n_evts %llu < events read %u",
+	      (unsigned long long)tot.n_evts, n_checked);
+	printf("%u events checked against the schema; counters: %llu events, %llu buffer drops, "
+	       "%llu too large\n", n_checked, (unsigned long long)tot.n_evts,
+	       (unsigned long long)tot.n_drops_buffer, (unsigned long long)tot.n_drops_max_size);
+	if (failures)
+		fprintf(stderr, "%d failures\n", failures);
+	return failures ? 1 : 0;
+}
