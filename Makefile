@@ -4,7 +4,7 @@ BUILD      ?= build
 TESTBUILD  ?= build-test
 MESON      ?= meson
 
-.PHONY: all deps build run test clean
+.PHONY: all deps build run test bench clean
 
 all: build
 
@@ -31,6 +31,9 @@ test: deps $(TESTBUILD)/build.ninja
 	ninja -C $(TESTBUILD)
 	-$(MESON) test -C $(TESTBUILD) --print-errorlogs --num-processes 2
 	@scripts/test-summary $(TESTBUILD)
+
+bench: build
+	$(BUILD)/bench/driver/bench_driver
 
 clean:
 	rm -rf $(BUILD) $(TESTBUILD)

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,7 +51,6 @@ struct drv {
 	struct drv_ring *rings;      /* owned, nrings entries */
 	unsigned nrings;
 	unsigned ncpus;
-	int epfd;                    /* owned */
 	struct drv_ring *last;       /* ring of the event handed out last */
 };
 
@@ -211,15 +209,12 @@ static int create_rings(struct drv *d, const struct drv_opts *o, char *err, size
 	d->rings = calloc(d->nrings, sizeof(*d->rings));
 	if (!d->rings)
 		return fail(err, errlen, -ENOMEM, "modern_bpf: out of memory");
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	int outer = bpf_map__fd(d->skel->maps.ringbuf_maps);
 	for (unsigned i = 0; i < d->nrings; i++) {
 		int rc = drv_ring_create(&d->rings[i], size);
 		if (rc < 0)
 			return fail(err, errlen, rc, "modern_bpf: cannot create a %zu-byte ring buffer: %s",
 			            size, strerror(-rc));
-		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
-		epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->rings[i].fd, &ev);
 	}
 	for (unsigned cpu = 0; cpu < d->ncpus; cpu++) {
 		int fd = d->rings[cpu / per].fd;
@@ -269,7 +264,6 @@ int drv_open(const struct drv_opts *opts, struct drv **out, char *err, size_t er
 	struct drv *d = calloc(1, sizeof(*d));
 	if (!d)
 		return fail(err, errlen, -ENOMEM, "modern_bpf: out of memory");
-	d->epfd = -1;
 	int n = libbpf_num_possible_cpus();
 	d->ncpus = n > 0 ? (unsigned)n : 1;
 	rc = load(d, &o, err, errlen);
@@ -320,8 +314,6 @@ void drv_close(struct drv *d)
 	for (unsigned i = 0; d->rings && i < d->nrings; i++)
 		drv_ring_destroy(&d->rings[i]);
 	free(d->rings);
-	if (d->epfd >= 0)
-		close(d->epfd);
 	drv_bpf__destroy(d->skel);
 	free(d);
 }
@@ -361,11 +353,32 @@ int drv_next(struct drv *d, const struct ev_hdr **ev, uint16_t *cpu)
 	return 0;
 }
 
+/* The programs never wake the consumer (a wakeup per event costs more than
+ * the event), so waiting is polling: check the buffers every POLL_US. */
+#define POLL_US 1000
+
+static bool any_ready(struct drv *d)
+{
+	for (unsigned i = 0; i < d->nrings; i++) {
+		uint32_t len;
+		if (drv_ring_peek(&d->rings[i], &len))
+			return true;
+	}
+	return false;
+}
+
 int drv_wait(struct drv *d, int timeout_ms)
 {
-	struct epoll_event evs[8];
-	int n = epoll_wait(d->epfd, evs, 8, timeout_ms);
-	return n < 0 ? -errno : n;
+	long waited_us = 0;
+	for (;;) {
+		if (any_ready(d))
+			return 1;
+		if (waited_us >= (long)timeout_ms * 1000)
+			return 0;
+		struct timespec ts = {0, POLL_US * 1000};
+		nanosleep(&ts, NULL);
+		waited_us += POLL_US;
+	}
 }
 
 int drv_set_syscall(struct drv *d, int nr, bool on)

@@ -76,8 +76,9 @@ int drv_stop(struct drv *d);
  * -EAGAIN when every buffer is empty. */
 int drv_next(struct drv *d, const struct ev_hdr **ev, uint16_t *cpu);
 
-/* Sleeps until an event may be available or timeout_ms passes. Returns the
- * number of buffers ready (0 on timeout) or a negative errno. */
+/* Returns 1 as soon as an event is available, 0 after timeout_ms without
+ * one. The kernel side never wakes us (that would cost a wakeup per event),
+ * so this polls the buffers every millisecond. */
 int drv_wait(struct drv *d, int timeout_ms);
 
 /* Turns capture of one syscall on or off, at any time. */

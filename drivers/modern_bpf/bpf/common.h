@@ -285,7 +285,7 @@ static __always_inline void evb_submit(struct evb *b)
 		c->n_drops_scratch++;
 		return;
 	}
-	if (bpf_ringbuf_output(rb, b->data, (len + EV0) & (DRV_MAX_EVENT * 2 - 1), 0))
+	if (bpf_ringbuf_output(rb, b->data, (len + EV0) & (DRV_MAX_EVENT * 2 - 1), BPF_RB_NO_WAKEUP))
 		c->n_drops_buffer++;
 	else
 		c->n_evts++;
