@@ -28,8 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "driver.h"
-#include "event/event.h"
+#include "live.h"
 
 /* upstream's PPM_O_* (ppm_events_public.h) */
 #define PPM_O_RDWR 3
@@ -56,26 +55,12 @@ struct plan {
 	int done;
 };
 
-static int failures;
-
-static void check(int ok, const char *fmt, ...)
-{
-	if (ok)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	failures++;
-}
-
 /* ------------------------------------------------------------------------ */
 /* The child                                                                 */
 
-static void child_run(struct plan *p)
+static void child_main(void *arg)
 {
+	struct plan *p = arg;
 	struct stat st;
 	p->child = getpid();
 
@@ -134,73 +119,6 @@ static void child_run(struct plan *p)
 
 /* ------------------------------------------------------------------------ */
 /* Event checks                                                              */
-
-static int type_size(uint8_t t)
-{
-	switch (t) {
-	case EV_PT_INT8: case EV_PT_UINT8: case EV_PT_FLAGS8: case EV_PT_ENUMFLAGS8:
-	case EV_PT_SIGTYPE: case EV_PT_L4PROTO: case EV_PT_SOCKFAMILY:
-		return 1;
-	case EV_PT_INT16: case EV_PT_UINT16: case EV_PT_FLAGS16: case EV_PT_ENUMFLAGS16:
-	case EV_PT_PORT: case EV_PT_SYSCALLID:
-		return 2;
-	case EV_PT_INT32: case EV_PT_UINT32: case EV_PT_FLAGS32: case EV_PT_ENUMFLAGS32:
-	case EV_PT_UID: case EV_PT_GID: case EV_PT_MODE: case EV_PT_BOOL: case EV_PT_SIGSET:
-	case EV_PT_FD32: case EV_PT_PID32: case EV_PT_IPV4ADDR:
-		return 4;
-	case EV_PT_INT64: case EV_PT_UINT64: case EV_PT_ERRNO: case EV_PT_FD: case EV_PT_PID:
-	case EV_PT_RELTIME: case EV_PT_ABSTIME: case EV_PT_DOUBLE:
-		return 8;
-	default:
-		return -1;
-	}
-}
-
-static unsigned n_checked;
-
-/* Every event against the schema table. */
-static void check_schema(const struct ev_hdr *h, const struct ev_view *v)
-{
-	const struct ev_info *info = ev_info(h->type);
-	n_checked++;
-	if (!info || !info->name || strcmp(info->name, "NA") == 0) {
-		check(0, "event type %u is not in the schema", h->type);
-		return;
-	}
-	if (h->nparams != info->nparams) {
-		check(0, "%s (%u): %u params, schema has %u", info->name, h->type, h->nparams, info->nparams);
-		return;
-	}
-	for (uint32_t i = 0; i < v->nparams; i++) {
-		int sz = type_size(info->params[i].type);
-		check(sz < 0 || (int)v->len[i] == sz, "%s (%u) param %u %s: %u bytes, type needs %d",
-		      info->name, h->type, i, info->params[i].name, v->len[i], sz);
-	}
-}
-
-static int64_t s64(const struct ev_view *v, int i)
-{
-	int64_t x = 0;
-	if (v->len[i] == 8)
-		memcpy(&x, v->val[i], 8);
-	return x;
-}
-static uint64_t u64(const struct ev_view *v, int i) { return (uint64_t)s64(v, i); }
-static uint32_t u32(const struct ev_view *v, int i)
-{
-	uint32_t x = 0;
-	if (v->len[i] == 4)
-		memcpy(&x, v->val[i], 4);
-	return x;
-}
-static const char *str(const struct ev_view *v, int i)
-{
-	return v->len[i] && v->val[i][v->len[i] - 1] == 0 ? (const char *)v->val[i] : "";
-}
-static int bytes_eq(const struct ev_view *v, int i, const void *want, size_t n)
-{
-	return v->len[i] == n && memcmp(v->val[i], want, n) == 0;
-}
 
 /* family u8, src ip u32 (network order), src port u16, dst ip, dst port */
 static int tuple_eq(const struct ev_view *v, int i, uint16_t sport, uint16_t dport)
@@ -352,63 +270,14 @@ int main(void)
 		return 1;
 	}
 
-	pid_t c = fork();
-	if (c == 0) {
-		child_run(p);
-		_exit(0);
-	}
 	struct seen s = {0};
-	enum { MAX_KEPT = 1 << 20 };
-	struct ev_hdr **kept = calloc(MAX_KEPT, sizeof(*kept));
-	unsigned nkept = 0;
-	uint64_t last_ts = 0;
-	int child_gone = 0;
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		const struct ev_hdr *h;
-		uint16_t cpu;
-		rc = drv_next(d, &h, &cpu);
-		if (rc == -EAGAIN) {
-			/* the child reaped its own children before exiting, so once
-			 * it is gone and the buffers are empty, everything is read */
-			if (child_gone)
-				break;
-			if (waitpid(c, NULL, WNOHANG) == c) {
-				child_gone = 1;
-				continue;
-			}
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			double el = (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9;
-			if (el > 10)
-				break;
-			drv_wait(d, 20);
-			continue;
-		}
+	struct live_events e = live_capture(d, child_main, p);
+	for (unsigned i = 0; i < e.n; i++) {
 		struct ev_view v;
-		if (ev_decode(h, h->len, &v) != 0) {
-			check(0, "undecodable event type %u len %u", h->type, h->len);
-			continue;
-		}
-		check(cpu < drv_ncpus(d), "cpu %u out of range", cpu);
-		check(h->ts + 50000000 >= last_ts, "timestamps go back by more than 50 ms");
-		if (h->ts > last_ts)
-			last_ts = h->ts;
-		check_schema(h, &v);
-		/* the child's plan is complete only at its end: keep the events
-		 * of the processes in its tree and look at them afterwards */
-		if (nkept < MAX_KEPT && (pid_t)h->tid != getpid()) {
-			kept[nkept] = malloc(h->len);
-			memcpy(kept[nkept++], h, h->len);
-		}
+		ev_decode(e.ev[i], e.ev[i]->len, &v);
+		on_event(p, e.ev[i], &v, &s);
 	}
-	for (unsigned i = 0; i < nkept; i++) {
-		struct ev_view v;
-		ev_decode(kept[i], kept[i]->len, &v);
-		on_event(p, kept[i], &v, &s);
-		free(kept[i]);
-	}
-	free(kept);
+	live_free(&e);
 	struct drv_counters tot;
 	drv_counters(d, NULL, 0, &tot);
 	drv_close(d);

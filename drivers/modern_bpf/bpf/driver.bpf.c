@@ -223,11 +223,8 @@ SC(renameat) { return res_at2(EV_SYSCALL_RENAMEAT_X, 5, regs, ret, 0); }
 SC(renameat2) { return res_at2(EV_SYSCALL_RENAMEAT2_X, 6, regs, ret, sc_arg(regs, 4)); }
 SC(linkat)
 {
-	/* AT_SYMLINK_FOLLOW 0x400 -> PPM_LINKAT_SYMLINK_FOLLOW 1, AT_EMPTY_PATH 0x1000 -> 2 */
-	__u32 f = sc_arg(regs, 4), r = 0;
-	if (f & 0x400) r |= 1;
-	if (f & 0x1000) r |= 2;
-	return res_at2(EV_SYSCALL_LINKAT_2_X, 6, regs, ret, r);
+	/* AT_SYMLINK_FOLLOW and AT_EMPTY_PATH have the same values upstream */
+	return res_at2(EV_SYSCALL_LINKAT_2_X, 6, regs, ret, sc_arg(regs, 4) & (0x400 | 0x1000));
 }
 
 SC(symlinkat)
@@ -251,8 +248,7 @@ SC(unlinkat)
 	push_s64(b, ret);
 	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
 	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
-	/* AT_REMOVEDIR 0x200 -> PPM_AT_REMOVEDIR 1 */
-	push_u32(b, (sc_arg(regs, 2) & 0x200) ? 1 : 0);
+	push_u32(b, sc_arg(regs, 2) & 0x200); /* AT_REMOVEDIR == PPM_AT_REMOVEDIR */
 	evb_submit(b);
 	return 0;
 }
@@ -333,6 +329,18 @@ SC(fchdir)
 /* ------------------------------------------------------------------------ */
 /* File descriptors                                                          */
 
+/* O_NONBLOCK / O_CLOEXEC (and the SOCK_, EFD_, IN_, SFD_, TFD_ aliases) to
+ * PPM_O_NONBLOCK / PPM_O_CLOEXEC; a negative value gives 0, as upstream. */
+static __always_inline __u32 nb_cloexec(__s32 f)
+{
+	__u32 r = 0;
+	if (f < 0)
+		return 0;
+	if (f & 04000) r |= 1 << 6;
+	if (f & 02000000) r |= 1 << 12;
+	return r;
+}
+
 SC(dup)
 {
 	struct evb *b = evb_start(EV_SYSCALL_DUP_1_X, 2);
@@ -364,7 +372,7 @@ SC(dup3)
 	push_s64(b, ret);
 	push_s64(b, (__s32)sc_arg(regs, 0));
 	push_s64(b, (__s32)sc_arg(regs, 1));
-	push_u32(b, open_flags_to_scap(sc_arg(regs, 2)) & ~1u); /* only O_CLOEXEC is valid */
+	push_u32(b, (sc_arg(regs, 2) & 02000000) ? 1 << 12 : 0); /* O_CLOEXEC only */
 	evb_submit(b);
 	return 0;
 }
@@ -374,23 +382,37 @@ SC(fcntl)
 	struct evb *b = evb_start(EV_SYSCALL_FCNTL_X, 4);
 	if (!b)
 		return 0;
-	/* F_* commands to upstream's PPM_FCNTL_* (0 unknown, then +1 for 0..11) */
+	/* F_* commands to upstream's PPM_FCNTL_* */
 	__u32 cmd = sc_arg(regs, 1);
-	__u8 c = 0;
+	__u8 c;
 	switch (cmd) {
-	case 0: c = 1; break;        /* F_DUPFD */
-	case 1: c = 2; break;        /* F_GETFD */
-	case 2: c = 3; break;        /* F_SETFD */
-	case 3: c = 4; break;        /* F_GETFL */
-	case 4: c = 5; break;        /* F_SETFL */
-	case 5: c = 6; break;        /* F_GETLK */
-	case 6: c = 8; break;        /* F_SETLK */
-	case 7: c = 10; break;       /* F_SETLKW */
-	case 8: c = 12; break;       /* F_SETOWN */
-	case 9: c = 13; break;       /* F_GETOWN */
-	case 10: c = 14; break;      /* F_SETSIG */
-	case 11: c = 15; break;      /* F_GETSIG */
-	case 1030: c = 23; break;    /* F_DUPFD_CLOEXEC */
+	case 0: c = 1; break;     /* F_DUPFD */
+	case 1: c = 2; break;     /* F_GETFD */
+	case 2: c = 3; break;     /* F_SETFD */
+	case 3: c = 4; break;     /* F_GETFL */
+	case 4: c = 5; break;     /* F_SETFL */
+	case 5: c = 6; break;     /* F_GETLK */
+	case 6: c = 8; break;     /* F_SETLK */
+	case 7: c = 9; break;     /* F_SETLKW */
+	case 8: c = 10; break;    /* F_SETOWN */
+	case 9: c = 12; break;    /* F_GETOWN */
+	case 10: c = 13; break;   /* F_SETSIG */
+	case 11: c = 15; break;   /* F_GETSIG */
+	case 12: c = 17; break;   /* F_GETLK64 */
+	case 13: c = 18; break;   /* F_SETLK64 */
+	case 14: c = 19; break;   /* F_SETLKW64 */
+	case 15: c = 21; break;   /* F_SETOWN_EX */
+	case 16: c = 22; break;   /* F_GETOWN_EX */
+	case 1024: c = 23; break; /* F_SETLEASE */
+	case 1025: c = 24; break; /* F_GETLEASE */
+	case 1029: c = 25; break; /* F_CANCELLK */
+	case 1030: c = 26; break; /* F_DUPFD_CLOEXEC */
+	case 1026: c = 27; break; /* F_NOTIFY */
+	case 1031: c = 28; break; /* F_SETPIPE_SZ */
+	case 1032: c = 29; break; /* F_GETPIPE_SZ */
+	case 36: c = 30; break;   /* F_OFD_GETLK */
+	case 37: c = 31; break;   /* F_OFD_SETLK */
+	case 38: c = 32; break;   /* F_OFD_SETLKW */
 	default: c = 0;
 	}
 	push_s64(b, ret);
@@ -428,7 +450,14 @@ static __always_inline int emit_pipe(__u16 code, __u32 n, struct pt_regs *regs, 
 }
 
 SC(pipe) { return emit_pipe(EV_SYSCALL_PIPE_X, 4, regs, ret, 0); }
-SC(pipe2) { return emit_pipe(EV_SYSCALL_PIPE2_X, 5, regs, ret, open_flags_to_scap(sc_arg(regs, 1)) & ~1u); }
+SC(pipe2)
+{
+	__s32 f = sc_arg(regs, 1);
+	__u32 r = nb_cloexec(f);
+	if (f > 0 && (f & 040000))
+		r |= 1 << 9; /* O_DIRECT */
+	return emit_pipe(EV_SYSCALL_PIPE2_X, 5, regs, ret, r);
+}
 
 SC(eventfd)
 {
@@ -448,7 +477,7 @@ SC(eventfd2)
 	if (!b)
 		return 0;
 	push_s64(b, ret);
-	push_u16(b, open_flags_to_scap(sc_arg(regs, 1)) & ~1u);
+	push_u16(b, nb_cloexec(sc_arg(regs, 1)));
 	push_u64(b, sc_arg(regs, 0));
 	evb_submit(b);
 	return 0;
@@ -459,12 +488,10 @@ SC(signalfd)
 	struct evb *b = evb_start(EV_SYSCALL_SIGNALFD_X, 4);
 	if (!b)
 		return 0;
-	__u32 mask = 0;
-	bpf_probe_read_user(&mask, sizeof(mask), (void *)sc_arg(regs, 1));
 	push_s64(b, ret);
 	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u32(b, mask);
-	push_u8(b, 0);
+	push_u32(b, 0); /* mask: upstream sends 0 */
+	push_u8(b, 0);  /* signalfd has no flags */
 	evb_submit(b);
 	return 0;
 }
@@ -474,12 +501,10 @@ SC(signalfd4)
 	struct evb *b = evb_start(EV_SYSCALL_SIGNALFD4_X, 4);
 	if (!b)
 		return 0;
-	__u32 mask = 0;
-	bpf_probe_read_user(&mask, sizeof(mask), (void *)sc_arg(regs, 1));
 	push_s64(b, ret);
-	push_u16(b, open_flags_to_scap(sc_arg(regs, 3)) & ~1u);
+	push_u16(b, nb_cloexec(sc_arg(regs, 3)));
 	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u32(b, mask);
+	push_u32(b, 0); /* mask: upstream sends 0 */
 	evb_submit(b);
 	return 0;
 }
@@ -491,7 +516,8 @@ SC(timerfd_create)
 		return 0;
 	push_s64(b, ret);
 	push_u8(b, sc_arg(regs, 0));
-	push_u8(b, 0); /* upstream sends 0 too */
+	/* upstream's u8 keeps PPM_O_NONBLOCK; PPM_O_CLOEXEC does not fit */
+	push_u8(b, (__u8)nb_cloexec(sc_arg(regs, 1)));
 	evb_submit(b);
 	return 0;
 }
@@ -513,7 +539,7 @@ SC(inotify_init1)
 	if (!b)
 		return 0;
 	push_s64(b, ret);
-	push_u16(b, open_flags_to_scap(sc_arg(regs, 0)) & ~1u);
+	push_u16(b, nb_cloexec(sc_arg(regs, 0)));
 	evb_submit(b);
 	return 0;
 }
@@ -537,7 +563,7 @@ SC(userfaultfd)
 	if (!b)
 		return 0;
 	push_s64(b, ret);
-	push_u32(b, open_flags_to_scap(sc_arg(regs, 0)) & ~1u);
+	push_u32(b, sc_arg(regs, 0)); /* raw, as upstream */
 	evb_submit(b);
 	return 0;
 }
@@ -719,8 +745,7 @@ SC(socket)
 	push_u32(b, family_to_scap(sc_arg(regs, 0)));
 	push_u32(b, type);
 	push_u32(b, sc_arg(regs, 2));
-	/* SOCK_NONBLOCK == O_NONBLOCK, SOCK_CLOEXEC == O_CLOEXEC */
-	push_u32(b, open_flags_to_scap(type & (04000 | 02000000)) & ~1u);
+	push_u32(b, nb_cloexec(type)); /* SOCK_NONBLOCK, SOCK_CLOEXEC */
 	evb_submit(b);
 	return 0;
 }
@@ -1164,25 +1189,75 @@ SC(capset)
 	return 0;
 }
 
+/* PTRACE_* requests to upstream's PPM_PTRACE_* codes. */
+static __always_inline __u16 ptrace_req_to_scap(__u64 r)
+{
+	if (r <= 9)
+		return r + 1; /* TRACEME .. SINGLESTEP */
+	switch (r) {
+	case 16: return 11;     /* ATTACH */
+	case 17: return 12;     /* DETACH */
+	case 24: return 13;     /* SYSCALL */
+	case 0x4200: return 14; /* SETOPTIONS */
+	case 0x4201: return 15; /* GETEVENTMSG */
+	case 0x4202: return 16; /* GETSIGINFO */
+	case 0x4203: return 17; /* SETSIGINFO */
+	case 0x4204: return 18; /* GETREGSET */
+	case 0x4205: return 19; /* SETREGSET */
+	case 0x4206: return 20; /* SEIZE */
+	case 0x4207: return 21; /* INTERRUPT */
+	case 0x4208: return 22; /* LISTEN */
+	case 0x4209: return 23; /* PEEKSIGINFO */
+	case 0x420a: return 24; /* GETSIGMASK */
+	case 0x420b: return 25; /* SETSIGMASK */
+	case 12: return 26;     /* GETREGS */
+	case 13: return 27;     /* SETREGS */
+	case 14: return 28;     /* GETFPREGS */
+	case 15: return 29;     /* SETFPREGS */
+	case 18: return 30;     /* GETFPXREGS */
+	case 19: return 31;     /* SETFPXREGS */
+	case 21: return 32;     /* OLDSETOPTIONS */
+	case 25: return 33;     /* GET_THREAD_AREA */
+	case 26: return 34;     /* SET_THREAD_AREA */
+	case 30: return 35;     /* ARCH_PRCTL */
+	case 31: return 36;     /* SYSEMU */
+	case 32: return 37;     /* SYSEMU_SINGLESTEP */
+	case 33: return 38;     /* SINGLEBLOCK */
+	default: return 0;
+	}
+}
+
 SC(ptrace)
 {
 	struct evb *b = evb_start(EV_SYSCALL_PTRACE_X, 5);
 	if (!b)
 		return 0;
-	__u32 req = sc_arg(regs, 0);
+	__u16 req = ptrace_req_to_scap(sc_arg(regs, 0));
+	__u64 addr = sc_arg(regs, 2), data = sc_arg(regs, 3);
 	push_s64(b, ret);
-	/* addr, data: DYN parameters, index 0 = plain u64 */
+	/* addr and data are DYN: a type index (0 = u64, 1 = signal) + value */
 	__u64 start = b->pos;
 	raw_u8(b, 0);
-	raw_u64(b, sc_arg(regs, 2));
+	raw_u64(b, ret < 0 ? 0 : addr);
 	put_len(b, b->pos - start);
 	start = b->pos;
-	raw_u8(b, 0);
-	raw_u64(b, sc_arg(regs, 3));
+	if (ret < 0) {
+		raw_u8(b, 0);
+		raw_u64(b, 0);
+	} else if (req >= 2 && req <= 4) { /* PEEK*: the word read */
+		__u64 w = 0;
+		bpf_probe_read_user(&w, sizeof(w), (void *)data);
+		raw_u8(b, 0);
+		raw_u64(b, w);
+	} else if (req == 8 || req == 10 || req == 12 || req == 13) { /* CONT, SINGLESTEP, DETACH, SYSCALL */
+		raw_u8(b, 1);
+		raw_u8(b, data);
+	} else {
+		raw_u8(b, 0);
+		raw_u64(b, data);
+	}
 	put_len(b, b->pos - start);
-	/* PTRACE_* requests 0..0x4206 to upstream's PPM_PTRACE_* is a table;
-	 * the common low ones map to value + 1 */
-	push_u16(b, req <= 24 ? req + 1 : 0);
+	push_u16(b, req);
 	push_s64(b, (__s32)sc_arg(regs, 1));
 	evb_submit(b);
 	return 0;
@@ -1288,14 +1363,12 @@ SC(mount)
 	struct evb *b = evb_start(EV_SYSCALL_MOUNT_X, 5);
 	if (!b)
 		return 0;
-	__u32 flags = sc_arg(regs, 3);
-	if ((flags & 0xffff0000) == 0xC0ED0000) /* MS_MGC_VAL: no flags */
-		flags = 0;
+	__u32 flags = sc_arg(regs, 3); /* raw MS_* bits, as upstream */
 	push_s64(b, ret);
 	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
 	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
 	push_str_user(b, (void *)sc_arg(regs, 2), MAX_NAME);
-	push_u32(b, flags); /* MS_* bits == PPM_MS_* bits */
+	push_u32(b, flags);
 	evb_submit(b);
 	return 0;
 }
