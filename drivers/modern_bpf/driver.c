@@ -41,6 +41,20 @@ static const char *const handler_names[] = {
 	"capset", "ptrace", "bpf", "init_module", "finit_module", "kill", "tkill", "tgkill", "prctl",
 	"mount", "umount2",
 };
+#define N_HANDLERS (sizeof(handler_names) / sizeof(handler_names[0]))
+
+/* Syscalls served by another syscall's program (one verification for a
+ * family); every other handler is `sc_<syscall name>`. */
+static const char *program_of(const char *syscall, char *buf, size_t len)
+{
+	static const char *const shared[][2] = {
+		{"fork", "sc_clone"}, {"vfork", "sc_clone"}, {"clone3", "sc_clone"}, {"execveat", "sc_execve"}};
+	for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (strcmp(shared[i][0], syscall) == 0)
+			return shared[i][1];
+	snprintf(buf, len, "sc_%s", syscall);
+	return buf;
+}
 
 /* High-volume I/O syscalls: captured only when asked for explicitly. */
 static const char *const io_names[] = {"read", "write", "pread64", "pwrite64"};
@@ -96,7 +110,7 @@ static bool in_list(const char *const *list, size_t n, const char *name)
 bool drv_syscall_has_handler(int nr)
 {
 	const char *name = drv_syscall_name(nr);
-	return name && in_list(handler_names, sizeof(handler_names) / sizeof(handler_names[0]), name);
+	return name && in_list(handler_names, N_HANDLERS, name);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -172,18 +186,39 @@ static void choose_syscalls(struct drv_bpf *skel, const bool *want)
 	}
 }
 
-/* Points every syscall that has a handler at its program. */
+/* Loads only the handlers of the syscalls captured at open: a rule set that
+ * needs a few syscalls verifies a few programs. */
+static void choose_programs(struct drv_bpf *skel)
+{
+	struct bpf_program *p;
+	bpf_object__for_each_program(p, skel->obj)
+		if (strncmp(bpf_program__name(p), "sc_", 3) == 0)
+			bpf_program__set_autoload(p, false);
+	for (size_t i = 0; i < N_HANDLERS; i++) {
+		int nr = drv_syscall_nr(handler_names[i]);
+		char buf[64];
+		if (nr < 0 || !skel->bss->drv_interesting[nr])
+			continue;
+		p = bpf_object__find_program_by_name(skel->obj, program_of(handler_names[i], buf, sizeof(buf)));
+		if (p)
+			bpf_program__set_autoload(p, true);
+	}
+}
+
+/* Points every captured syscall that has a handler at its program. */
 static int fill_handlers(struct drv_bpf *skel, char *err, size_t errlen)
 {
 	int map = bpf_map__fd(skel->maps.syscall_progs);
-	for (size_t i = 0; i < sizeof(handler_names) / sizeof(handler_names[0]); i++) {
-		char pname[64];
-		snprintf(pname, sizeof(pname), "sc_%s", handler_names[i]);
+	for (size_t i = 0; i < N_HANDLERS; i++) {
+		char buf[64];
+		const char *pname = program_of(handler_names[i], buf, sizeof(buf));
 		struct bpf_program *p = bpf_object__find_program_by_name(skel->obj, pname);
 		int nr = drv_syscall_nr(handler_names[i]);
 		if (!p || nr < 0)
 			return fail(err, errlen, -ENOENT, "modern_bpf: no program %s for syscall %s", pname,
 			            handler_names[i]);
+		if (!skel->bss->drv_interesting[nr])
+			continue;
 		int fd = bpf_program__fd(p);
 		if (bpf_map_update_elem(map, &nr, &fd, BPF_ANY))
 			return fail(err, errlen, -errno, "modern_bpf: cannot install handler %s: %s", pname,
@@ -234,16 +269,19 @@ static int load(struct drv *d, const struct drv_opts *o, char *err, size_t errle
 	d->skel->rodata->drv_boot_ts = boot_epoch_ns();
 	d->skel->rodata->drv_snaplen = o->snaplen ? o->snaplen : DEFAULT_SNAPLEN;
 	d->skel->rodata->drv_self_tgid = o->capture_self ? 0 : (uint32_t)getpid();
+	d->skel->rodata->drv_drop_failed = o->drop_failed;
 	bpf_map__set_max_entries(d->skel->maps.scratch_map, d->ncpus);
 	bpf_map__set_max_entries(d->skel->maps.ringbuf_maps, d->ncpus);
 
+	/* .bss is settable before load too; after load it is the mmapped map */
+	choose_syscalls(d->skel, o->syscalls);
+	choose_programs(d->skel);
 	int rc = drv_bpf__load(d->skel);
 	if (rc)
 		return fail(err, errlen, rc < 0 ? rc : -EINVAL,
 		            "modern_bpf: the kernel refused the BPF programs (%s)%s%s: needs BPF with "
 		            "tp_btf programs and ring buffers (Linux >= 5.8)",
 		            strerror(rc < 0 ? -rc : EINVAL), libbpf_last[0] ? ": " : "", libbpf_last);
-	choose_syscalls(d->skel, o->syscalls);
 	return fill_handlers(d->skel, err, errlen);
 }
 
@@ -385,6 +423,18 @@ int drv_set_syscall(struct drv *d, int nr, bool on)
 {
 	if (nr < 0 || nr >= DRV_NR_SYSCALLS)
 		return -EINVAL;
+	/* a syscall whose handler was not loaded at open would silently give
+	 * generic events: refuse instead */
+	if (on && drv_syscall_has_handler(nr)) {
+		char buf[64];
+		struct bpf_program *p = bpf_object__find_program_by_name(
+			d->skel->obj, program_of(drv_syscall_name(nr), buf, sizeof(buf)));
+		if (!p || bpf_program__fd(p) < 0)
+			return -ENOENT;
+		int fd = bpf_program__fd(p);
+		if (bpf_map_update_elem(bpf_map__fd(d->skel->maps.syscall_progs), &nr, &fd, BPF_ANY))
+			return -errno;
+	}
 	d->skel->bss->drv_interesting[nr] = on;
 	return 0;
 }

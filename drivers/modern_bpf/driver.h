@@ -46,7 +46,8 @@ struct drv_opts {
 	uint32_t buf_size_preset;
 
 	/* The syscalls captured: syscalls[nr] for every nr below
-	 * DRV_NR_SYSCALLS. NULL: every syscall that has a handler. */
+	 * DRV_NR_SYSCALLS. NULL: every syscall that has a handler, except the
+	 * read/write family. Only the handlers of these syscalls are loaded. */
 	const bool *syscalls;
 
 	/* Bytes of I/O buffers copied into read/write/send/recv events.
@@ -55,6 +56,10 @@ struct drv_opts {
 
 	/* Capture the calling process too (tests do). Default: not captured. */
 	bool capture_self;
+
+	/* Drop the events of syscalls that failed (engine.modern_ebpf.
+	 * drop_failed_exit). Default false. */
+	bool drop_failed;
 };
 
 /* Opaque; owned by the caller from drv_open until drv_close. */
@@ -81,7 +86,10 @@ int drv_next(struct drv *d, const struct ev_hdr **ev, uint16_t *cpu);
  * so this polls the buffers every millisecond. */
 int drv_wait(struct drv *d, int timeout_ms);
 
-/* Turns capture of one syscall on or off, at any time. */
+/* Turns capture of one syscall on or off, at any time. Returns -ENOENT when
+ * turning on a syscall whose handler was not loaded at open (it was not in
+ * drv_opts.syscalls); syscalls without a handler can always be turned on
+ * (generic events). */
 int drv_set_syscall(struct drv *d, int nr, bool on);
 
 /* Whether a syscall is captured now. */

@@ -103,6 +103,7 @@ static inline int bytes_eq(const struct ev_view *v, int i, const void *want, siz
 struct live_events {
 	struct ev_hdr **ev; /* owned, n entries, each malloc'd */
 	unsigned n;
+	pid_t child;
 };
 
 static inline void live_free(struct live_events *e)
@@ -118,12 +119,13 @@ static inline void live_free(struct live_events *e)
 static inline struct live_events live_capture(struct drv *d, void (*child)(void *), void *arg)
 {
 	enum { MAX_KEPT = 1 << 20 };
-	struct live_events e = {calloc(MAX_KEPT, sizeof(struct ev_hdr *)), 0};
+	struct live_events e = {calloc(MAX_KEPT, sizeof(struct ev_hdr *)), 0, 0};
 	pid_t c = fork();
 	if (c == 0) {
 		child(arg);
 		_exit(0);
 	}
+	e.child = c;
 	int gone = 0;
 	uint64_t last_ts = 0;
 	struct timespec t0, now;

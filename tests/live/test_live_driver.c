@@ -39,6 +39,48 @@
 #define PPM_O_RDONLY 1
 #define PPM_AF_INET 2
 
+/* The cgroups parameter the execve event must carry, from /proc/self/cgroup
+ * (the exec child inherits our cgroups): "name=path\0" for cpuset, cpu,
+ * cpuacct, io and memory. Returns the length, or 0 when some controller is
+ * not on a v1 hierarchy (then the path is not knowable from /proc). */
+static size_t expected_cgroups(char *out, size_t cap)
+{
+	static const char *const subs[5][2] = {
+		{"cpuset", "cpuset"}, {"cpu", "cpu"}, {"cpuacct", "cpuacct"}, {"io", "blkio"}, {"memory", "memory"}};
+	char lines[32][512];
+	int n = 0;
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	if (!f)
+		return 0;
+	while (n < 32 && fgets(lines[n], sizeof(lines[n]), f)) {
+		lines[n][strcspn(lines[n], "\n")] = 0;
+		n++;
+	}
+	fclose(f);
+	size_t len = 0;
+	for (int i = 0; i < 5; i++) {
+		const char *path = NULL;
+		for (int j = 0; j < n && !path; j++) {
+			char *c1 = strchr(lines[j], ':');
+			char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+			if (!c2)
+				continue;
+			char ctrls[256];
+			snprintf(ctrls, sizeof(ctrls), ",%.*s,", (int)(c2 - c1 - 1), c1 + 1);
+			char want[64];
+			snprintf(want, sizeof(want), ",%s,", subs[i][1]);
+			if (strstr(ctrls, want))
+				path = c2 + 1;
+		}
+		if (!path)
+			return 0;
+		len += snprintf(out + len, cap - len, "%s=%s", subs[i][0], path) + 1;
+		if (len >= cap)
+			return 0;
+	}
+	return len;
+}
+
 /* What the child did, written by the child into shared memory. */
 struct plan {
 	pid_t child;
@@ -52,6 +94,8 @@ struct plan {
 	int backlog;
 	pid_t fork_child;
 	pid_t exec_child;
+	char cgroups[1024];
+	size_t cgroups_len;
 	int done;
 };
 
@@ -216,6 +260,12 @@ static void on_event(const struct plan *p, const struct ev_hdr *h, const struct 
 		check(s64(v, 5) == p->child, "execve ptid %lld, want parent %d", (long long)s64(v, 5), p->child);
 		check(strcmp(str(v, 6), p->tmpdir) == 0, "execve cwd '%s', want '%s'", str(v, 6), p->tmpdir);
 		check(strcmp(str(v, 13), "true") == 0, "execve comm '%s'", str(v, 13));
+		if (p->cgroups_len)
+			check(bytes_eq(v, 14, p->cgroups, p->cgroups_len), "execve cgroups '%.*s' differ from /proc",
+			      (int)v->len[14], (const char *)v->val[14]);
+		else
+			check(strncmp((const char *)v->val[14], "cpuset=", v->len[14] < 7 ? v->len[14] : 7) == 0,
+			      "execve cgroups do not start with cpuset=");
 		check(bytes_eq(v, 15, "FALCO_TEST=live\0X=1", 20), "execve env differs");
 		check(u32(v, 26) == geteuid(), "execve uid %u", u32(v, 26));
 		{
@@ -256,6 +306,9 @@ int main(void)
 		return 1;
 	}
 	snprintf(p->path, sizeof(p->path), "%s/opened", p->tmpdir);
+	p->cgroups_len = expected_cgroups(p->cgroups, sizeof(p->cgroups));
+	if (getenv("LIVE_DEBUG"))
+		fprintf(stderr, "expected cgroups (%zu): %s\n", p->cgroups_len, p->cgroups);
 
 	struct drv_opts o = {.sz = sizeof(o)};
 	struct drv *d;

@@ -50,6 +50,7 @@
 const volatile __u64 drv_boot_ts = 0;    /* epoch ns at boot: event ts = boot + ktime_boot */
 const volatile __u32 drv_snaplen = 80;   /* bytes of I/O data copied into read/write events */
 const volatile __u32 drv_self_tgid = 0;  /* the consumer's process: never captured */
+const volatile __u8 drv_drop_failed = 0; /* drop the events of failed syscalls */
 
 /* Adaptive syscalls: 1 when the syscall number is captured. The loader
  * writes it through the mmapped .bss at any time. */
@@ -518,8 +519,8 @@ static long write_name_cb(__u32 i, void *arg)
 }
 
 /* Writes b->names[0..n) in reverse as "/a/b/c" (or "/" when n is 0) plus
- * the NUL, as the data of the current parameter started at `start`. */
-static __always_inline __u16 finish_names(struct walk_ctx *c, __u64 start)
+ * the NUL. */
+static __always_inline void write_names(struct walk_ctx *c)
 {
 	struct evb *b = c->b;
 	if (c->n == 0)
@@ -527,6 +528,13 @@ static __always_inline __u16 finish_names(struct walk_ctx *c, __u64 start)
 	else
 		bpf_loop(c->n & (MAX_PATH_DEPTH * 2 - 1), write_name_cb, c, 0);
 	raw_u8(b, 0);
+}
+
+/* write_names as the data of the parameter that started at `start`. */
+static __always_inline __u16 finish_names(struct walk_ctx *c, __u64 start)
+{
+	struct evb *b = c->b;
+	write_names(c);
 	__u16 len = b->pos - start;
 	put_len(b, len);
 	return len;

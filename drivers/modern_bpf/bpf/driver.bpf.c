@@ -37,6 +37,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (!drv_interesting[id] || skip_task())
 		return 0;
+	if (drv_drop_failed && ret < 0)
+		return 0;
 	bpf_tail_call(ctx, &syscall_progs, id);
 
 	/* no handler: a generic event with the syscall's ids */
@@ -1000,14 +1002,28 @@ static __always_inline int emit_clone(__u16 code, struct pt_regs *regs, long ret
 	return 0;
 }
 
-SC(clone) { return emit_clone(EV_SYSCALL_CLONE_20_X, regs, ret, sc_arg(regs, 0)); }
-SC(fork) { return emit_clone(EV_SYSCALL_FORK_20_X, regs, ret, 0); }
-SC(vfork) { return emit_clone(EV_SYSCALL_VFORK_20_X, regs, ret, 0x00004000 | 0x00000100); }
-SC(clone3)
+/* clone, fork, vfork and clone3 share one program (verified once): the
+ * syscall number picks the event code and where the flags come from. */
+SC(clone)
 {
-	__u64 flags = 0;
-	bpf_probe_read_user(&flags, sizeof(flags), (void *)sc_arg(regs, 0)); /* clone_args.flags */
-	return emit_clone(EV_SYSCALL_CLONE3_X, regs, ret, flags);
+	long id = BPF_CORE_READ(regs, orig_ax);
+	__u64 flags;
+	__u16 code;
+	if (id == 57) { /* fork */
+		code = EV_SYSCALL_FORK_20_X;
+		flags = 0;
+	} else if (id == 58) { /* vfork */
+		code = EV_SYSCALL_VFORK_20_X;
+		flags = 0x00004000 | 0x00000100; /* CLONE_VFORK | CLONE_VM */
+	} else if (id == 435) { /* clone3: clone_args.flags */
+		code = EV_SYSCALL_CLONE3_X;
+		flags = 0;
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)sc_arg(regs, 0));
+	} else {
+		code = EV_SYSCALL_CLONE_20_X;
+		flags = sc_arg(regs, 0);
+	}
+	return emit_clone(code, regs, ret, flags);
 }
 
 /* A failed execve/execveat: the task is unchanged, so its own state plus the
@@ -1052,8 +1068,13 @@ static __always_inline int emit_exec_fail(__u16 code, __u32 n, struct pt_regs *r
 	return 0;
 }
 
-SC(execve) { return emit_exec_fail(EV_SYSCALL_EXECVE_19_X, 31, regs, ret, 0); }
-SC(execveat) { return emit_exec_fail(EV_SYSCALL_EXECVEAT_X, 30, regs, ret, 1); }
+/* execve and execveat share one program (verified once). */
+SC(execve)
+{
+	if (BPF_CORE_READ(regs, orig_ax) == 322)
+		return emit_exec_fail(EV_SYSCALL_EXECVEAT_X, 30, regs, ret, 1);
+	return emit_exec_fail(EV_SYSCALL_EXECVE_19_X, 31, regs, ret, 0);
+}
 
 /* Every successful execve and execveat, after the new image is in place. */
 SEC("tp_btf/sched_process_exec")

@@ -79,20 +79,40 @@ static long walk_kernfs_cb(__u32 i, void *arg)
 	return 0;
 }
 
-/* cgroups: "subsys=path" strings, one per enabled subsystem. On a cgroup v2
- * host every controller lives in the same hierarchy; we report the unified
- * hierarchy path under the names upstream uses for v2 hosts. */
+/* "<subsystem>=<path>" of one cgroup subsystem, NUL-terminated, appended
+ * to the current parameter; nothing when the subsystem is not enabled. */
+static __always_inline void cgroup_subsys(struct evb *b, struct task_struct *t, int id)
+{
+	const char *name = BPF_CORE_READ(t, cgroups, subsys[id & 15], ss, name);
+	if (!name)
+		return;
+	long n = bpf_probe_read_kernel_str(&b->data[b->pos & EVB_MASK], 64, name);
+	if (n <= 0)
+		return;
+	b->pos += n - 1;
+	raw_u8(b, '=');
+	struct walk_ctx c = {.b = b};
+	c.d = (void *)BPF_CORE_READ(t, cgroups, subsys[id & 15], cgroup, kn);
+	bpf_loop(MAX_PATH_DEPTH, walk_kernfs_cb, &c, 0);
+	write_names(&c);
+}
+
+/* cgroups: the subsystems upstream reports (cpuset, cpu, cpuacct, io,
+ * memory, those this kernel has), each as "name=path\0". */
 static __always_inline void push_cgroups(struct evb *b, struct task_struct *t)
 {
-	struct cgroup *cg = BPF_CORE_READ(t, cgroups, dfl_cgrp);
-	struct walk_ctx c = {.b = b};
 	__u64 start = b->pos;
-	static const char prefix[] = "cpuset=";
-	for (int i = 0; i < sizeof(prefix) - 1; i++)
-		raw_u8(b, prefix[i]);
-	c.d = (void *)BPF_CORE_READ(cg, kn);
-	bpf_loop(MAX_PATH_DEPTH, walk_kernfs_cb, &c, 0);
-	finish_names(&c, start);
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id))
+		cgroup_subsys(b, t, bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id));
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id))
+		cgroup_subsys(b, t, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuacct_cgrp_id))
+		cgroup_subsys(b, t, bpf_core_enum_value(enum cgroup_subsys_id, cpuacct_cgrp_id));
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, io_cgrp_id))
+		cgroup_subsys(b, t, bpf_core_enum_value(enum cgroup_subsys_id, io_cgrp_id));
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		cgroup_subsys(b, t, bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id));
+	put_len(b, b->pos - start);
 }
 
 static __always_inline __u32 task_euid(struct task_struct *t) { return BPF_CORE_READ(t, cred, euid.val); }
