@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,6 +39,10 @@
 #define PPM_O_F_CREATED (1 << 14)
 #define PPM_O_RDONLY 1
 #define PPM_AF_INET 2
+#define PPM_EXE_WRITABLE (1 << 0)
+#define PPM_EXE_UPPER_LAYER (1 << 1)
+#define PPM_EXE_FROM_MEMFD (1 << 2)
+#define PPM_EXE_LOWER_LAYER (1 << 3)
 
 /* The cgroups parameter the execve event must carry, from /proc/self/cgroup
  * (the exec child inherits our cgroups): "name=path\0" for cpuset, cpu,
@@ -94,6 +99,7 @@ struct plan {
 	int backlog;
 	pid_t fork_child;
 	pid_t exec_child;
+	pid_t memfd_child;
 	char cgroups[1024];
 	size_t cgroups_len;
 	int done;
@@ -154,6 +160,24 @@ static void child_main(void *arg)
 	}
 	p->exec_child = e;
 	waitpid(e, NULL, 0);
+
+	/* 6. /bin/true copied into a memfd and run from there (fexecve) */
+	pid_t m = fork();
+	if (m == 0) {
+		int src = open("/bin/true", O_RDONLY);
+		int mfd = memfd_create("falco-test", 0);
+		char buf[65536];
+		ssize_t n;
+		while ((n = read(src, buf, sizeof(buf))) > 0)
+			if (write(mfd, buf, n) != n)
+				_exit(1);
+		char *argv[] = {"true", NULL};
+		char *envp[] = {NULL};
+		fexecve(mfd, argv, envp);
+		_exit(127);
+	}
+	p->memfd_child = m;
+	waitpid(m, NULL, 0);
 	close(p->acc_fd);
 	close(p->cli_fd);
 	close(p->srv_fd);
@@ -178,14 +202,14 @@ static int tuple_eq(const struct ev_view *v, int i, uint16_t sport, uint16_t dpo
 }
 
 struct seen {
-	int openat_ok, openat_fail, connect, accept, clone_parent, clone_child, execve, procexit;
+	int openat_ok, openat_fail, connect, accept, clone_parent, clone_child, execve, execve_memfd, procexit;
 };
 
 static void on_event(const struct plan *p, const struct ev_hdr *h, const struct ev_view *v,
                      struct seen *s)
 {
 	pid_t tid = (pid_t)h->tid;
-	if (tid != p->child && tid != p->fork_child && tid != p->exec_child)
+	if (tid != p->child && tid != p->fork_child && tid != p->exec_child && tid != p->memfd_child)
 		return;
 	switch (h->type) {
 	case EV_SYSCALL_OPENAT_2_X:
@@ -250,6 +274,13 @@ static void on_event(const struct plan *p, const struct ev_hdr *h, const struct 
 		}
 		break;
 	case EV_SYSCALL_EXECVE_19_X:
+		if (tid == p->memfd_child) {
+			s->execve_memfd++;
+			check(s64(v, 0) == 0, "fexecve res %lld", (long long)s64(v, 0));
+			check(u32(v, 19) & PPM_EXE_FROM_MEMFD, "fexecve of a memfd: flags 0x%x lack EXE_FROM_MEMFD",
+			      u32(v, 19));
+			break;
+		}
 		if (tid != p->exec_child)
 			break;
 		s->execve++;
@@ -268,6 +299,21 @@ static void on_event(const struct plan *p, const struct ev_hdr *h, const struct 
 			      "execve cgroups do not start with cpuset=");
 		check(bytes_eq(v, 15, "FALCO_TEST=live\0X=1", 20), "execve env differs");
 		check(u32(v, 26) == geteuid(), "execve uid %u", u32(v, 26));
+		{
+			/* /bin/true belongs to root and we run as root: the owner may write */
+			struct stat st;
+			stat("/bin/true", &st);
+			uint32_t fl = u32(v, 19);
+			check(!!(fl & PPM_EXE_WRITABLE) == (st.st_uid == geteuid()), "execve flags 0x%x: writable bit",
+			      fl);
+			check(!(fl & PPM_EXE_FROM_MEMFD), "execve flags 0x%x: /bin/true is not a memfd", fl);
+			struct statfs sf;
+			statfs("/bin/true", &sf);
+			int overlay = sf.f_type == 0x794c7630;
+			check(!!(fl & (PPM_EXE_UPPER_LAYER | PPM_EXE_LOWER_LAYER)) == overlay,
+			      "execve flags 0x%x: overlay layer bits vs filesystem", fl);
+			check(v->len[20] == 8 && u64(v, 22) != 0, "execve capabilities missing");
+		}
 		{
 			char real[256];
 			check(realpath("/bin/true", real) && strcmp(str(v, 27), real) == 0,
@@ -344,6 +390,7 @@ int main(void)
 	check(s.clone_parent == 1, "clone (parent side): %d events, want 1", s.clone_parent);
 	check(s.clone_child == 1, "clone (child side): %d events, want 1", s.clone_child);
 	check(s.execve == 1, "execve: %d events, want 1", s.execve);
+	check(s.execve_memfd == 1, "fexecve of a memfd: %d events, want 1", s.execve_memfd);
 	check(s.procexit == 1, "procexit of the fork child: %d events, want 1", s.procexit);
 	check(tot.n_evts >= n_checked, "counter n_evts %llu < events read %u",
 	      (unsigned long long)tot.n_evts, n_checked);

@@ -344,6 +344,26 @@ static __always_inline void file_dev_ino(struct file *f, __u32 *dev, __u64 *ino)
 	*ino = BPF_CORE_READ(f, f_inode, i_ino);
 }
 
+/* Overlayfs layer of an open file, as upstream tells them apart: the
+ * overlay inode keeps its upper dentry right after the VFS inode. */
+#define OVERLAYFS_SUPER_MAGIC_K 0x794c7630
+enum { OVL_NONE = 0, OVL_UPPER = 1, OVL_LOWER = 2 };
+
+static __always_inline int file_overlay(struct file *f)
+{
+	if (!f)
+		return OVL_NONE;
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	if (BPF_CORE_READ(d, d_sb, s_magic) != OVERLAYFS_SUPER_MAGIC_K)
+		return OVL_NONE;
+	char *vi = (char *)BPF_CORE_READ(d, d_inode);
+	struct dentry *upper = NULL;
+	bpf_probe_read_kernel(&upper, sizeof(upper), vi + bpf_core_type_size(struct inode));
+	if (upper && BPF_CORE_READ(upper, d_inode, i_ino) != 0)
+		return OVL_UPPER;
+	return OVL_LOWER;
+}
+
 static __always_inline struct socket *file_socket(struct file *f)
 {
 	if (!f)

@@ -65,7 +65,12 @@ static __always_inline __u32 opened_flags(__u32 flags, struct file *f)
 {
 	__u32 r = open_flags_to_scap(flags);
 	if (f && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED_K))
-		r |= 1 << 14;
+		r |= 1 << 14; /* PPM_O_F_CREATED */
+	int ol = file_overlay(f);
+	if (ol == OVL_UPPER)
+		r |= 1 << 15; /* PPM_FD_UPPER_LAYER */
+	else if (ol == OVL_LOWER)
+		r |= 1 << 16; /* PPM_FD_LOWER_LAYER */
 	return r;
 }
 
@@ -154,7 +159,8 @@ SC(creat)
 	push_u32(b, sc_arg(regs, 1) & 07777);
 	push_u32(b, dev);
 	push_u64(b, ino);
-	push_u16(b, 0); /* creat_flags: overlay layers not detected */
+	int ol = file_overlay(f);
+	push_u16(b, ol == OVL_UPPER ? 1 : ol == OVL_LOWER ? 2 : 0); /* PPM_FD_*_LAYER_CREAT */
 	evb_submit(b);
 	return 0;
 }

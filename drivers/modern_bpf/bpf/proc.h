@@ -129,6 +129,45 @@ static __always_inline __u32 task_tty(struct task_struct *t)
 	return encode_dev(((__u32)major << 20) + minor + index);
 }
 
+/* Whether the task may write its executable, as upstream approximates the
+ * kernel's permission check: read-only or immutable files are not; the
+ * owner may; then the mode bits for owner/group/other; then CAP_DAC_OVERRIDE
+ * or CAP_FOWNER. Supplementary groups and ACLs are not looked at. */
+static __always_inline bool exe_writable(struct task_struct *t, struct inode *ino)
+{
+	__u32 mode = BPF_CORE_READ(ino, i_mode);
+	__u32 fmt = mode & S_IFMT_K;
+	if ((BPF_CORE_READ(ino, i_sb, s_flags) & 1 /* SB_RDONLY */) &&
+	    (fmt == 0100000 || fmt == 0040000 || fmt == 0120000))
+		return false;
+	if (BPF_CORE_READ(ino, i_flags) & 8 /* S_IMMUTABLE */)
+		return false;
+	__u32 iuid = BPF_CORE_READ(ino, i_uid.val), igid = BPF_CORE_READ(ino, i_gid.val);
+	__u32 fsuid = BPF_CORE_READ(t, cred, fsuid.val), fsgid = BPF_CORE_READ(t, cred, fsgid.val);
+	if (iuid == (__u32)-1 || igid == (__u32)-1)
+		return false;
+	if (fsuid == iuid)
+		return true;
+	if (igid == fsgid)
+		mode >>= 3;
+	if (mode & 2) /* MAY_WRITE */
+		return true;
+	__u64 caps = BPF_CORE_READ(t, cred, cap_effective.val);
+	return (caps & (1ULL << 1)) || (caps & (1ULL << 3)); /* CAP_DAC_OVERRIDE, CAP_FOWNER */
+}
+
+/* An executable run from a memfd: an unlinked root dentry named "memfd:..." */
+static __always_inline bool exe_from_memfd(struct file *f)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	if (!d || BPF_CORE_READ(d, d_parent) != d)
+		return false;
+	char nm[7] = {};
+	if (bpf_probe_read_kernel_str(nm, sizeof(nm), BPF_CORE_READ(d, d_name.name)) != sizeof(nm))
+		return false;
+	return nm[0] == 'm' && nm[1] == 'e' && nm[2] == 'm' && nm[3] == 'f' && nm[4] == 'd' && nm[5] == ':';
+}
+
 static __always_inline __u64 ts_ns(struct timespec64 ts)
 {
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
@@ -146,20 +185,15 @@ static __always_inline void push_exec_tail(struct evb *b, struct task_struct *t)
 	struct file *exe = BPF_CORE_READ(t, mm, exe_file);
 	struct inode *ino = exe ? BPF_CORE_READ(exe, f_inode) : NULL;
 	__u32 flags = 0;
-	if (ino) {
-		/* exe_writable: the owner (or anyone) may write it, as upstream checks
-		 * with inode_permission for the task's fsuid; approximated by mode bits. */
-		__u32 mode = BPF_CORE_READ(ino, i_mode);
-		__u32 uid = BPF_CORE_READ(ino, i_uid.val);
-		__u32 fsuid = BPF_CORE_READ(t, cred, fsuid.val);
-		if ((mode & 0002) || (uid == fsuid && (mode & 0200)) || fsuid == 0)
-			flags |= 1 << 0; /* PPM_EXE_WRITABLE */
-		/* memfd files live on the internal shm mount under "memfd:" names */
-		char nm[6] = {};
-		bpf_probe_read_kernel_str(nm, sizeof(nm), BPF_CORE_READ(exe, f_path.dentry, d_name.name));
-		if (nm[0] == 'm' && nm[1] == 'e' && nm[2] == 'm' && nm[3] == 'f' && nm[4] == 'd')
-			flags |= 1 << 2; /* PPM_EXE_FROM_MEMFD */
-	}
+	if (ino && exe_writable(t, ino))
+		flags |= 1 << 0; /* PPM_EXE_WRITABLE */
+	int ol = file_overlay(exe);
+	if (ol == OVL_UPPER)
+		flags |= 1 << 1; /* PPM_EXE_UPPER_LAYER */
+	else if (ol == OVL_LOWER)
+		flags |= 1 << 3; /* PPM_EXE_LOWER_LAYER */
+	if (exe && exe_from_memfd(exe))
+		flags |= 1 << 2; /* PPM_EXE_FROM_MEMFD */
 	push_u32(b, flags);
 
 	push_u64(b, BPF_CORE_READ(t, cred, cap_inheritable.val) & CAPS_MASK);
