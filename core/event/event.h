@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "event/codes.h" /* enum ev_code: EV_<NAME>_E / EV_<NAME>_X, EV_CODE_MAX */
 
@@ -181,10 +182,55 @@ const struct ev_info *ev_info(uint16_t code);
  * hot paths (a linear search): resolve once. Points to a static table. */
 const struct ev_name_value *ev_name_table(const char *name);
 
+/* The syscall codes (enum ev_sc) whose capture produces event `code`, as
+ * upstream's event-to-syscall map: sets *sc to a static array and returns its
+ * length; 0 (and *sc NULL or empty) for events no syscall produces, such as
+ * meta events. GENERIC_E/X list every syscall without a dedicated event. */
+size_t ev_event_syscalls(uint16_t code, const uint16_t **sc);
+
+/* One native x86_64 syscall as upstream's driver table describes it: its
+ * syscall code (enum ev_sc), the enter/exit events it produces
+ * (EV_GENERIC_E/X for syscalls without their own events) and EV_UF_* flags. */
+enum ev_uf {
+	EV_UF_USED = 1 << 0,
+	EV_UF_NEVER_DROP = 1 << 1,
+	EV_UF_ALWAYS_DROP = 1 << 2,
+	EV_UF_ATOMIC = 1 << 4
+};
+struct ev_native_syscall {
+	uint16_t sc;
+	uint16_t enter;
+	uint16_t exit;
+	uint16_t flags;
+};
+#define EV_X86_64_SYSCALLS 512u
+
+/* The entry for x86_64 syscall number nr, NULL when the table has none.
+ * Points into a static table. */
+const struct ev_native_syscall *ev_native_syscall_x86_64(uint32_t nr);
+
+/* Syscall sets as upstream computes them, as flags indexed by enum ev_sc
+ * (out[sc] = 1 when in the set); event sets are indexed by enum ev_code. */
+/* every syscall producing one of the flagged events */
+void ev_sc_set_of_events(const uint8_t events[EV_CODE_MAX], uint8_t out[EV_SC_MAX]);
+/* every event some flagged syscall produces */
+void ev_events_of_sc_set(const uint8_t sc_set[EV_SC_MAX], uint8_t out[EV_CODE_MAX]);
+/* what the state engine needs (libsinsp's sinsp_state_sc_set): syscalls of
+ * state-changing syscall/tracepoint events, plus the never-drop ones */
+void ev_sc_set_state(uint8_t out[EV_SC_MAX]);
+/* syscalls of read/write I/O events (libsinsp's io_sc_set) */
+void ev_sc_set_io(uint8_t out[EV_SC_MAX]);
+/* what Falco leaves off by default: I/O syscalls the state does not need */
+void ev_sc_set_falco_ignored(uint8_t out[EV_SC_MAX]);
+
 /* The name of an upstream syscall code (enum ev_sc, as carried by SYSCALLID
  * parameters), e.g. "mprotect"; NULL for unassigned or out-of-range codes.
  * Points to a static string. */
 const char *ev_syscall_name(uint16_t id);
+
+/* The index of the parameter called `name` in event `code`, -1 when it has
+ * none (for `evt.arg.NAME`; resolve once at load time). */
+int ev_param_index(uint16_t code, const char *name);
 
 /* True for exit (odd) codes, as upstream's PPME_IS_EXIT; meta events that
  * have no pair are enter-direction. */
@@ -201,6 +247,101 @@ struct ev_view {
 	uint32_t len[EV_MAX_PARAMS];
 };
 
+/* ---- Printers: parameters and events as upstream's `evt.args` shows them ---- */
+
+/* upstream's AT_FDCWD value in dirfd parameters */
+#define EV_AT_FDCWD (-100)
+
+/* What the printers ask the state engine. `ctx` is passed back untouched;
+ * every member may be NULL (then that resolution is skipped). The event's
+ * thread counts as known when comm(ctx, hdr->tid) is non-NULL: upstream
+ * resolves fds, paths, users and groups only for a known thread.
+ * Callbacks write NUL-terminated text into buf (capacity len) and return
+ * false when they have nothing; returned strings stay valid until the next
+ * call into the resolver. */
+struct ev_resolver {
+	void *ctx;
+	/* fd of thread tid as "<type>name", e.g. "<f>/etc/ld.so.cache", "<4t>1.2.3.4:5->6.7.8.9:80", "<p>" */
+	bool (*fd_desc)(void *ctx, uint64_t tid, int64_t fd, char *buf, size_t len);
+	/* command name of thread tid, NULL when the thread is unknown */
+	const char *(*comm)(void *ctx, int64_t tid);
+	/* directory that relative paths of thread tid start from, ending in
+	 * '/': its cwd when dirfd is EV_AT_FDCWD, else the path of dirfd */
+	bool (*base_dir)(void *ctx, uint64_t tid, int64_t dirfd, char *buf, size_t len);
+	/* user / group name for an id as seen by thread tid, NULL when unknown */
+	const char *(*user_name)(void *ctx, uint64_t tid, uint32_t uid);
+	const char *(*group_name)(void *ctx, uint64_t tid, uint32_t gid);
+	/* show byte buffers in base64 instead of with '.' for non-printables
+	 * (falco.yaml buffer_format_base64) */
+	bool base64_buffers;
+};
+
+/* Parameter i of event v split as upstream does: the value into val (e.g.
+ * "3", "-2", "4097") and its resolution into res (e.g. "<f>/etc/ld.so.cache",
+ * "ENOENT", "O_RDONLY|O_CLOEXEC"; "" when there is none). `evt.arg.NAME`
+ * shows res when non-empty, else val. r may be NULL. Both outputs are
+ * always NUL-terminated (truncated to their capacity, which must be > 0). */
+void ev_render_param_split(const struct ev_view *v, uint32_t i, const struct ev_resolver *r,
+                           char *val, size_t vlen, char *res, size_t rlen);
+
+/* Parameter i as shown inside `evt.args`: "val" or "val(res)". Writes at
+ * most len bytes including the NUL and returns the length the full text
+ * needs (as snprintf), so a result >= len means it was truncated. */
+size_t ev_render_param(const struct ev_view *v, uint32_t i, const struct ev_resolver *r,
+                       char *buf, size_t len);
+
+/* The whole `evt.args`: "name=val name=val(res) ..." ("" for GENERIC_X).
+ * Same truncation contract as ev_render_param. */
+size_t ev_render_args(const struct ev_view *v, const struct ev_resolver *r, char *buf, size_t len);
+
+/* `evt.type`: the schema name, the syscall's name for GENERIC_X (e.g.
+ * "mprotect"), the name parameter of ASYNCEVENT_E. Points into static
+ * tables or into the event; never NULL. */
+const char *ev_type_name(const struct ev_view *v);
+
+/* `evt.rawres`: true for exit events of syscalls (except GENERIC_X) that
+ * have parameters, with *res the first parameter (int32 or int64; 0 for
+ * other widths, as upstream). */
+bool ev_result(const struct ev_view *v, int64_t *res);
+
+/* The name of a negative errno result, e.g. -2 -> "ENOENT"; NULL when
+ * upstream has no name for it (or res >= 0). */
+const char *ev_errno_name(int64_t res);
+
+/* A signal number's name, e.g. 9 -> "SIGKILL"; NULL when unknown. */
+const char *ev_signal_name(uint32_t sig);
+
+/* `evt.category` for a schema category (enum ev_category bits): "file",
+ * "net", "IPC", "memory", "process", "sleep", "system", "signal", "user",
+ * "time", "processing", "wait", "scheduler", "internal", "unknown". For the
+ * EV_C_IO_* categories upstream names the fd's kind instead: this returns
+ * "unknown" (its answer when the fd is unknown); with fd state use
+ * ev_io_category_name. */
+const char *ev_category_name(uint32_t category);
+
+/* `evt.category` of an I/O event on an fd of the given type char (the char
+ * after '<' in a fd_desc text): "file", "net", "ipc" or "unknown". */
+const char *ev_io_category_name(char fd_typechar);
+
+/* The name upstream gives a parameter type, e.g. "FSPATH", "DYNAMIC";
+ * "<NA>" for types it does not name. */
+const char *ev_param_type_name(uint32_t type);
+
+/* Joins a relative path to base (which ends in '/') and normalises "." and
+ * ".." components as upstream does; an absolute path ignores base. Writes
+ * at most len bytes including the NUL; returns the full length. */
+size_t ev_path_concat(const char *base, const char *path, char *buf, size_t len);
+
+/* Prints every event and its parameters as `falco --list-events` does
+ * (text format). */
+void ev_list_events(FILE *out);
+
+/* The same in one of falco's `--format` choices; markdown and JSON also say
+ * whether each event is on by default (not produced only by the I/O
+ * syscalls Falco ignores, ev_sc_set_falco_ignored). */
+enum ev_list_format { EV_LIST_TEXT, EV_LIST_MARKDOWN, EV_LIST_JSON };
+void ev_list_events_fmt(FILE *out, enum ev_list_format fmt);
+
 /* Validates `buf` (at most `avail` bytes) as one event and fills `out`.
  * Returns 0, or -EINVAL when the header or a length is inconsistent
  * (never reads outside [buf, buf+avail)). */
@@ -213,5 +354,58 @@ int ev_decode(const void *buf, size_t avail, struct ev_view *out);
  * length does not fit its width or nparams > EV_MAX_PARAMS. */
 int64_t ev_encode(void *buf, size_t cap, uint64_t ts, uint64_t tid, uint16_t type,
                   uint32_t nparams, const void *const vals[], const uint32_t lens[]);
+
+/* ==== Converter (core/event/convert.c; owned by the `convert` branch) ====
+ *
+ * Brings the events of old captures to the current schema the way upstream
+ * libscap does when it reads a capture: enter events are kept per thread and
+ * merged into their exit event, old layouts are rebuilt as the current code,
+ * unused codes are dropped. Events that are already current pass untouched.
+ *
+ * Memory is bounded: the last enter event of at most `max_threads` threads
+ * is kept (a set-associative cache; the least recently stored one of a set
+ * is evicted and counted). One converter per event stream; not thread-safe.
+ */
+struct ev_conv;
+
+struct ev_conv_stats {
+	uint64_t events;    /* events given to ev_conv_next */
+	uint64_t passed;    /* delivered (as is or converted) */
+	uint64_t converted; /* delivered after at least one rewrite */
+	uint64_t dropped;   /* not delivered: stored enter events, unused codes */
+	uint64_t stored;    /* enter events kept for their exit */
+	uint64_t evicted;   /* stored enter events lost to the memory bound */
+	uint64_t no_enter;  /* exit events converted without their enter event */
+};
+
+enum ev_conv_verdict {
+	EV_CONV_PASS = 0, /* deliver *out */
+	EV_CONV_DROP = 1  /* deliver nothing for this event */
+};
+
+/* A new converter keeping the enter events of up to `max_threads` threads
+ * (0 picks 4096). The caller owns the result (ev_conv_free); NULL when
+ * out of memory. */
+struct ev_conv *ev_conv_new(uint32_t max_threads);
+void ev_conv_free(struct ev_conv *c);
+
+/* Converts one event. `evt` is a complete event of `avail` bytes (the
+ * caller's buffer, not modified). On EV_CONV_PASS, *out points either to
+ * `evt` or to a buffer owned by the converter that stays valid until the
+ * next call. Returns EV_CONV_PASS, EV_CONV_DROP, or a negative errno
+ * (-EINVAL malformed event, -EPROTO no rule for an old layout or an enter
+ * event of another syscall, -ENOMEM) with ev_conv_error() saying why. */
+int ev_conv_next(struct ev_conv *c, const void *evt, size_t avail, const void **out);
+
+/* The message of the last error (static storage of `c`). */
+const char *ev_conv_error(const struct ev_conv *c);
+
+void ev_conv_get_stats(const struct ev_conv *c, struct ev_conv_stats *out);
+
+/* True when the converter has a rule for events of `code` carrying
+ * `nparams` parameters (coverage checks and tests). */
+bool ev_conv_has_rule(uint16_t code, uint32_t nparams);
+
+/* ==== end of converter ==== */
 
 #endif

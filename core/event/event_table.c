@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "event/event.h"
+#include "event/names.h"
 
-static const struct ev_name_value nv_socket_families[] = {
+const struct ev_name_value ev_nv_socket_families[] = {
 	{"AF_NFC", 0x27u},
 	{"AF_ALG", 0x26u},
 	{"AF_CAIF", 0x25u},
@@ -51,7 +52,7 @@ static const struct ev_name_value nv_socket_families[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_file_flags[] = {
+const struct ev_name_value ev_nv_file_flags[] = {
 	{"O_LARGEFILE", 0x800u},
 	{"O_DIRECTORY", 0x400u},
 	{"O_DIRECT", 0x200u},
@@ -74,13 +75,13 @@ static const struct ev_name_value nv_file_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_creat_flags[] = {
+const struct ev_name_value ev_nv_creat_flags[] = {
 	{"FD_UPPER_LAYER_CREAT", 0x1u},
 	{"FD_LOWER_LAYER_CREAT", 0x2u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_flock_flags[] = {
+const struct ev_name_value ev_nv_flock_flags[] = {
 	{"LOCK_SH", 0x1u},
 	{"LOCK_EX", 0x2u},
 	{"LOCK_NB", 0x4u},
@@ -89,7 +90,7 @@ static const struct ev_name_value nv_flock_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_clone_flags[] = {
+const struct ev_name_value ev_nv_clone_flags[] = {
 	{"CLONE_FILES", 0x1u},
 	{"CLONE_FS", 0x2u},
 	{"CLONE_IO", 0x4u},
@@ -120,7 +121,7 @@ static const struct ev_name_value nv_clone_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_futex_operations[] = {
+const struct ev_name_value ev_nv_futex_operations[] = {
 	{"FUTEX_CLOCK_REALTIME", 0x100u},
 	{"FUTEX_PRIVATE_FLAG", 0x80u},
 	{"FUTEX_CMP_REQUEUE_PI", 0xcu},
@@ -139,7 +140,7 @@ static const struct ev_name_value nv_futex_operations[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_poll_flags[] = {
+const struct ev_name_value ev_nv_poll_flags[] = {
 	{"POLLIN", 0x1u},
 	{"POLLPRI", 0x2u},
 	{"POLLOUT", 0x4u},
@@ -154,7 +155,7 @@ static const struct ev_name_value nv_poll_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_mount_flags[] = {
+const struct ev_name_value ev_nv_mount_flags[] = {
 	{"RDONLY", 0x1u},
 	{"NOSUID", 0x2u},
 	{"NODEV", 0x4u},
@@ -186,7 +187,7 @@ static const struct ev_name_value nv_mount_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_umount_flags[] = {
+const struct ev_name_value ev_nv_umount_flags[] = {
 	{"FORCE", 0x1u},
 	{"DETACH", 0x2u},
 	{"EXPIRE", 0x4u},
@@ -194,14 +195,14 @@ static const struct ev_name_value nv_umount_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_lseek_whence[] = {
+const struct ev_name_value ev_nv_lseek_whence[] = {
 	{"SEEK_END", 0x2u},
 	{"SEEK_CUR", 0x1u},
 	{"SEEK_SET", 0x0u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_shutdown_how[] = {
+const struct ev_name_value ev_nv_shutdown_how[] = {
 	{"SHUT_UNKNOWN", 0xffffu},
 	{"SHUT_RDWR", 0x2u},
 	{"SHUT_WR", 0x1u},
@@ -209,7 +210,7 @@ static const struct ev_name_value nv_shutdown_how[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_rlimit_resources[] = {
+const struct ev_name_value ev_nv_rlimit_resources[] = {
 	{"RLIMIT_UNKNOWN", 0xffu},
 	{"RLIMIT_RTTIME", 0xfu},
 	{"RLIMIT_RTPRIO", 0xeu},
@@ -230,7 +231,7 @@ static const struct ev_name_value nv_rlimit_resources[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_fcntl_commands[] = {
+const struct ev_name_value ev_nv_fcntl_commands[] = {
 	{"F_GETPIPE_SZ", 0x1du},
 	{"F_SETPIPE_SZ", 0x1cu},
 	{"F_NOTIFY", 0x1bu},
@@ -262,14 +263,14 @@ static const struct ev_name_value nv_fcntl_commands[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_sockopt_levels[] = {
+const struct ev_name_value ev_nv_sockopt_levels[] = {
 	{"SOL_SOCKET", 0x1u},
 	{"SOL_TCP", 0x2u},
 	{"UNKNOWN", 0x0u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_sockopt_options[] = {
+const struct ev_name_value ev_nv_sockopt_options[] = {
 	{"SO_COOKIE", 0x35u},
 	{"SO_MEMINFO", 0x34u},
 	{"SO_PEERGROUPS", 0x33u},
@@ -327,7 +328,7 @@ static const struct ev_name_value nv_sockopt_options[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_ptrace_requests[] = {
+const struct ev_name_value ev_nv_ptrace_requests[] = {
 	{"PTRACE_SINGLEBLOCK", 0x26u},
 	{"PTRACE_SYSEMU_SINGLESTEP", 0x25u},
 	{"PTRACE_SYSEMU", 0x24u},
@@ -370,7 +371,7 @@ static const struct ev_name_value nv_ptrace_requests[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_prot_flags[] = {
+const struct ev_name_value ev_nv_prot_flags[] = {
 	{"PROT_READ", 0x1u},
 	{"PROT_WRITE", 0x2u},
 	{"PROT_EXEC", 0x4u},
@@ -382,7 +383,7 @@ static const struct ev_name_value nv_prot_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_mmap_flags[] = {
+const struct ev_name_value ev_nv_mmap_flags[] = {
 	{"MAP_SHARED", 0x1u},
 	{"MAP_PRIVATE", 0x2u},
 	{"MAP_FIXED", 0x4u},
@@ -401,7 +402,7 @@ static const struct ev_name_value nv_mmap_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_splice_flags[] = {
+const struct ev_name_value ev_nv_splice_flags[] = {
 	{"SPLICE_F_MOVE", 0x1u},
 	{"SPLICE_F_NONBLOCK", 0x2u},
 	{"SPLICE_F_MORE", 0x4u},
@@ -409,13 +410,13 @@ static const struct ev_name_value nv_splice_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_quotactl_dqi_flags[] = {
+const struct ev_name_value ev_nv_quotactl_dqi_flags[] = {
 	{"DQF_NONE", 0x1u},
 	{"V1_DQF_RSQUASH", 0x2u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_quotactl_cmds[] = {
+const struct ev_name_value ev_nv_quotactl_cmds[] = {
 	{"Q_QUOTAON", 0x1u},
 	{"Q_QUOTAOFF", 0x2u},
 	{"Q_GETFMT", 0x4u},
@@ -434,13 +435,13 @@ static const struct ev_name_value nv_quotactl_cmds[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_quotactl_types[] = {
+const struct ev_name_value ev_nv_quotactl_types[] = {
 	{"USRQUOTA", 0x1u},
 	{"GRPQUOTA", 0x2u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_quotactl_quota_fmts[] = {
+const struct ev_name_value ev_nv_quotactl_quota_fmts[] = {
 	{"QFMT_NOT_USED", 0x1u},
 	{"QFMT_VFS_OLD", 0x2u},
 	{"QFMT_VFS_V0", 0x4u},
@@ -448,19 +449,19 @@ static const struct ev_name_value nv_quotactl_quota_fmts[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_semop_flags[] = {
+const struct ev_name_value ev_nv_semop_flags[] = {
 	{"IPC_NOWAIT", 0x1u},
 	{"SEM_UNDO", 0x2u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_semget_flags[] = {
+const struct ev_name_value ev_nv_semget_flags[] = {
 	{"IPC_EXCL", 0x4000u},
 	{"IPC_CREAT", 0x2000u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_semctl_commands[] = {
+const struct ev_name_value ev_nv_semctl_commands[] = {
 	{"IPC_STAT", 0x1u},
 	{"IPC_SET", 0x2u},
 	{"IPC_RMID", 0x4u},
@@ -477,7 +478,7 @@ static const struct ev_name_value nv_semctl_commands[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_access_flags[] = {
+const struct ev_name_value ev_nv_access_flags[] = {
 	{"F_OK", 0x0u},
 	{"R_OK", 0x4u},
 	{"W_OK", 0x2u},
@@ -485,7 +486,7 @@ static const struct ev_name_value nv_access_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_pf_flags[] = {
+const struct ev_name_value ev_nv_pf_flags[] = {
 	{"PROTECTION_VIOLATION", 0x1u},
 	{"PAGE_NOT_PRESENT", 0x2u},
 	{"WRITE_ACCESS", 0x4u},
@@ -497,25 +498,25 @@ static const struct ev_name_value nv_pf_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_unlinkat_flags[] = {
+const struct ev_name_value ev_nv_unlinkat_flags[] = {
 	{"AT_REMOVEDIR", 0x200u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_linkat_flags[] = {
+const struct ev_name_value ev_nv_linkat_flags[] = {
 	{"AT_SYMLINK_FOLLOW", 0x400u},
 	{"AT_EMPTY_PATH", 0x1000u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_newfstatat_flags[] = {
+const struct ev_name_value ev_nv_newfstatat_flags[] = {
 	{"AT_EMPTY_PATH", 0x1000u},
 	{"AT_NO_AUTOMOUNT", 0x800u},
 	{"AT_SYMLINK_NOFOLLOW", 0x100u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_chmod_mode[] = {
+const struct ev_name_value ev_nv_chmod_mode[] = {
 	{"S_IXOTH", 0x1u},
 	{"S_IWOTH", 0x2u},
 	{"S_IROTH", 0x4u},
@@ -531,20 +532,20 @@ static const struct ev_name_value nv_chmod_mode[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_fchownat_flags[] = {
+const struct ev_name_value ev_nv_fchownat_flags[] = {
 	{"AT_SYMLINK_NOFOLLOW", 0x400u},
 	{"AT_EMPTY_PATH", 0x1000u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_renameat2_flags[] = {
+const struct ev_name_value ev_nv_renameat2_flags[] = {
 	{"RENAME_NOREPLACE", 0x1u},
 	{"RENAME_EXCHANGE", 0x2u},
 	{"RENAME_WHITEOUT", 0x4u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_openat2_flags[] = {
+const struct ev_name_value ev_nv_openat2_flags[] = {
 	{"RESOLVE_BENEATH", 0x1u},
 	{"RESOLVE_IN_ROOT", 0x2u},
 	{"RESOLVE_NO_MAGICLINKS", 0x4u},
@@ -554,7 +555,7 @@ static const struct ev_name_value nv_openat2_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_execve_flags[] = {
+const struct ev_name_value ev_nv_execve_flags[] = {
 	{"EXE_WRITABLE", 0x1u},
 	{"EXE_UPPER_LAYER", 0x2u},
 	{"EXE_FROM_MEMFD", 0x4u},
@@ -562,13 +563,13 @@ static const struct ev_name_value nv_execve_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_execveat_flags[] = {
+const struct ev_name_value ev_nv_execveat_flags[] = {
 	{"AT_EMPTY_PATH", 0x1u},
 	{"AT_SYMLINK_NOFOLLOW", 0x2u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_io_uring_setup_flags[] = {
+const struct ev_name_value ev_nv_io_uring_setup_flags[] = {
 	{"IORING_SETUP_IOPOLL", 0x1u},
 	{"IORING_SETUP_SQPOLL", 0x2u},
 	{"IORING_SQ_NEED_WAKEUP", 0x4u},
@@ -580,7 +581,7 @@ static const struct ev_name_value nv_io_uring_setup_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_io_uring_setup_feats[] = {
+const struct ev_name_value ev_nv_io_uring_setup_feats[] = {
 	{"IORING_FEAT_SINGLE_MMAP", 0x1u},
 	{"IORING_FEAT_NODROP", 0x2u},
 	{"IORING_FEAT_SUBMIT_STABLE", 0x4u},
@@ -595,7 +596,7 @@ static const struct ev_name_value nv_io_uring_setup_feats[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_io_uring_enter_flags[] = {
+const struct ev_name_value ev_nv_io_uring_enter_flags[] = {
 	{"IORING_ENTER_GETEVENTS", 0x1u},
 	{"IORING_ENTER_SQ_WAKEUP", 0x2u},
 	{"IORING_ENTER_SQ_WAIT", 0x4u},
@@ -603,7 +604,7 @@ static const struct ev_name_value nv_io_uring_enter_flags[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_io_uring_register_opcodes[] = {
+const struct ev_name_value ev_nv_io_uring_register_opcodes[] = {
 	{"IORING_REGISTER_BUFFERS", 0x0u},
 	{"IORING_UNREGISTER_BUFFERS", 0x1u},
 	{"IORING_REGISTER_FILES", 0x2u},
@@ -629,19 +630,19 @@ static const struct ev_name_value nv_io_uring_register_opcodes[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_mlockall_flags[] = {
+const struct ev_name_value ev_nv_mlockall_flags[] = {
 	{"MCL_CURRENT", 0x1u},
 	{"MCL_FUTURE", 0x2u},
 	{"MCL_ONFAULT", 0x4u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_mlock2_flags[] = {
+const struct ev_name_value ev_nv_mlock2_flags[] = {
 	{"MLOCK_ONFAULT", 0x1u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_fsconfig_cmds[] = {
+const struct ev_name_value ev_nv_fsconfig_cmds[] = {
 	{"FSCONFIG_SET_FLAG", 0x0u},
 	{"FSCONFIG_SET_STRING", 0x1u},
 	{"FSCONFIG_SET_BINARY", 0x2u},
@@ -653,12 +654,12 @@ static const struct ev_name_value nv_fsconfig_cmds[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_epoll_create1_flags[] = {
+const struct ev_name_value ev_nv_epoll_create1_flags[] = {
 	{"EPOLL_CLOEXEC", 0x1u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_prctl_options[] = {
+const struct ev_name_value ev_nv_prctl_options[] = {
 	{"PR_GET_DUMPABLE", 0x3u},
 	{"PR_SET_DUMPABLE", 0x4u},
 	{"PR_GET_KEEPCAPS", 0x7u},
@@ -685,7 +686,7 @@ static const struct ev_name_value nv_prctl_options[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_keyctl_operations[] = {
+const struct ev_name_value ev_nv_keyctl_operations[] = {
 	{"KEYCTL_GET_KEYRING_ID", 0x0u},
 	{"KEYCTL_JOIN_SESSION_KEYRING", 0x1u},
 	{"KEYCTL_UPDATE", 0x2u},
@@ -722,19 +723,19 @@ static const struct ev_name_value nv_keyctl_operations[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_memfd_create_flags[] = {
+const struct ev_name_value ev_nv_memfd_create_flags[] = {
 	{"MFD_CLOEXEC", 0x1u},
 	{"MFD_ALLOW_SEALING", 0x2u},
 	{"MFD_HUGETLB", 0x4u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_pidfd_open_flags[] = {
+const struct ev_name_value ev_nv_pidfd_open_flags[] = {
 	{"PIDFD_NONBLOCK", 0x1u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_mknod_mode[] = {
+const struct ev_name_value ev_nv_mknod_mode[] = {
 	{"S_IXOTH", 0x1u},
 	{"S_IWOTH", 0x2u},
 	{"S_IROTH", 0x4u},
@@ -755,7 +756,7 @@ static const struct ev_name_value nv_mknod_mode[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_bpf_commands[] = {
+const struct ev_name_value ev_nv_bpf_commands[] = {
 	{"BPF_MAP_CREATE", 0x0u},
 	{"BPF_MAP_LOOKUP_ELEM", 0x1u},
 	{"BPF_MAP_UPDATE_ELEM", 0x2u},
@@ -796,26 +797,26 @@ static const struct ev_name_value nv_bpf_commands[] = {
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_delete_module_flags[] = {
+const struct ev_name_value ev_nv_delete_module_flags[] = {
 	{"O_NONBLOCK", 0x2u},
 	{"O_TRUNC", 0x1u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_close_range_flags[] = {
+const struct ev_name_value ev_nv_close_range_flags[] = {
 	{"CLOSE_RANGE_UNSHARE", 0x2u},
 	{"CLOSE_RANGE_CLOEXEC", 0x4u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_finit_module_flags[] = {
+const struct ev_name_value ev_nv_finit_module_flags[] = {
 	{"MODULE_INIT_IGNORE_MODVERSIONS", 0x1u},
 	{"MODULE_INIT_IGNORE_VERMAGIC", 0x2u},
 	{"MODULE_INIT_COMPRESSED_FILE", 0x4u},
 	{NULL, 0},
 };
 
-static const struct ev_name_value nv_anon_inode_fd_types[] = {
+const struct ev_name_value ev_nv_anon_inode_fd_types[] = {
 	{"ANON_INODE_FD_TYPE_UNKNOWN", 0x0u},
 	{"ANON_INODE_FD_TYPE_EVENTFD", 0x1u},
 	{"ANON_INODE_FD_TYPE_EVENTPOLL", 0x2u},
@@ -830,6 +831,183 @@ static const struct ev_name_value nv_anon_inode_fd_types[] = {
 	{"ANON_INODE_FD_TYPE_BPF_LINK", 0xbu},
 	{"ANON_INODE_FD_TYPE_BPF_ITER", 0xcu},
 	{"ANON_INODE_FD_TYPE_PERF_EVENT", 0xdu},
+	{NULL, 0},
+};
+
+const struct ev_name_value ev_nv_errno_names[] = {
+	{"EPERM", 0x1u},
+	{"ENOENT", 0x2u},
+	{"ESRCH", 0x3u},
+	{"EINTR", 0x4u},
+	{"EIO", 0x5u},
+	{"ENXIO", 0x6u},
+	{"E2BIG", 0x7u},
+	{"ENOEXEC", 0x8u},
+	{"EBADF", 0x9u},
+	{"ECHILD", 0xau},
+	{"EAGAIN", 0xbu},
+	{"ENOMEM", 0xcu},
+	{"EACCES", 0xdu},
+	{"EFAULT", 0xeu},
+	{"ENOTBLK", 0xfu},
+	{"EBUSY", 0x10u},
+	{"EEXIST", 0x11u},
+	{"EXDEV", 0x12u},
+	{"ENODEV", 0x13u},
+	{"ENOTDIR", 0x14u},
+	{"EISDIR", 0x15u},
+	{"EINVAL", 0x16u},
+	{"ENFILE", 0x17u},
+	{"EMFILE", 0x18u},
+	{"ENOTTY", 0x19u},
+	{"ETXTBSY", 0x1au},
+	{"EFBIG", 0x1bu},
+	{"ENOSPC", 0x1cu},
+	{"ESPIPE", 0x1du},
+	{"EROFS", 0x1eu},
+	{"EMLINK", 0x1fu},
+	{"EPIPE", 0x20u},
+	{"EDOM", 0x21u},
+	{"ERANGE", 0x22u},
+	{"EDEADLK", 0x23u},
+	{"ENAMETOOLONG", 0x24u},
+	{"ENOLCK", 0x25u},
+	{"ENOSYS", 0x26u},
+	{"ENOTEMPTY", 0x27u},
+	{"ELOOP", 0x28u},
+	{"ENOMSG", 0x2au},
+	{"EIDRM", 0x2bu},
+	{"ECHRNG", 0x2cu},
+	{"EL2NSYNC", 0x2du},
+	{"EL3HLT", 0x2eu},
+	{"EL3RST", 0x2fu},
+	{"ELNRNG", 0x30u},
+	{"EUNATCH", 0x31u},
+	{"ENOCSI", 0x32u},
+	{"EL2HLT", 0x33u},
+	{"EBADE", 0x34u},
+	{"EBADR", 0x35u},
+	{"EXFULL", 0x36u},
+	{"ENOANO", 0x37u},
+	{"EBADRQC", 0x38u},
+	{"EBADSLT", 0x39u},
+	{"EBFONT", 0x3bu},
+	{"ENOSTR", 0x3cu},
+	{"ENODATA", 0x3du},
+	{"ETIME", 0x3eu},
+	{"ENOSR", 0x3fu},
+	{"ENONET", 0x40u},
+	{"ENOPKG", 0x41u},
+	{"EREMOTE", 0x42u},
+	{"ENOLINK", 0x43u},
+	{"EADV", 0x44u},
+	{"ESRMNT", 0x45u},
+	{"ECOMM", 0x46u},
+	{"EPROTO", 0x47u},
+	{"EMULTIHOP", 0x48u},
+	{"EDOTDOT", 0x49u},
+	{"EBADMSG", 0x4au},
+	{"EOVERFLOW", 0x4bu},
+	{"ENOTUNIQ", 0x4cu},
+	{"EBADFD", 0x4du},
+	{"EREMCHG", 0x4eu},
+	{"ELIBACC", 0x4fu},
+	{"ELIBBAD", 0x50u},
+	{"ELIBSCN", 0x51u},
+	{"ELIBMAX", 0x52u},
+	{"ELIBEXEC", 0x53u},
+	{"EILSEQ", 0x54u},
+	{"ERESTART", 0x55u},
+	{"ESTRPIPE", 0x56u},
+	{"EUSERS", 0x57u},
+	{"ENOTSOCK", 0x58u},
+	{"EDESTADDRREQ", 0x59u},
+	{"EMSGSIZE", 0x5au},
+	{"EPROTOTYPE", 0x5bu},
+	{"ENOPROTOOPT", 0x5cu},
+	{"EPROTONOSUPPORT", 0x5du},
+	{"ESOCKTNOSUPPORT", 0x5eu},
+	{"EOPNOTSUPP", 0x5fu},
+	{"EPFNOSUPPORT", 0x60u},
+	{"EAFNOSUPPORT", 0x61u},
+	{"EADDRINUSE", 0x62u},
+	{"EADDRNOTAVAIL", 0x63u},
+	{"ENETDOWN", 0x64u},
+	{"ENETUNREACH", 0x65u},
+	{"ENETRESET", 0x66u},
+	{"ECONNABORTED", 0x67u},
+	{"ECONNRESET", 0x68u},
+	{"ENOBUFS", 0x69u},
+	{"EISCONN", 0x6au},
+	{"ENOTCONN", 0x6bu},
+	{"ESHUTDOWN", 0x6cu},
+	{"ETOOMANYREFS", 0x6du},
+	{"ETIMEDOUT", 0x6eu},
+	{"ECONNREFUSED", 0x6fu},
+	{"EHOSTDOWN", 0x70u},
+	{"EHOSTUNREACH", 0x71u},
+	{"EALREADY", 0x72u},
+	{"EINPROGRESS", 0x73u},
+	{"ESTALE", 0x74u},
+	{"EUCLEAN", 0x75u},
+	{"ENOTNAM", 0x76u},
+	{"ENAVAIL", 0x77u},
+	{"EISNAM", 0x78u},
+	{"EREMOTEIO", 0x79u},
+	{"EDQUOT", 0x7au},
+	{"ENOMEDIUM", 0x7bu},
+	{"EMEDIUMTYPE", 0x7cu},
+	{"ECANCELED", 0x7du},
+	{"ERESTARTSYS", 0x200u},
+	{"ERESTARTNOINTR", 0x201u},
+	{"ERESTARTNOHAND", 0x202u},
+	{"ENOIOCTLCMD", 0x203u},
+	{"ERESTART_RESTARTBLOCK", 0x204u},
+	{"EBADHANDLE", 0x209u},
+	{"ENOTSYNC", 0x20au},
+	{"EBADCOOKIE", 0x20bu},
+	{"ENOTSUPP", 0x20cu},
+	{"ETOOSMALL", 0x20du},
+	{"ESERVERFAULT", 0x20eu},
+	{"EBADTYPE", 0x20fu},
+	{"EJUKEBOX", 0x210u},
+	{"EIOCBQUEUED", 0x211u},
+	{"EIOCBRETRY", 0x212u},
+	{NULL, 0},
+};
+
+const struct ev_name_value ev_nv_signal_names[] = {
+	{"SIGHUP", 0x1u},
+	{"SIGINT", 0x2u},
+	{"SIGQUIT", 0x3u},
+	{"SIGILL", 0x4u},
+	{"SIGTRAP", 0x5u},
+	{"SIGABRT", 0x6u},
+	{"SIGBUS", 0x7u},
+	{"SIGFPE", 0x8u},
+	{"SIGKILL", 0x9u},
+	{"SIGUSR1", 0xau},
+	{"SIGSEGV", 0xbu},
+	{"SIGUSR2", 0xcu},
+	{"SIGPIPE", 0xdu},
+	{"SIGALRM", 0xeu},
+	{"SIGTERM", 0xfu},
+	{"SIGSTKFLT", 0x10u},
+	{"SIGCHLD", 0x11u},
+	{"SIGCONT", 0x12u},
+	{"SIGSTOP", 0x13u},
+	{"SIGTSTP", 0x14u},
+	{"SIGTTIN", 0x15u},
+	{"SIGTTOU", 0x16u},
+	{"SIGURG", 0x17u},
+	{"SIGXCPU", 0x18u},
+	{"SIGXFSZ", 0x19u},
+	{"SIGVTALRM", 0x1au},
+	{"SIGPROF", 0x1bu},
+	{"SIGWINCH", 0x1cu},
+	{"SIGIO", 0x1du},
+	{"SIGPWR", 0x1eu},
+	{"SIGSYS", 0x1fu},
 	{NULL, 0},
 };
 
@@ -861,61 +1039,63 @@ static const struct {
 	const char *name;
 	const struct ev_name_value *values;
 } name_tables[] = {
-	{"socket_families", nv_socket_families},
-	{"file_flags", nv_file_flags},
-	{"creat_flags", nv_creat_flags},
-	{"flock_flags", nv_flock_flags},
-	{"clone_flags", nv_clone_flags},
-	{"futex_operations", nv_futex_operations},
-	{"poll_flags", nv_poll_flags},
-	{"mount_flags", nv_mount_flags},
-	{"umount_flags", nv_umount_flags},
-	{"lseek_whence", nv_lseek_whence},
-	{"shutdown_how", nv_shutdown_how},
-	{"rlimit_resources", nv_rlimit_resources},
-	{"fcntl_commands", nv_fcntl_commands},
-	{"sockopt_levels", nv_sockopt_levels},
-	{"sockopt_options", nv_sockopt_options},
-	{"ptrace_requests", nv_ptrace_requests},
-	{"prot_flags", nv_prot_flags},
-	{"mmap_flags", nv_mmap_flags},
-	{"splice_flags", nv_splice_flags},
-	{"quotactl_dqi_flags", nv_quotactl_dqi_flags},
-	{"quotactl_cmds", nv_quotactl_cmds},
-	{"quotactl_types", nv_quotactl_types},
-	{"quotactl_quota_fmts", nv_quotactl_quota_fmts},
-	{"semop_flags", nv_semop_flags},
-	{"semget_flags", nv_semget_flags},
-	{"semctl_commands", nv_semctl_commands},
-	{"access_flags", nv_access_flags},
-	{"pf_flags", nv_pf_flags},
-	{"unlinkat_flags", nv_unlinkat_flags},
-	{"linkat_flags", nv_linkat_flags},
-	{"newfstatat_flags", nv_newfstatat_flags},
-	{"chmod_mode", nv_chmod_mode},
-	{"fchownat_flags", nv_fchownat_flags},
-	{"renameat2_flags", nv_renameat2_flags},
-	{"openat2_flags", nv_openat2_flags},
-	{"execve_flags", nv_execve_flags},
-	{"execveat_flags", nv_execveat_flags},
-	{"io_uring_setup_flags", nv_io_uring_setup_flags},
-	{"io_uring_setup_feats", nv_io_uring_setup_feats},
-	{"io_uring_enter_flags", nv_io_uring_enter_flags},
-	{"io_uring_register_opcodes", nv_io_uring_register_opcodes},
-	{"mlockall_flags", nv_mlockall_flags},
-	{"mlock2_flags", nv_mlock2_flags},
-	{"fsconfig_cmds", nv_fsconfig_cmds},
-	{"epoll_create1_flags", nv_epoll_create1_flags},
-	{"prctl_options", nv_prctl_options},
-	{"keyctl_operations", nv_keyctl_operations},
-	{"memfd_create_flags", nv_memfd_create_flags},
-	{"pidfd_open_flags", nv_pidfd_open_flags},
-	{"mknod_mode", nv_mknod_mode},
-	{"bpf_commands", nv_bpf_commands},
-	{"delete_module_flags", nv_delete_module_flags},
-	{"close_range_flags", nv_close_range_flags},
-	{"finit_module_flags", nv_finit_module_flags},
-	{"anon_inode_fd_types", nv_anon_inode_fd_types},
+	{"socket_families", ev_nv_socket_families},
+	{"file_flags", ev_nv_file_flags},
+	{"creat_flags", ev_nv_creat_flags},
+	{"flock_flags", ev_nv_flock_flags},
+	{"clone_flags", ev_nv_clone_flags},
+	{"futex_operations", ev_nv_futex_operations},
+	{"poll_flags", ev_nv_poll_flags},
+	{"mount_flags", ev_nv_mount_flags},
+	{"umount_flags", ev_nv_umount_flags},
+	{"lseek_whence", ev_nv_lseek_whence},
+	{"shutdown_how", ev_nv_shutdown_how},
+	{"rlimit_resources", ev_nv_rlimit_resources},
+	{"fcntl_commands", ev_nv_fcntl_commands},
+	{"sockopt_levels", ev_nv_sockopt_levels},
+	{"sockopt_options", ev_nv_sockopt_options},
+	{"ptrace_requests", ev_nv_ptrace_requests},
+	{"prot_flags", ev_nv_prot_flags},
+	{"mmap_flags", ev_nv_mmap_flags},
+	{"splice_flags", ev_nv_splice_flags},
+	{"quotactl_dqi_flags", ev_nv_quotactl_dqi_flags},
+	{"quotactl_cmds", ev_nv_quotactl_cmds},
+	{"quotactl_types", ev_nv_quotactl_types},
+	{"quotactl_quota_fmts", ev_nv_quotactl_quota_fmts},
+	{"semop_flags", ev_nv_semop_flags},
+	{"semget_flags", ev_nv_semget_flags},
+	{"semctl_commands", ev_nv_semctl_commands},
+	{"access_flags", ev_nv_access_flags},
+	{"pf_flags", ev_nv_pf_flags},
+	{"unlinkat_flags", ev_nv_unlinkat_flags},
+	{"linkat_flags", ev_nv_linkat_flags},
+	{"newfstatat_flags", ev_nv_newfstatat_flags},
+	{"chmod_mode", ev_nv_chmod_mode},
+	{"fchownat_flags", ev_nv_fchownat_flags},
+	{"renameat2_flags", ev_nv_renameat2_flags},
+	{"openat2_flags", ev_nv_openat2_flags},
+	{"execve_flags", ev_nv_execve_flags},
+	{"execveat_flags", ev_nv_execveat_flags},
+	{"io_uring_setup_flags", ev_nv_io_uring_setup_flags},
+	{"io_uring_setup_feats", ev_nv_io_uring_setup_feats},
+	{"io_uring_enter_flags", ev_nv_io_uring_enter_flags},
+	{"io_uring_register_opcodes", ev_nv_io_uring_register_opcodes},
+	{"mlockall_flags", ev_nv_mlockall_flags},
+	{"mlock2_flags", ev_nv_mlock2_flags},
+	{"fsconfig_cmds", ev_nv_fsconfig_cmds},
+	{"epoll_create1_flags", ev_nv_epoll_create1_flags},
+	{"prctl_options", ev_nv_prctl_options},
+	{"keyctl_operations", ev_nv_keyctl_operations},
+	{"memfd_create_flags", ev_nv_memfd_create_flags},
+	{"pidfd_open_flags", ev_nv_pidfd_open_flags},
+	{"mknod_mode", ev_nv_mknod_mode},
+	{"bpf_commands", ev_nv_bpf_commands},
+	{"delete_module_flags", ev_nv_delete_module_flags},
+	{"close_range_flags", ev_nv_close_range_flags},
+	{"finit_module_flags", ev_nv_finit_module_flags},
+	{"anon_inode_fd_types", ev_nv_anon_inode_fd_types},
+	{"errno_names", ev_nv_errno_names},
+	{"signal_names", ev_nv_signal_names},
 };
 
 static const struct ev_info table[EV_CODE_MAX] = {
@@ -929,13 +1109,13 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	}},
 	[EV_SYSCALL_OPEN_E] = {"open", EV_C_FILE | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 3, {
 		{"name", EV_PT_FSPATH, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 		{"mode", EV_PT_UINT32, EV_PF_OCT, 0, NULL},
 	}},
 	[EV_SYSCALL_OPEN_X] = {"open", EV_C_FILE | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 6, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"name", EV_PT_FSPATH, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 		{"mode", EV_PT_UINT32, EV_PF_OCT, 0, NULL},
 		{"dev", EV_PT_UINT32, EV_PF_HEX, 0, NULL},
 		{"ino", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
@@ -994,23 +1174,23 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"ptid", EV_PT_PID, EV_PF_DEC, 0, NULL},
 		{"cwd", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
 		{"fdlimit", EV_PT_INT64, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_PROCEXIT_E] = {"procexit", EV_C_PROCESS | EV_C_TRACEPOINT, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 0, {{0}}},
 	[EV_PROCEXIT_X] = {"NA", EV_C_UNKNOWN, EV_F_UNUSED, 0, {{0}}},
 	[EV_SOCKET_SOCKET_E] = {"socket", EV_C_NET | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 3, {
-		{"domain", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, nv_socket_families},
+		{"domain", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, ev_nv_socket_families},
 		{"type", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"proto", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SOCKET_SOCKET_X] = {"socket", EV_C_NET | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 5, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"domain", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, nv_socket_families},
+		{"domain", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, ev_nv_socket_families},
 		{"type", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"proto", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 	}},
 	[EV_SOCKET_BIND_E] = {"bind", EV_C_NET | EV_C_SYSCALL, EV_F_USES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
@@ -1092,19 +1272,19 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	}},
 	[EV_SOCKET_SHUTDOWN_E] = {"shutdown", EV_C_NET | EV_C_SYSCALL, EV_F_USES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 2, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"how", EV_PT_ENUMFLAGS8, EV_PF_HEX, 0, nv_shutdown_how},
+		{"how", EV_PT_ENUMFLAGS8, EV_PF_HEX, 0, ev_nv_shutdown_how},
 	}},
 	[EV_SOCKET_SHUTDOWN_X] = {"shutdown", EV_C_NET | EV_C_SYSCALL, EV_F_USES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 3, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"how", EV_PT_ENUMFLAGS8, EV_PF_HEX, 0, nv_shutdown_how},
+		{"how", EV_PT_ENUMFLAGS8, EV_PF_HEX, 0, ev_nv_shutdown_how},
 	}},
 	[EV_SOCKET_GETSOCKNAME_E] = {"getsockname", EV_C_NET | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SOCKET_GETSOCKNAME_X] = {"getsockname", EV_C_NET | EV_C_SYSCALL, EV_F_NONE, 0, {{0}}},
 	[EV_SOCKET_GETPEERNAME_E] = {"getpeername", EV_C_NET | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SOCKET_GETPEERNAME_X] = {"getpeername", EV_C_NET | EV_C_SYSCALL, EV_F_NONE, 0, {{0}}},
 	[EV_SOCKET_SOCKETPAIR_E] = {"socketpair", EV_C_IPC | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 3, {
-		{"domain", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, nv_socket_families},
+		{"domain", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, ev_nv_socket_families},
 		{"type", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"proto", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
@@ -1114,7 +1294,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"fd2", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"source", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"peer", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
-		{"domain", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, nv_socket_families},
+		{"domain", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, ev_nv_socket_families},
 		{"type", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"proto", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
@@ -1122,8 +1302,8 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SOCKET_SETSOCKOPT_X] = {"setsockopt", EV_C_NET | EV_C_SYSCALL, EV_F_USES_FD, 6, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"level", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_sockopt_levels},
-		{"optname", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_sockopt_options},
+		{"level", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_sockopt_levels},
+		{"optname", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_sockopt_options},
 		{"val", EV_PT_DYN, EV_PF_DEC, 5, dyn_sockopt},
 		{"optlen", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
@@ -1131,8 +1311,8 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SOCKET_GETSOCKOPT_X] = {"getsockopt", EV_C_NET | EV_C_SYSCALL, EV_F_USES_FD | EV_F_MODIFIES_STATE, 6, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"level", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_sockopt_levels},
-		{"optname", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_sockopt_options},
+		{"level", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_sockopt_levels},
+		{"optname", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_sockopt_options},
 		{"val", EV_PT_DYN, EV_PF_DEC, 5, dyn_sockopt},
 		{"optlen", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
@@ -1194,7 +1374,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"mode", EV_PT_UINT32, EV_PF_OCT, 0, NULL},
 		{"dev", EV_PT_UINT32, EV_PF_HEX, 0, NULL},
 		{"ino", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"creat_flags", EV_PT_FLAGS16, EV_PF_HEX, 0, nv_creat_flags},
+		{"creat_flags", EV_PT_FLAGS16, EV_PF_HEX, 0, ev_nv_creat_flags},
 	}},
 	[EV_SYSCALL_PIPE_E] = {"pipe", EV_C_IPC | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_PIPE_X] = {"pipe", EV_C_IPC | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE, 4, {
@@ -1214,13 +1394,13 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	}},
 	[EV_SYSCALL_FUTEX_E] = {"futex", EV_C_IPC | EV_C_SYSCALL, EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 3, {
 		{"addr", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
-		{"op", EV_PT_FLAGS16, EV_PF_HEX, 0, nv_futex_operations},
+		{"op", EV_PT_FLAGS16, EV_PF_HEX, 0, ev_nv_futex_operations},
 		{"val", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_FUTEX_X] = {"futex", EV_C_IPC | EV_C_SYSCALL, EV_F_CONVERTER_MANAGED, 4, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"addr", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
-		{"op", EV_PT_FLAGS16, EV_PF_HEX, 0, nv_futex_operations},
+		{"op", EV_PT_FLAGS16, EV_PF_HEX, 0, ev_nv_futex_operations},
 		{"val", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_STAT_E] = {"stat", EV_C_FILE | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
@@ -1283,24 +1463,24 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SYSCALL_LSEEK_E] = {"lseek", EV_C_FILE | EV_C_SYSCALL, EV_F_USES_FD | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 3, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"offset", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"whence", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_lseek_whence},
+		{"whence", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_lseek_whence},
 	}},
 	[EV_SYSCALL_LSEEK_X] = {"lseek", EV_C_FILE | EV_C_SYSCALL, EV_F_USES_FD | EV_F_CONVERTER_MANAGED, 4, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"offset", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"whence", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_lseek_whence},
+		{"whence", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_lseek_whence},
 	}},
 	[EV_SYSCALL_LLSEEK_E] = {"llseek", EV_C_FILE | EV_C_SYSCALL, EV_F_USES_FD | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 3, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"offset", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"whence", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_lseek_whence},
+		{"whence", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_lseek_whence},
 	}},
 	[EV_SYSCALL_LLSEEK_X] = {"llseek", EV_C_FILE | EV_C_SYSCALL, EV_F_USES_FD | EV_F_CONVERTER_MANAGED, 4, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"offset", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"whence", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_lseek_whence},
+		{"whence", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_lseek_whence},
 	}},
 	[EV_SYSCALL_IOCTL_2_E] = {"ioctl", EV_C_IO_OTHER | EV_C_SYSCALL, EV_F_USES_FD | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 2, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
@@ -1342,7 +1522,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SYSCALL_OPENAT_E] = {"openat", EV_C_FILE | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 4, {
 		{"dirfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"name", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 		{"mode", EV_PT_UINT32, EV_PF_OCT, 0, NULL},
 	}},
 	[EV_SYSCALL_OPENAT_X] = {"openat", EV_C_FILE | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
@@ -1513,26 +1693,26 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"flags", EV_PT_UINT8, EV_PF_HEX, 0, NULL},
 	}},
 	[EV_SYSCALL_GETRLIMIT_E] = {"getrlimit", EV_C_PROCESS | EV_C_SYSCALL, EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
-		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_rlimit_resources},
+		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_rlimit_resources},
 	}},
 	[EV_SYSCALL_GETRLIMIT_X] = {"getrlimit", EV_C_PROCESS | EV_C_SYSCALL, EV_F_CONVERTER_MANAGED, 4, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"cur", EV_PT_INT64, EV_PF_DEC, 0, NULL},
 		{"max", EV_PT_INT64, EV_PF_DEC, 0, NULL},
-		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_rlimit_resources},
+		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_rlimit_resources},
 	}},
 	[EV_SYSCALL_SETRLIMIT_E] = {"setrlimit", EV_C_PROCESS | EV_C_SYSCALL, EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
-		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_rlimit_resources},
+		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_rlimit_resources},
 	}},
 	[EV_SYSCALL_SETRLIMIT_X] = {"setrlimit", EV_C_PROCESS | EV_C_SYSCALL, EV_F_CONVERTER_MANAGED, 4, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"cur", EV_PT_INT64, EV_PF_DEC, 0, NULL},
 		{"max", EV_PT_INT64, EV_PF_DEC, 0, NULL},
-		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_rlimit_resources},
+		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_rlimit_resources},
 	}},
 	[EV_SYSCALL_PRLIMIT_E] = {"prlimit", EV_C_PROCESS | EV_C_SYSCALL, EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 2, {
 		{"pid", EV_PT_PID, EV_PF_DEC, 0, NULL},
-		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_rlimit_resources},
+		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_rlimit_resources},
 	}},
 	[EV_SYSCALL_PRLIMIT_X] = {"prlimit", EV_C_PROCESS | EV_C_SYSCALL, EV_F_CONVERTER_MANAGED, 7, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
@@ -1541,7 +1721,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"oldcur", EV_PT_INT64, EV_PF_DEC, 0, NULL},
 		{"oldmax", EV_PT_INT64, EV_PF_DEC, 0, NULL},
 		{"pid", EV_PT_INT64, EV_PF_DEC, 0, NULL},
-		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_rlimit_resources},
+		{"resource", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_rlimit_resources},
 	}},
 	[EV_SCHEDSWITCH_1_E] = {"switch", EV_C_UNKNOWN | EV_C_SCHEDULER | EV_C_TRACEPOINT, EV_F_SKIPPARSERESET | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
 		{"next", EV_PT_PID, EV_PF_DEC, 0, NULL},
@@ -1555,12 +1735,12 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	}},
 	[EV_SYSCALL_FCNTL_E] = {"fcntl", EV_C_IO_OTHER | EV_C_SYSCALL, EV_F_USES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 2, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"cmd", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_fcntl_commands},
+		{"cmd", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_fcntl_commands},
 	}},
 	[EV_SYSCALL_FCNTL_X] = {"fcntl", EV_C_IO_OTHER | EV_C_SYSCALL, EV_F_USES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 4, {
 		{"res", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"cmd", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, nv_fcntl_commands},
+		{"cmd", EV_PT_ENUMFLAGS8, EV_PF_DEC, 0, ev_nv_fcntl_commands},
 		{"arg", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 	}},
 	[EV_SCHEDSWITCH_6_E] = {"switch", EV_C_UNKNOWN | EV_C_SCHEDULER | EV_C_TRACEPOINT, EV_F_NONE, 6, {
@@ -1603,7 +1783,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_size", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vm_rss", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
@@ -1620,8 +1800,8 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SYSCALL_MMAP_E] = {"mmap", EV_C_MEMORY | EV_C_SYSCALL, EV_F_USES_FD | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 6, {
 		{"addr", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"length", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_prot_flags},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_mmap_flags},
+		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_prot_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_mmap_flags},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"offset", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
@@ -1632,16 +1812,16 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"addr", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"length", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_prot_flags},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_mmap_flags},
+		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_prot_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_mmap_flags},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"offset", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_MMAP2_E] = {"mmap2", EV_C_MEMORY | EV_C_SYSCALL, EV_F_USES_FD | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 6, {
 		{"addr", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"length", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_prot_flags},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_mmap_flags},
+		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_prot_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_mmap_flags},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"pgoffset", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
@@ -1652,8 +1832,8 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"addr", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"length", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_prot_flags},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_mmap_flags},
+		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_prot_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_mmap_flags},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"pgoffset", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
@@ -1673,24 +1853,24 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"fd_in", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"fd_out", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"size", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_splice_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_splice_flags},
 	}},
 	[EV_SYSCALL_SPLICE_X] = {"splice", EV_C_IO_OTHER | EV_C_SYSCALL, EV_F_USES_FD | EV_F_CONVERTER_MANAGED, 5, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd_in", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"fd_out", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"size", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_splice_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_splice_flags},
 	}},
 	[EV_SYSCALL_PTRACE_E] = {"ptrace", EV_C_PROCESS | EV_C_SYSCALL, EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 2, {
-		{"request", EV_PT_ENUMFLAGS16, EV_PF_DEC, 0, nv_ptrace_requests},
+		{"request", EV_PT_ENUMFLAGS16, EV_PF_DEC, 0, ev_nv_ptrace_requests},
 		{"pid", EV_PT_PID, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_PTRACE_X] = {"ptrace", EV_C_PROCESS | EV_C_SYSCALL, EV_F_CONVERTER_MANAGED, 5, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"addr", EV_PT_DYN, EV_PF_HEX, 2, dyn_ptrace},
 		{"data", EV_PT_DYN, EV_PF_HEX, 2, dyn_ptrace},
-		{"request", EV_PT_ENUMFLAGS16, EV_PF_DEC, 0, nv_ptrace_requests},
+		{"request", EV_PT_ENUMFLAGS16, EV_PF_DEC, 0, ev_nv_ptrace_requests},
 		{"pid", EV_PT_PID, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_IOCTL_3_E] = {"ioctl", EV_C_IO_OTHER | EV_C_SYSCALL, EV_F_USES_FD | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 3, {
@@ -1763,7 +1943,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_size", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vm_rss", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
@@ -1782,7 +1962,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_size", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vm_rss", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
@@ -1808,10 +1988,10 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"size", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_QUOTACTL_E] = {"quotactl", EV_C_USER | EV_C_SYSCALL, EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 4, {
-		{"cmd", EV_PT_FLAGS16, EV_PF_DEC, 0, nv_quotactl_cmds},
-		{"type", EV_PT_FLAGS8, EV_PF_DEC, 0, nv_quotactl_types},
+		{"cmd", EV_PT_FLAGS16, EV_PF_DEC, 0, ev_nv_quotactl_cmds},
+		{"type", EV_PT_FLAGS8, EV_PF_DEC, 0, ev_nv_quotactl_types},
 		{"id", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
-		{"quota_fmt", EV_PT_FLAGS8, EV_PF_DEC, 0, nv_quotactl_quota_fmts},
+		{"quota_fmt", EV_PT_FLAGS8, EV_PF_DEC, 0, ev_nv_quotactl_quota_fmts},
 	}},
 	[EV_SYSCALL_QUOTACTL_X] = {"quotactl", EV_C_USER | EV_C_SYSCALL, EV_F_CONVERTER_MANAGED, 18, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
@@ -1826,12 +2006,12 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"dqb_itime", EV_PT_RELTIME, EV_PF_DEC, 0, NULL},
 		{"dqi_bgrace", EV_PT_RELTIME, EV_PF_DEC, 0, NULL},
 		{"dqi_igrace", EV_PT_RELTIME, EV_PF_DEC, 0, NULL},
-		{"dqi_flags", EV_PT_FLAGS8, EV_PF_DEC, 0, nv_quotactl_dqi_flags},
-		{"quota_fmt_out", EV_PT_FLAGS8, EV_PF_DEC, 0, nv_quotactl_quota_fmts},
-		{"cmd", EV_PT_FLAGS16, EV_PF_DEC, 0, nv_quotactl_cmds},
-		{"type", EV_PT_FLAGS8, EV_PF_DEC, 0, nv_quotactl_types},
+		{"dqi_flags", EV_PT_FLAGS8, EV_PF_DEC, 0, ev_nv_quotactl_dqi_flags},
+		{"quota_fmt_out", EV_PT_FLAGS8, EV_PF_DEC, 0, ev_nv_quotactl_quota_fmts},
+		{"cmd", EV_PT_FLAGS16, EV_PF_DEC, 0, ev_nv_quotactl_cmds},
+		{"type", EV_PT_FLAGS8, EV_PF_DEC, 0, ev_nv_quotactl_types},
 		{"id", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
-		{"quota_fmt", EV_PT_FLAGS8, EV_PF_DEC, 0, nv_quotactl_quota_fmts},
+		{"quota_fmt", EV_PT_FLAGS8, EV_PF_DEC, 0, ev_nv_quotactl_quota_fmts},
 	}},
 	[EV_SYSCALL_SETRESUID_E] = {"setresuid", EV_C_USER | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 3, {
 		{"ruid", EV_PT_UID, EV_PF_DEC, 0, NULL},
@@ -1938,7 +2118,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_rss", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"comm", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
@@ -1958,7 +2138,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_rss", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"comm", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
@@ -1978,7 +2158,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_rss", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"comm", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
@@ -1999,7 +2179,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"comm", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
 		{"cgroups", EV_PT_BYTEBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vtid", EV_PT_PID, EV_PF_DEC, 0, NULL},
@@ -2023,7 +2203,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"comm", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
 		{"cgroups", EV_PT_BYTEBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vtid", EV_PT_PID, EV_PF_DEC, 0, NULL},
@@ -2047,7 +2227,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"comm", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
 		{"cgroups", EV_PT_BYTEBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vtid", EV_PT_PID, EV_PF_DEC, 0, NULL},
@@ -2107,21 +2287,21 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	}},
 	[EV_SYSCALL_SETNS_E] = {"setns", EV_C_PROCESS | EV_C_SYSCALL, EV_F_USES_FD | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 2, {
 		{"fd", EV_PT_FD, EV_PF_NA, 0, NULL},
-		{"nstype", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"nstype", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 	}},
 	[EV_SYSCALL_SETNS_X] = {"setns", EV_C_PROCESS | EV_C_SYSCALL, EV_F_USES_FD | EV_F_CONVERTER_MANAGED, 3, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_NA, 0, NULL},
-		{"nstype", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"nstype", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 	}},
 	[EV_SYSCALL_FLOCK_E] = {"flock", EV_C_FILE | EV_C_SYSCALL, EV_F_USES_FD | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 2, {
 		{"fd", EV_PT_FD, EV_PF_NA, 0, NULL},
-		{"operation", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_flock_flags},
+		{"operation", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_flock_flags},
 	}},
 	[EV_SYSCALL_FLOCK_X] = {"flock", EV_C_FILE | EV_C_SYSCALL, EV_F_USES_FD | EV_F_CONVERTER_MANAGED, 3, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_NA, 0, NULL},
-		{"operation", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_flock_flags},
+		{"operation", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_flock_flags},
 	}},
 	[EV_CPU_HOTPLUG_E] = {"cpu_hotplug", EV_C_SYSTEM | EV_C_METAEVENT, EV_F_MODIFIES_STATE | EV_F_SKIPPARSERESET, 2, {
 		{"cpu", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
@@ -2154,23 +2334,23 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"nsops", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"sem_num_0", EV_PT_UINT16, EV_PF_DEC, 0, NULL},
 		{"sem_op_0", EV_PT_INT16, EV_PF_DEC, 0, NULL},
-		{"sem_flg_0", EV_PT_FLAGS16, EV_PF_HEX, 0, nv_semop_flags},
+		{"sem_flg_0", EV_PT_FLAGS16, EV_PF_HEX, 0, ev_nv_semop_flags},
 		{"sem_num_1", EV_PT_UINT16, EV_PF_DEC, 0, NULL},
 		{"sem_op_1", EV_PT_INT16, EV_PF_DEC, 0, NULL},
-		{"sem_flg_1", EV_PT_FLAGS16, EV_PF_HEX, 0, nv_semop_flags},
+		{"sem_flg_1", EV_PT_FLAGS16, EV_PF_HEX, 0, ev_nv_semop_flags},
 		{"semid", EV_PT_INT32, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_SEMCTL_E] = {"semctl", EV_C_PROCESS | EV_C_SYSCALL, EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 4, {
 		{"semid", EV_PT_INT32, EV_PF_DEC, 0, NULL},
 		{"semnum", EV_PT_INT32, EV_PF_DEC, 0, NULL},
-		{"cmd", EV_PT_FLAGS16, EV_PF_HEX, 0, nv_semctl_commands},
+		{"cmd", EV_PT_FLAGS16, EV_PF_HEX, 0, ev_nv_semctl_commands},
 		{"val", EV_PT_INT32, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_SEMCTL_X] = {"semctl", EV_C_PROCESS | EV_C_SYSCALL, EV_F_CONVERTER_MANAGED, 5, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"semid", EV_PT_INT32, EV_PF_DEC, 0, NULL},
 		{"semnum", EV_PT_INT32, EV_PF_DEC, 0, NULL},
-		{"cmd", EV_PT_FLAGS16, EV_PF_HEX, 0, nv_semctl_commands},
+		{"cmd", EV_PT_FLAGS16, EV_PF_HEX, 0, ev_nv_semctl_commands},
 		{"val", EV_PT_INT32, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_PPOLL_E] = {"ppoll", EV_C_UNKNOWN | EV_C_WAIT | EV_C_SYSCALL, EV_F_WAITS | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 3, {
@@ -2185,17 +2365,17 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"sigmask", EV_PT_SIGSET, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_MOUNT_E] = {"mount", EV_C_FILE | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_mount_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_mount_flags},
 	}},
 	[EV_SYSCALL_MOUNT_X] = {"mount", EV_C_FILE | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 5, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"dev", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
 		{"dir", EV_PT_FSPATH, EV_PF_NA, 0, NULL},
 		{"type", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_mount_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_mount_flags},
 	}},
 	[EV_SYSCALL_UMOUNT_E] = {"umount", EV_C_FILE | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION, 1, {
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_umount_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_umount_flags},
 	}},
 	[EV_SYSCALL_UMOUNT_X] = {"umount", EV_C_FILE | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 2, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
@@ -2208,21 +2388,21 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SYSCALL_SEMGET_E] = {"semget", EV_C_PROCESS | EV_C_SYSCALL, EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 3, {
 		{"key", EV_PT_INT32, EV_PF_HEX, 0, NULL},
 		{"nsems", EV_PT_INT32, EV_PF_DEC, 0, NULL},
-		{"semflg", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_semget_flags},
+		{"semflg", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_semget_flags},
 	}},
 	[EV_SYSCALL_SEMGET_X] = {"semget", EV_C_PROCESS | EV_C_SYSCALL, EV_F_CONVERTER_MANAGED, 4, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"key", EV_PT_INT32, EV_PF_HEX, 0, NULL},
 		{"nsems", EV_PT_INT32, EV_PF_DEC, 0, NULL},
-		{"semflg", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_semget_flags},
+		{"semflg", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_semget_flags},
 	}},
 	[EV_SYSCALL_ACCESS_E] = {"access", EV_C_FILE | EV_C_SYSCALL, EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
-		{"mode", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_access_flags},
+		{"mode", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_access_flags},
 	}},
 	[EV_SYSCALL_ACCESS_X] = {"access", EV_C_FILE | EV_C_SYSCALL, EV_F_CONVERTER_MANAGED, 3, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"name", EV_PT_FSPATH, EV_PF_NA, 0, NULL},
-		{"mode", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_access_flags},
+		{"mode", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_access_flags},
 	}},
 	[EV_SYSCALL_CHROOT_E] = {"chroot", EV_C_PROCESS | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_CHROOT_X] = {"chroot", EV_C_PROCESS | EV_C_SYSCALL, EV_F_MODIFIES_STATE, 2, {
@@ -2290,11 +2470,11 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"tty", EV_PT_INT32, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_UNSHARE_E] = {"unshare", EV_C_PROCESS | EV_C_SYSCALL, EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 	}},
 	[EV_SYSCALL_UNSHARE_X] = {"unshare", EV_C_PROCESS | EV_C_SYSCALL, EV_F_CONVERTER_MANAGED, 2, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 	}},
 	[EV_INFRASTRUCTURE_EVENT_E] = {"infra", EV_C_UNKNOWN | EV_C_INTERNAL | EV_C_METAEVENT, EV_F_SKIPPARSERESET, 4, {
 		{"source", EV_PT_CHARBUF, EV_PF_DEC, 0, NULL},
@@ -2328,7 +2508,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_PAGE_FAULT_E] = {"page_fault", EV_C_OTHER | EV_C_TRACEPOINT, EV_F_SKIPPARSERESET, 3, {
 		{"addr", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"ip", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
-		{"error", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_pf_flags},
+		{"error", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_pf_flags},
 	}},
 	[EV_PAGE_FAULT_X] = {"NA", EV_C_UNKNOWN, EV_F_UNUSED, 0, {{0}}},
 	[EV_SYSCALL_EXECVE_19_E] = {"execve", EV_C_PROCESS | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
@@ -2354,7 +2534,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"tty", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vpgid", EV_PT_PID, EV_PF_DEC, 0, NULL},
 		{"loginuid", EV_PT_UID, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_execve_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_execve_flags},
 		{"cap_inheritable", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"cap_permitted", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"cap_effective", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
@@ -2401,7 +2581,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"dirfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"name", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)1},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_unlinkat_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_unlinkat_flags},
 	}},
 	[EV_SYSCALL_MKDIRAT_E] = {"mkdirat", EV_C_FILE | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_MKDIRAT_X] = {"mkdirat", EV_C_FILE | EV_C_SYSCALL, EV_F_USES_FD, 4, {
@@ -2413,14 +2593,14 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SYSCALL_OPENAT_2_E] = {"openat", EV_C_FILE | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 4, {
 		{"dirfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"name", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)0},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 		{"mode", EV_PT_UINT32, EV_PF_OCT, 0, NULL},
 	}},
 	[EV_SYSCALL_OPENAT_2_X] = {"openat", EV_C_FILE | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 7, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"dirfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"name", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)1},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 		{"mode", EV_PT_UINT32, EV_PF_OCT, 0, NULL},
 		{"dev", EV_PT_UINT32, EV_PF_HEX, 0, NULL},
 		{"ino", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
@@ -2438,26 +2618,26 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"oldpath", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)1},
 		{"newdir", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"newpath", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)3},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_linkat_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_linkat_flags},
 	}},
 	[EV_SYSCALL_FCHMODAT_E] = {"fchmodat", EV_C_FILE | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_FCHMODAT_X] = {"fchmodat", EV_C_FILE | EV_C_SYSCALL, EV_F_USES_FD, 4, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"dirfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"filename", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)1},
-		{"mode", EV_PT_MODE, EV_PF_OCT, 0, nv_chmod_mode},
+		{"mode", EV_PT_MODE, EV_PF_OCT, 0, ev_nv_chmod_mode},
 	}},
 	[EV_SYSCALL_CHMOD_E] = {"chmod", EV_C_FILE | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_CHMOD_X] = {"chmod", EV_C_FILE | EV_C_SYSCALL, EV_F_NONE, 3, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"filename", EV_PT_FSPATH, EV_PF_NA, 0, NULL},
-		{"mode", EV_PT_MODE, EV_PF_OCT, 0, nv_chmod_mode},
+		{"mode", EV_PT_MODE, EV_PF_OCT, 0, ev_nv_chmod_mode},
 	}},
 	[EV_SYSCALL_FCHMOD_E] = {"fchmod", EV_C_FILE | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_FCHMOD_X] = {"fchmod", EV_C_FILE | EV_C_SYSCALL, EV_F_USES_FD, 3, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"mode", EV_PT_MODE, EV_PF_OCT, 0, nv_chmod_mode},
+		{"mode", EV_PT_MODE, EV_PF_OCT, 0, ev_nv_chmod_mode},
 	}},
 	[EV_SYSCALL_RENAMEAT2_E] = {"renameat2", EV_C_FILE | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_RENAMEAT2_X] = {"renameat2", EV_C_FILE | EV_C_SYSCALL, EV_F_NONE, 6, {
@@ -2466,12 +2646,12 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"oldpath", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)1},
 		{"newdirfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"newpath", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)3},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_renameat2_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_renameat2_flags},
 	}},
 	[EV_SYSCALL_USERFAULTFD_E] = {"userfaultfd", EV_C_FILE | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_USERFAULTFD_X] = {"userfaultfd", EV_C_FILE | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE, 2, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 	}},
 	[EV_PLUGINEVENT_E] = {"pluginevent", EV_C_OTHER | EV_C_PLUGIN, EV_F_LARGE_PAYLOAD, 2, {
 		{"plugin_id", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
@@ -2485,35 +2665,35 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SYSCALL_OPENAT2_E] = {"openat2", EV_C_FILE | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 5, {
 		{"dirfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"name", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)0},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 		{"mode", EV_PT_UINT32, EV_PF_OCT, 0, NULL},
-		{"resolve", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_openat2_flags},
+		{"resolve", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_openat2_flags},
 	}},
 	[EV_SYSCALL_OPENAT2_X] = {"openat2", EV_C_FILE | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 8, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"dirfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"name", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)1},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 		{"mode", EV_PT_UINT32, EV_PF_OCT, 0, NULL},
-		{"resolve", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_openat2_flags},
+		{"resolve", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_openat2_flags},
 		{"dev", EV_PT_UINT32, EV_PF_HEX, 0, NULL},
 		{"ino", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_MPROTECT_E] = {"mprotect", EV_C_MEMORY | EV_C_SYSCALL, EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 3, {
 		{"addr", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"length", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_prot_flags},
+		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_prot_flags},
 	}},
 	[EV_SYSCALL_MPROTECT_X] = {"mprotect", EV_C_MEMORY | EV_C_SYSCALL, EV_F_CONVERTER_MANAGED, 4, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"addr", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"length", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_prot_flags},
+		{"prot", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_prot_flags},
 	}},
 	[EV_SYSCALL_EXECVEAT_E] = {"execveat", EV_C_PROCESS | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 3, {
 		{"dirfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"pathname", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)0},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_execveat_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_execveat_flags},
 	}},
 	[EV_SYSCALL_EXECVEAT_X] = {"execveat", EV_C_PROCESS | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 30, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
@@ -2535,7 +2715,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"tty", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vpgid", EV_PT_PID, EV_PF_DEC, 0, NULL},
 		{"loginuid", EV_PT_UID, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_execve_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_execve_flags},
 		{"cap_inheritable", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"cap_permitted", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"cap_effective", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
@@ -2577,7 +2757,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"vm_swap", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"comm", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
 		{"cgroups", EV_PT_BYTEBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_clone_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_clone_flags},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"vtid", EV_PT_PID, EV_PF_DEC, 0, NULL},
@@ -2588,7 +2768,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SYSCALL_OPEN_BY_HANDLE_AT_X] = {"open_by_handle_at", EV_C_FILE | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE, 6, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"mountfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 		{"path", EV_PT_FSPATH, EV_PF_NA, 0, NULL},
 		{"dev", EV_PT_UINT32, EV_PF_HEX, 0, NULL},
 		{"ino", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
@@ -2599,10 +2779,10 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"entries", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"sq_entries", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"cq_entries", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_io_uring_setup_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_io_uring_setup_flags},
 		{"sq_thread_cpu", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"sq_thread_idle", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
-		{"features", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_io_uring_setup_feats},
+		{"features", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_io_uring_setup_feats},
 	}},
 	[EV_SYSCALL_IO_URING_ENTER_E] = {"io_uring_enter", EV_C_IO_OTHER | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_IO_URING_ENTER_X] = {"io_uring_enter", EV_C_IO_OTHER | EV_C_SYSCALL, EV_F_USES_FD, 6, {
@@ -2610,14 +2790,14 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"to_submit", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"min_complete", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_io_uring_enter_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_io_uring_enter_flags},
 		{"sig", EV_PT_SIGSET, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_IO_URING_REGISTER_E] = {"io_uring_register", EV_C_IO_OTHER | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_IO_URING_REGISTER_X] = {"io_uring_register", EV_C_IO_OTHER | EV_C_SYSCALL, EV_F_USES_FD, 5, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"opcode", EV_PT_ENUMFLAGS16, EV_PF_DEC, 0, nv_io_uring_register_opcodes},
+		{"opcode", EV_PT_ENUMFLAGS16, EV_PF_DEC, 0, ev_nv_io_uring_register_opcodes},
 		{"arg", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"nr_args", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
@@ -2636,7 +2816,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SYSCALL_MLOCKALL_E] = {"mlockall", EV_C_MEMORY | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_MLOCKALL_X] = {"mlockall", EV_C_MEMORY | EV_C_SYSCALL, EV_F_NONE, 2, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_mlockall_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_mlockall_flags},
 	}},
 	[EV_SYSCALL_MUNLOCKALL_E] = {"munlockall", EV_C_MEMORY | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_MUNLOCKALL_X] = {"munlockall", EV_C_MEMORY | EV_C_SYSCALL, EV_F_NONE, 1, {
@@ -2694,7 +2874,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"res", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"oldfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"newfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 	}},
 	[EV_SYSCALL_DUP_1_E] = {"dup", EV_C_IO_OTHER | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_USES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION, 1, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
@@ -2708,20 +2888,20 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	}},
 	[EV_SYSCALL_BPF_2_X] = {"bpf", EV_C_OTHER | EV_C_SYSCALL, EV_F_CREATES_FD, 2, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"cmd", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, nv_bpf_commands},
+		{"cmd", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, ev_nv_bpf_commands},
 	}},
 	[EV_SYSCALL_MLOCK2_E] = {"mlock2", EV_C_MEMORY | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_MLOCK2_X] = {"mlock2", EV_C_MEMORY | EV_C_SYSCALL, EV_F_NONE, 4, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"addr", EV_PT_UINT64, EV_PF_HEX, 0, NULL},
 		{"len", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_mlock2_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_mlock2_flags},
 	}},
 	[EV_SYSCALL_FSCONFIG_E] = {"fsconfig", EV_C_SYSTEM | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_FSCONFIG_X] = {"fsconfig", EV_C_SYSTEM | EV_C_SYSCALL, EV_F_USES_FD, 7, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"cmd", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, nv_fsconfig_cmds},
+		{"cmd", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, ev_nv_fsconfig_cmds},
 		{"key", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
 		{"value_bytebuf", EV_PT_BYTEBUF, EV_PF_NA, 0, NULL},
 		{"value_charbuf", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
@@ -2735,11 +2915,11 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"size", EV_PT_INT32, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_EPOLL_CREATE1_E] = {"epoll_create1", EV_C_UNKNOWN | EV_C_WAIT | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_epoll_create1_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_epoll_create1_flags},
 	}},
 	[EV_SYSCALL_EPOLL_CREATE1_X] = {"epoll_create1", EV_C_UNKNOWN | EV_C_WAIT | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 2, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_epoll_create1_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_epoll_create1_flags},
 	}},
 	[EV_SYSCALL_CHOWN_E] = {"chown", EV_C_FILE | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_CHOWN_X] = {"chown", EV_C_FILE | EV_C_SYSCALL, EV_F_NONE, 4, {
@@ -2769,7 +2949,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"pathname", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)1},
 		{"uid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"gid", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_fchownat_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_fchownat_flags},
 	}},
 	[EV_SYSCALL_UMOUNT_1_E] = {"umount", EV_C_FILE | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_UMOUNT_1_X] = {"umount", EV_C_FILE | EV_C_SYSCALL, EV_F_MODIFIES_STATE, 2, {
@@ -2788,12 +2968,12 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"flags", EV_PT_INT32, EV_PF_HEX, 0, NULL},
 	}},
 	[EV_SYSCALL_UMOUNT2_E] = {"umount2", EV_C_FILE | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_umount_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_umount_flags},
 	}},
 	[EV_SYSCALL_UMOUNT2_X] = {"umount2", EV_C_FILE | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 3, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"name", EV_PT_FSPATH, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_umount_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_umount_flags},
 	}},
 	[EV_SYSCALL_PIPE2_E] = {"pipe2", EV_C_IPC | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_PIPE2_X] = {"pipe2", EV_C_IPC | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE, 5, {
@@ -2801,19 +2981,19 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"fd1", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"fd2", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"ino", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 	}},
 	[EV_SYSCALL_INOTIFY_INIT1_E] = {"inotify_init1", EV_C_IPC | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_INOTIFY_INIT1_X] = {"inotify_init1", EV_C_IPC | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE, 2, {
 		{"res", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS16, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS16, EV_PF_HEX, 0, ev_nv_file_flags},
 	}},
 	[EV_SYSCALL_EVENTFD2_E] = {"eventfd2", EV_C_IPC | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 1, {
 		{"initval", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_EVENTFD2_X] = {"eventfd2", EV_C_IPC | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 3, {
 		{"res", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS16, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS16, EV_PF_HEX, 0, ev_nv_file_flags},
 		{"initval", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_SIGNALFD4_E] = {"signalfd4", EV_C_SIGNAL | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION | EV_F_CONVERTER_MANAGED, 2, {
@@ -2822,14 +3002,14 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	}},
 	[EV_SYSCALL_SIGNALFD4_X] = {"signalfd4", EV_C_SIGNAL | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED, 4, {
 		{"res", EV_PT_FD, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS16, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS16, EV_PF_HEX, 0, ev_nv_file_flags},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"mask", EV_PT_UINT32, EV_PF_HEX, 0, NULL},
 	}},
 	[EV_SYSCALL_PRCTL_E] = {"prctl", EV_C_PROCESS | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_PRCTL_X] = {"prctl", EV_C_PROCESS | EV_C_SYSCALL, EV_F_MODIFIES_STATE, 4, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
-		{"option", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, nv_prctl_options},
+		{"option", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, ev_nv_prctl_options},
 		{"arg2_str", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
 		{"arg2_int", EV_PT_INT64, EV_PF_DEC, 0, NULL},
 	}},
@@ -2843,7 +3023,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SYSCALL_MEMFD_CREATE_X] = {"memfd_create", EV_C_MEMORY | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE, 3, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"name", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_memfd_create_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_memfd_create_flags},
 	}},
 	[EV_SYSCALL_PIDFD_GETFD_E] = {"pidfd_getfd", EV_C_PROCESS | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_PIDFD_GETFD_X] = {"pidfd_getfd", EV_C_PROCESS | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE, 4, {
@@ -2856,7 +3036,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SYSCALL_PIDFD_OPEN_X] = {"pidfd_open", EV_C_PROCESS | EV_C_SYSCALL, EV_F_CREATES_FD | EV_F_MODIFIES_STATE, 3, {
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"pid", EV_PT_PID, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_pidfd_open_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_pidfd_open_flags},
 	}},
 	[EV_SYSCALL_INIT_MODULE_E] = {"init_module", EV_C_OTHER | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_INIT_MODULE_X] = {"init_module", EV_C_OTHER | EV_C_SYSCALL, EV_F_NONE, 4, {
@@ -2870,13 +3050,13 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"fd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"uargs", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_finit_module_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_finit_module_flags},
 	}},
 	[EV_SYSCALL_MKNOD_E] = {"mknod", EV_C_OTHER | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_MKNOD_X] = {"mknod", EV_C_OTHER | EV_C_SYSCALL, EV_F_NONE, 4, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"path", EV_PT_FSPATH, EV_PF_NA, 0, NULL},
-		{"mode", EV_PT_MODE, EV_PF_OCT, 0, nv_mknod_mode},
+		{"mode", EV_PT_MODE, EV_PF_OCT, 0, ev_nv_mknod_mode},
 		{"dev", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_MKNODAT_E] = {"mknodat", EV_C_OTHER | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
@@ -2884,7 +3064,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"dirfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"path", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)1},
-		{"mode", EV_PT_MODE, EV_PF_OCT, 0, nv_mknod_mode},
+		{"mode", EV_PT_MODE, EV_PF_OCT, 0, ev_nv_mknod_mode},
 		{"dev", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 	}},
 	[EV_SYSCALL_NEWFSTATAT_E] = {"newfstatat", EV_C_FILE | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
@@ -2892,7 +3072,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"dirfd", EV_PT_FD, EV_PF_DEC, 0, NULL},
 		{"path", EV_PT_FSRELPATH, EV_PF_NA, 0, (const void *)(uintptr_t)1},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_newfstatat_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_newfstatat_flags},
 	}},
 	[EV_SYSCALL_PROCESS_VM_READV_E] = {"process_vm_readv", EV_C_IPC | EV_C_SYSCALL, EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_PROCESS_VM_READV_X] = {"process_vm_readv", EV_C_IPC | EV_C_SYSCALL, EV_F_NONE, 3, {
@@ -2910,7 +3090,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_SYSCALL_DELETE_MODULE_X] = {"delete_module", EV_C_OTHER | EV_C_SYSCALL, EV_F_NONE, 3, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"name", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_delete_module_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_delete_module_flags},
 	}},
 	[EV_SYSCALL_SETREUID_E] = {"setreuid", EV_C_USER | EV_C_SYSCALL, EV_F_MODIFIES_STATE | EV_F_OLD_VERSION, 0, {{0}}},
 	[EV_SYSCALL_SETREUID_X] = {"setreuid", EV_C_USER | EV_C_SYSCALL, EV_F_MODIFIES_STATE, 3, {
@@ -2932,7 +3112,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"comm", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
 		{"argv", EV_PT_CHARBUFARRAY, EV_PF_NA, 0, NULL},
 		{"exepath", EV_PT_FSPATH, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_execve_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_execve_flags},
 		{"env", EV_PT_CHARBUFARRAY, EV_PF_NA, 0, NULL},
 		{"cwd", EV_PT_CHARBUF, EV_PF_NA, 0, NULL},
 		{"fdlimit", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
@@ -2974,7 +3154,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_ITER_TASK_FILE_REGULAR_E] = {"task_file_regular", EV_C_FILE | EV_C_ITER, EV_F_MODIFIES_STATE, 5, {
 		{"fd", EV_PT_FD32, EV_PF_DEC, 0, NULL},
 		{"path", EV_PT_FSPATH, EV_PF_NA, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_file_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_file_flags},
 		{"mnt_id", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"ino_num", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
@@ -3025,7 +3205,7 @@ static const struct ev_info table[EV_CODE_MAX] = {
 	[EV_ITER_TASK_FILE_SOCKET_NETLINK_X] = {"NA", EV_C_UNKNOWN, EV_F_UNUSED, 0, {{0}}},
 	[EV_ITER_TASK_FILE_ANON_INODE_E] = {"task_file_anon_inode", EV_C_FILE | EV_C_ITER, EV_F_MODIFIES_STATE, 4, {
 		{"fd", EV_PT_FD32, EV_PF_DEC, 0, NULL},
-		{"fd_type", EV_PT_FLAGS8, EV_PF_DEC, 0, nv_anon_inode_fd_types},
+		{"fd_type", EV_PT_FLAGS8, EV_PF_DEC, 0, ev_nv_anon_inode_fd_types},
 		{"path", EV_PT_FSPATH, EV_PF_NA, 0, NULL},
 		{"ino_num", EV_PT_UINT64, EV_PF_DEC, 0, NULL},
 	}},
@@ -3035,17 +3215,2004 @@ static const struct ev_info table[EV_CODE_MAX] = {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
 		{"first", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
 		{"last", EV_PT_UINT32, EV_PF_DEC, 0, NULL},
-		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, nv_close_range_flags},
+		{"flags", EV_PT_FLAGS32, EV_PF_HEX, 0, ev_nv_close_range_flags},
 	}},
 	[EV_SYSCALL_KEYCTL_E] = {"NA", EV_C_UNKNOWN, EV_F_UNUSED, 0, {{0}}},
 	[EV_SYSCALL_KEYCTL_X] = {"keyctl", EV_C_OTHER | EV_C_SYSCALL, EV_F_NONE, 6, {
 		{"res", EV_PT_ERRNO, EV_PF_DEC, 0, NULL},
-		{"operation", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, nv_keyctl_operations},
+		{"operation", EV_PT_ENUMFLAGS32, EV_PF_DEC, 0, ev_nv_keyctl_operations},
 		{"arg2", EV_PT_DYN, EV_PF_DEC, 2, dyn_keyctl},
 		{"arg3", EV_PT_DYN, EV_PF_DEC, 2, dyn_keyctl},
 		{"arg4", EV_PT_DYN, EV_PF_DEC, 2, dyn_keyctl},
 		{"arg5", EV_PT_DYN, EV_PF_DEC, 2, dyn_keyctl},
 	}},
+};
+
+static const uint16_t sc_GENERIC_E[] = {
+	1, 2, 11, 16, 24, 31, 33, 37, 39, 41, 42, 44,
+	46, 47, 48, 51, 53, 54, 57, 58, 60, 61, 62, 63,
+	65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 79, 81,
+	82, 86, 89, 90, 97, 98, 99, 100, 101, 102, 104, 296,
+	107, 108, 109, 110, 111, 112, 114, 125, 126, 135, 136, 137,
+	138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149,
+	150, 151, 152, 155, 156, 157, 158, 159, 160, 161, 162, 163,
+	164, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178,
+	180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 192,
+	193, 195, 196, 201, 206, 208, 212, 213, 215, 216, 217, 218,
+	219, 223, 224, 233, 234, 235, 237, 238, 262, 263, 264, 265,
+	266, 267, 268, 269, 270, 271, 274, 275, 276, 283, 284, 285,
+	286, 287, 289, 290, 291, 293, 297, 298, 299, 317, 318, 319,
+	277, 336, 337, 338, 339, 340, 341, 343, 344, 345, 348, 349,
+	350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 386,
+	367, 368, 393, 388, 373, 377, 363, 389, 390, 366, 371, 376,
+	361, 364, 379, 374, 381, 385, 365, 391, 369, 375, 362, 372,
+	380, 387, 383, 378, 370, 384, 166, 96, 209, 95, 21, 22,
+	64, 52, 19, 407, 408, 409, 410, 411, 401, 402, 403, 404,
+	405, 406, 412, 413, 414, 415, 416, 417, 418, 419, 425, 426,
+	427, 428, 423, 424, 431, 432, 433, 429, 430, 436, 434, 435,
+	422, 420, 421, 437, 438, 439, 440, 441, 442, 443, 444, 445,
+	446, 447, 448, 449, 450, 451, 452, 453,
+};
+static const uint16_t sc_GENERIC_X[] = {
+	1, 2, 11, 16, 24, 31, 33, 37, 39, 41, 42, 44,
+	46, 47, 48, 51, 53, 54, 57, 58, 60, 61, 62, 63,
+	65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 79, 81,
+	82, 86, 89, 90, 97, 98, 99, 100, 101, 102, 104, 296,
+	107, 108, 109, 110, 111, 112, 114, 125, 126, 135, 136, 137,
+	138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149,
+	150, 151, 152, 155, 156, 157, 158, 159, 160, 161, 162, 163,
+	164, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178,
+	180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 192,
+	193, 195, 196, 201, 206, 208, 212, 213, 215, 216, 217, 218,
+	219, 223, 224, 233, 234, 235, 237, 238, 262, 263, 264, 265,
+	266, 267, 268, 269, 270, 271, 274, 275, 276, 283, 284, 285,
+	286, 287, 289, 290, 291, 293, 297, 298, 299, 317, 318, 319,
+	277, 336, 337, 338, 339, 340, 341, 343, 344, 345, 348, 349,
+	350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 386,
+	367, 368, 393, 388, 373, 377, 363, 389, 390, 366, 371, 376,
+	361, 364, 379, 374, 381, 385, 365, 391, 369, 375, 362, 372,
+	380, 387, 383, 378, 370, 384, 166, 96, 209, 95, 21, 22,
+	64, 52, 19, 401, 402, 403, 404, 405, 406, 407, 408, 409,
+	410, 411, 412, 413, 414, 415, 416, 417, 418, 419, 434, 435,
+	436, 420, 421, 422, 423, 424, 425, 426, 427, 428, 429, 430,
+	431, 432, 433, 440, 441, 437, 438, 439, 442, 443, 445, 446,
+	447, 444, 448, 449, 450, 451, 452, 453,
+};
+static const uint16_t sc_SYSCALL_OPEN_E[] = {
+	5,
+};
+static const uint16_t sc_SYSCALL_OPEN_X[] = {
+	5,
+};
+static const uint16_t sc_SYSCALL_CLOSE_E[] = {
+	6,
+};
+static const uint16_t sc_SYSCALL_CLOSE_X[] = {
+	6,
+};
+static const uint16_t sc_SYSCALL_READ_E[] = {
+	3,
+};
+static const uint16_t sc_SYSCALL_READ_X[] = {
+	3,
+};
+static const uint16_t sc_SYSCALL_WRITE_E[] = {
+	4,
+};
+static const uint16_t sc_SYSCALL_WRITE_X[] = {
+	4,
+};
+static const uint16_t sc_SYSCALL_BRK_1_E[] = {
+	32,
+};
+static const uint16_t sc_SYSCALL_BRK_1_X[] = {
+	32,
+};
+static const uint16_t sc_SYSCALL_EXECVE_8_E[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_EXECVE_8_X[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_CLONE_11_E[] = {
+	327,
+};
+static const uint16_t sc_SYSCALL_CLONE_11_X[] = {
+	327,
+};
+static const uint16_t sc_PROCEXIT_E[] = {
+	396,
+};
+static const uint16_t sc_SOCKET_SOCKET_E[] = {
+	241,
+};
+static const uint16_t sc_SOCKET_SOCKET_X[] = {
+	241,
+};
+static const uint16_t sc_SOCKET_BIND_E[] = {
+	242,
+};
+static const uint16_t sc_SOCKET_BIND_X[] = {
+	242,
+};
+static const uint16_t sc_SOCKET_CONNECT_E[] = {
+	243,
+};
+static const uint16_t sc_SOCKET_CONNECT_X[] = {
+	243,
+};
+static const uint16_t sc_SOCKET_LISTEN_E[] = {
+	244,
+};
+static const uint16_t sc_SOCKET_LISTEN_X[] = {
+	244,
+};
+static const uint16_t sc_SOCKET_ACCEPT_E[] = {
+	245,
+};
+static const uint16_t sc_SOCKET_ACCEPT_X[] = {
+	245,
+};
+static const uint16_t sc_SOCKET_SEND_E[] = {
+	395,
+};
+static const uint16_t sc_SOCKET_SEND_X[] = {
+	395,
+};
+static const uint16_t sc_SOCKET_SENDTO_E[] = {
+	249,
+};
+static const uint16_t sc_SOCKET_SENDTO_X[] = {
+	249,
+};
+static const uint16_t sc_SOCKET_RECV_E[] = {
+	394,
+};
+static const uint16_t sc_SOCKET_RECV_X[] = {
+	394,
+};
+static const uint16_t sc_SOCKET_RECVFROM_E[] = {
+	250,
+};
+static const uint16_t sc_SOCKET_RECVFROM_X[] = {
+	250,
+};
+static const uint16_t sc_SOCKET_SHUTDOWN_E[] = {
+	251,
+};
+static const uint16_t sc_SOCKET_SHUTDOWN_X[] = {
+	251,
+};
+static const uint16_t sc_SOCKET_GETSOCKNAME_E[] = {
+	246,
+};
+static const uint16_t sc_SOCKET_GETSOCKNAME_X[] = {
+	246,
+};
+static const uint16_t sc_SOCKET_GETPEERNAME_E[] = {
+	247,
+};
+static const uint16_t sc_SOCKET_GETPEERNAME_X[] = {
+	247,
+};
+static const uint16_t sc_SOCKET_SOCKETPAIR_E[] = {
+	248,
+};
+static const uint16_t sc_SOCKET_SOCKETPAIR_X[] = {
+	248,
+};
+static const uint16_t sc_SOCKET_SETSOCKOPT_E[] = {
+	252,
+};
+static const uint16_t sc_SOCKET_SETSOCKOPT_X[] = {
+	252,
+};
+static const uint16_t sc_SOCKET_GETSOCKOPT_E[] = {
+	253,
+};
+static const uint16_t sc_SOCKET_GETSOCKOPT_X[] = {
+	253,
+};
+static const uint16_t sc_SOCKET_SENDMSG_E[] = {
+	254,
+};
+static const uint16_t sc_SOCKET_SENDMSG_X[] = {
+	254,
+};
+static const uint16_t sc_SOCKET_SENDMMSG_E[] = {
+	255,
+};
+static const uint16_t sc_SOCKET_SENDMMSG_X[] = {
+	255,
+};
+static const uint16_t sc_SOCKET_RECVMSG_E[] = {
+	256,
+};
+static const uint16_t sc_SOCKET_RECVMSG_X[] = {
+	256,
+};
+static const uint16_t sc_SOCKET_RECVMMSG_E[] = {
+	257,
+};
+static const uint16_t sc_SOCKET_RECVMMSG_X[] = {
+	257,
+};
+static const uint16_t sc_SOCKET_ACCEPT4_E[] = {
+	258,
+};
+static const uint16_t sc_SOCKET_ACCEPT4_X[] = {
+	258,
+};
+static const uint16_t sc_SYSCALL_CREAT_E[] = {
+	7,
+};
+static const uint16_t sc_SYSCALL_CREAT_X[] = {
+	7,
+};
+static const uint16_t sc_SYSCALL_PIPE_E[] = {
+	30,
+};
+static const uint16_t sc_SYSCALL_PIPE_X[] = {
+	30,
+};
+static const uint16_t sc_SYSCALL_EVENTFD_E[] = {
+	222,
+};
+static const uint16_t sc_SYSCALL_EVENTFD_X[] = {
+	222,
+};
+static const uint16_t sc_SYSCALL_FUTEX_E[] = {
+	154,
+};
+static const uint16_t sc_SYSCALL_FUTEX_X[] = {
+	154,
+};
+static const uint16_t sc_SYSCALL_STAT_E[] = {
+	14,
+};
+static const uint16_t sc_SYSCALL_STAT_X[] = {
+	14,
+};
+static const uint16_t sc_SYSCALL_LSTAT_E[] = {
+	50,
+};
+static const uint16_t sc_SYSCALL_LSTAT_X[] = {
+	50,
+};
+static const uint16_t sc_SYSCALL_FSTAT_E[] = {
+	20,
+};
+static const uint16_t sc_SYSCALL_FSTAT_X[] = {
+	20,
+};
+static const uint16_t sc_SYSCALL_STAT64_E[] = {
+	278,
+};
+static const uint16_t sc_SYSCALL_STAT64_X[] = {
+	278,
+};
+static const uint16_t sc_SYSCALL_LSTAT64_E[] = {
+	279,
+};
+static const uint16_t sc_SYSCALL_LSTAT64_X[] = {
+	279,
+};
+static const uint16_t sc_SYSCALL_FSTAT64_E[] = {
+	280,
+};
+static const uint16_t sc_SYSCALL_FSTAT64_X[] = {
+	280,
+};
+static const uint16_t sc_SYSCALL_EPOLLWAIT_E[] = {
+	167,
+};
+static const uint16_t sc_SYSCALL_EPOLLWAIT_X[] = {
+	167,
+};
+static const uint16_t sc_SYSCALL_POLL_E[] = {
+	105,
+};
+static const uint16_t sc_SYSCALL_POLL_X[] = {
+	105,
+};
+static const uint16_t sc_SYSCALL_SELECT_E[] = {
+	84,
+};
+static const uint16_t sc_SYSCALL_SELECT_X[] = {
+	84,
+};
+static const uint16_t sc_SYSCALL_NEWSELECT_E[] = {
+	84,
+};
+static const uint16_t sc_SYSCALL_NEWSELECT_X[] = {
+	84,
+};
+static const uint16_t sc_SYSCALL_LSEEK_E[] = {
+	15,
+};
+static const uint16_t sc_SYSCALL_LSEEK_X[] = {
+	15,
+};
+static const uint16_t sc_SYSCALL_LLSEEK_E[] = {
+	292,
+};
+static const uint16_t sc_SYSCALL_LLSEEK_X[] = {
+	292,
+};
+static const uint16_t sc_SYSCALL_IOCTL_2_E[] = {
+	34,
+};
+static const uint16_t sc_SYSCALL_IOCTL_2_X[] = {
+	34,
+};
+static const uint16_t sc_SYSCALL_GETCWD_E[] = {
+	113,
+};
+static const uint16_t sc_SYSCALL_GETCWD_X[] = {
+	113,
+};
+static const uint16_t sc_SYSCALL_CHDIR_E[] = {
+	10,
+};
+static const uint16_t sc_SYSCALL_CHDIR_X[] = {
+	10,
+};
+static const uint16_t sc_SYSCALL_FCHDIR_E[] = {
+	80,
+};
+static const uint16_t sc_SYSCALL_FCHDIR_X[] = {
+	80,
+};
+static const uint16_t sc_SYSCALL_MKDIR_E[] = {
+	27,
+};
+static const uint16_t sc_SYSCALL_MKDIR_X[] = {
+	27,
+};
+static const uint16_t sc_SYSCALL_RMDIR_E[] = {
+	28,
+};
+static const uint16_t sc_SYSCALL_RMDIR_X[] = {
+	28,
+};
+static const uint16_t sc_SYSCALL_OPENAT_E[] = {
+	197,
+};
+static const uint16_t sc_SYSCALL_OPENAT_X[] = {
+	197,
+};
+static const uint16_t sc_SYSCALL_LINK_E[] = {
+	8,
+};
+static const uint16_t sc_SYSCALL_LINK_X[] = {
+	8,
+};
+static const uint16_t sc_SYSCALL_LINKAT_E[] = {
+	204,
+};
+static const uint16_t sc_SYSCALL_LINKAT_X[] = {
+	204,
+};
+static const uint16_t sc_SYSCALL_UNLINK_E[] = {
+	9,
+};
+static const uint16_t sc_SYSCALL_UNLINK_X[] = {
+	9,
+};
+static const uint16_t sc_SYSCALL_UNLINKAT_E[] = {
+	202,
+};
+static const uint16_t sc_SYSCALL_UNLINKAT_X[] = {
+	202,
+};
+static const uint16_t sc_SYSCALL_PREAD_E[] = {
+	294,
+};
+static const uint16_t sc_SYSCALL_PREAD_X[] = {
+	294,
+};
+static const uint16_t sc_SYSCALL_PWRITE_E[] = {
+	295,
+};
+static const uint16_t sc_SYSCALL_PWRITE_X[] = {
+	295,
+};
+static const uint16_t sc_SYSCALL_READV_E[] = {
+	87,
+};
+static const uint16_t sc_SYSCALL_READV_X[] = {
+	87,
+};
+static const uint16_t sc_SYSCALL_WRITEV_E[] = {
+	88,
+};
+static const uint16_t sc_SYSCALL_WRITEV_X[] = {
+	88,
+};
+static const uint16_t sc_SYSCALL_PREADV_E[] = {
+	231,
+};
+static const uint16_t sc_SYSCALL_PREADV_X[] = {
+	231,
+};
+static const uint16_t sc_SYSCALL_PWRITEV_E[] = {
+	232,
+};
+static const uint16_t sc_SYSCALL_PWRITEV_X[] = {
+	232,
+};
+static const uint16_t sc_SYSCALL_DUP_E[] = {
+	29,
+};
+static const uint16_t sc_SYSCALL_DUP_X[] = {
+	29,
+};
+static const uint16_t sc_SYSCALL_SIGNALFD_E[] = {
+	220,
+};
+static const uint16_t sc_SYSCALL_SIGNALFD_X[] = {
+	220,
+};
+static const uint16_t sc_SYSCALL_KILL_E[] = {
+	25,
+};
+static const uint16_t sc_SYSCALL_KILL_X[] = {
+	25,
+};
+static const uint16_t sc_SYSCALL_TKILL_E[] = {
+	153,
+};
+static const uint16_t sc_SYSCALL_TKILL_X[] = {
+	153,
+};
+static const uint16_t sc_SYSCALL_TGKILL_E[] = {
+	179,
+};
+static const uint16_t sc_SYSCALL_TGKILL_X[] = {
+	179,
+};
+static const uint16_t sc_SYSCALL_NANOSLEEP_E[] = {
+	103,
+};
+static const uint16_t sc_SYSCALL_NANOSLEEP_X[] = {
+	103,
+};
+static const uint16_t sc_SYSCALL_TIMERFD_CREATE_E[] = {
+	221,
+};
+static const uint16_t sc_SYSCALL_TIMERFD_CREATE_X[] = {
+	221,
+};
+static const uint16_t sc_SYSCALL_INOTIFY_INIT_E[] = {
+	194,
+};
+static const uint16_t sc_SYSCALL_INOTIFY_INIT_X[] = {
+	194,
+};
+static const uint16_t sc_SYSCALL_GETRLIMIT_E[] = {
+	117, 273,
+};
+static const uint16_t sc_SYSCALL_GETRLIMIT_X[] = {
+	117, 273,
+};
+static const uint16_t sc_SYSCALL_SETRLIMIT_E[] = {
+	45,
+};
+static const uint16_t sc_SYSCALL_SETRLIMIT_X[] = {
+	45,
+};
+static const uint16_t sc_SYSCALL_PRLIMIT_E[] = {
+	236,
+};
+static const uint16_t sc_SYSCALL_PRLIMIT_X[] = {
+	236,
+};
+static const uint16_t sc_SCHEDSWITCH_1_E[] = {
+	397,
+};
+static const uint16_t sc_SYSCALL_FCNTL_E[] = {
+	35, 281,
+};
+static const uint16_t sc_SYSCALL_FCNTL_X[] = {
+	35, 281,
+};
+static const uint16_t sc_SCHEDSWITCH_6_E[] = {
+	397,
+};
+static const uint16_t sc_SYSCALL_EXECVE_13_E[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_EXECVE_13_X[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_CLONE_16_E[] = {
+	327,
+};
+static const uint16_t sc_SYSCALL_CLONE_16_X[] = {
+	327,
+};
+static const uint16_t sc_SYSCALL_BRK_4_E[] = {
+	32,
+};
+static const uint16_t sc_SYSCALL_BRK_4_X[] = {
+	32,
+};
+static const uint16_t sc_SYSCALL_MMAP_E[] = {
+	55,
+};
+static const uint16_t sc_SYSCALL_MMAP_X[] = {
+	55,
+};
+static const uint16_t sc_SYSCALL_MMAP2_E[] = {
+	282,
+};
+static const uint16_t sc_SYSCALL_MMAP2_X[] = {
+	282,
+};
+static const uint16_t sc_SYSCALL_MUNMAP_E[] = {
+	56,
+};
+static const uint16_t sc_SYSCALL_MUNMAP_X[] = {
+	56,
+};
+static const uint16_t sc_SYSCALL_SPLICE_E[] = {
+	214,
+};
+static const uint16_t sc_SYSCALL_SPLICE_X[] = {
+	214,
+};
+static const uint16_t sc_SYSCALL_PTRACE_E[] = {
+	18,
+};
+static const uint16_t sc_SYSCALL_PTRACE_X[] = {
+	18,
+};
+static const uint16_t sc_SYSCALL_IOCTL_3_E[] = {
+	34,
+};
+static const uint16_t sc_SYSCALL_IOCTL_3_X[] = {
+	34,
+};
+static const uint16_t sc_SYSCALL_EXECVE_14_E[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_EXECVE_14_X[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_RENAME_E[] = {
+	26,
+};
+static const uint16_t sc_SYSCALL_RENAME_X[] = {
+	26,
+};
+static const uint16_t sc_SYSCALL_RENAMEAT_E[] = {
+	203,
+};
+static const uint16_t sc_SYSCALL_RENAMEAT_X[] = {
+	203,
+};
+static const uint16_t sc_SYSCALL_SYMLINK_E[] = {
+	49,
+};
+static const uint16_t sc_SYSCALL_SYMLINK_X[] = {
+	49,
+};
+static const uint16_t sc_SYSCALL_SYMLINKAT_E[] = {
+	205,
+};
+static const uint16_t sc_SYSCALL_SYMLINKAT_X[] = {
+	205,
+};
+static const uint16_t sc_SYSCALL_FORK_E[] = {
+	303,
+};
+static const uint16_t sc_SYSCALL_FORK_X[] = {
+	303,
+};
+static const uint16_t sc_SYSCALL_VFORK_E[] = {
+	304,
+};
+static const uint16_t sc_SYSCALL_VFORK_X[] = {
+	304,
+};
+static const uint16_t sc_PROCEXIT_1_E[] = {
+	396,
+};
+static const uint16_t sc_SYSCALL_SENDFILE_E[] = {
+	116, 272,
+};
+static const uint16_t sc_SYSCALL_SENDFILE_X[] = {
+	116, 272,
+};
+static const uint16_t sc_SYSCALL_QUOTACTL_E[] = {
+	78,
+};
+static const uint16_t sc_SYSCALL_QUOTACTL_X[] = {
+	78,
+};
+static const uint16_t sc_SYSCALL_SETRESUID_E[] = {
+	128, 310,
+};
+static const uint16_t sc_SYSCALL_SETRESUID_X[] = {
+	128, 310,
+};
+static const uint16_t sc_SYSCALL_SETRESGID_E[] = {
+	130, 311,
+};
+static const uint16_t sc_SYSCALL_SETRESGID_X[] = {
+	130, 311,
+};
+static const uint16_t sc_SYSCALL_SETUID_E[] = {
+	133, 305,
+};
+static const uint16_t sc_SYSCALL_SETUID_X[] = {
+	133, 305,
+};
+static const uint16_t sc_SYSCALL_SETGID_E[] = {
+	134, 307,
+};
+static const uint16_t sc_SYSCALL_SETGID_X[] = {
+	134, 307,
+};
+static const uint16_t sc_SYSCALL_GETUID_E[] = {
+	119, 306,
+};
+static const uint16_t sc_SYSCALL_GETUID_X[] = {
+	119, 306,
+};
+static const uint16_t sc_SYSCALL_GETEUID_E[] = {
+	121, 308,
+};
+static const uint16_t sc_SYSCALL_GETEUID_X[] = {
+	121, 308,
+};
+static const uint16_t sc_SYSCALL_GETGID_E[] = {
+	120, 309,
+};
+static const uint16_t sc_SYSCALL_GETGID_X[] = {
+	120, 309,
+};
+static const uint16_t sc_SYSCALL_GETEGID_E[] = {
+	122, 334,
+};
+static const uint16_t sc_SYSCALL_GETEGID_X[] = {
+	122, 334,
+};
+static const uint16_t sc_SYSCALL_GETRESUID_E[] = {
+	129, 312,
+};
+static const uint16_t sc_SYSCALL_GETRESUID_X[] = {
+	129, 312,
+};
+static const uint16_t sc_SYSCALL_GETRESGID_E[] = {
+	131, 313,
+};
+static const uint16_t sc_SYSCALL_GETRESGID_X[] = {
+	131, 313,
+};
+static const uint16_t sc_SYSCALL_EXECVE_15_E[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_EXECVE_15_X[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_CLONE_17_E[] = {
+	327,
+};
+static const uint16_t sc_SYSCALL_CLONE_17_X[] = {
+	327,
+};
+static const uint16_t sc_SYSCALL_FORK_17_E[] = {
+	303,
+};
+static const uint16_t sc_SYSCALL_FORK_17_X[] = {
+	303,
+};
+static const uint16_t sc_SYSCALL_VFORK_17_E[] = {
+	304,
+};
+static const uint16_t sc_SYSCALL_VFORK_17_X[] = {
+	304,
+};
+static const uint16_t sc_SYSCALL_CLONE_20_E[] = {
+	327,
+};
+static const uint16_t sc_SYSCALL_CLONE_20_X[] = {
+	327,
+};
+static const uint16_t sc_SYSCALL_FORK_20_E[] = {
+	303,
+};
+static const uint16_t sc_SYSCALL_FORK_20_X[] = {
+	303,
+};
+static const uint16_t sc_SYSCALL_VFORK_20_E[] = {
+	304,
+};
+static const uint16_t sc_SYSCALL_VFORK_20_X[] = {
+	304,
+};
+static const uint16_t sc_SYSCALL_EXECVE_16_E[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_EXECVE_16_X[] = {
+	324,
+};
+static const uint16_t sc_SIGNALDELIVER_E[] = {
+	400,
+};
+static const uint16_t sc_SYSCALL_GETDENTS_E[] = {
+	83,
+};
+static const uint16_t sc_SYSCALL_GETDENTS_X[] = {
+	83,
+};
+static const uint16_t sc_SYSCALL_GETDENTS64_E[] = {
+	240,
+};
+static const uint16_t sc_SYSCALL_GETDENTS64_X[] = {
+	240,
+};
+static const uint16_t sc_SYSCALL_SETNS_E[] = {
+	239,
+};
+static const uint16_t sc_SYSCALL_SETNS_X[] = {
+	239,
+};
+static const uint16_t sc_SYSCALL_FLOCK_E[] = {
+	85,
+};
+static const uint16_t sc_SYSCALL_FLOCK_X[] = {
+	85,
+};
+static const uint16_t sc_SOCKET_ACCEPT_5_E[] = {
+	245,
+};
+static const uint16_t sc_SOCKET_ACCEPT_5_X[] = {
+	245,
+};
+static const uint16_t sc_SOCKET_ACCEPT4_5_E[] = {
+	258,
+};
+static const uint16_t sc_SOCKET_ACCEPT4_5_X[] = {
+	258,
+};
+static const uint16_t sc_SYSCALL_SEMOP_E[] = {
+	259,
+};
+static const uint16_t sc_SYSCALL_SEMOP_X[] = {
+	259,
+};
+static const uint16_t sc_SYSCALL_SEMCTL_E[] = {
+	261,
+};
+static const uint16_t sc_SYSCALL_SEMCTL_X[] = {
+	261,
+};
+static const uint16_t sc_SYSCALL_PPOLL_E[] = {
+	210,
+};
+static const uint16_t sc_SYSCALL_PPOLL_X[] = {
+	210,
+};
+static const uint16_t sc_SYSCALL_MOUNT_E[] = {
+	17,
+};
+static const uint16_t sc_SYSCALL_MOUNT_X[] = {
+	17,
+};
+static const uint16_t sc_SYSCALL_UMOUNT_E[] = {
+	288,
+};
+static const uint16_t sc_SYSCALL_UMOUNT_X[] = {
+	288,
+};
+static const uint16_t sc_SYSCALL_SEMGET_E[] = {
+	260,
+};
+static const uint16_t sc_SYSCALL_SEMGET_X[] = {
+	260,
+};
+static const uint16_t sc_SYSCALL_ACCESS_E[] = {
+	23,
+};
+static const uint16_t sc_SYSCALL_ACCESS_X[] = {
+	23,
+};
+static const uint16_t sc_SYSCALL_CHROOT_E[] = {
+	38,
+};
+static const uint16_t sc_SYSCALL_CHROOT_X[] = {
+	38,
+};
+static const uint16_t sc_SYSCALL_SETSID_E[] = {
+	43,
+};
+static const uint16_t sc_SYSCALL_SETSID_X[] = {
+	43,
+};
+static const uint16_t sc_SYSCALL_MKDIR_2_E[] = {
+	27,
+};
+static const uint16_t sc_SYSCALL_MKDIR_2_X[] = {
+	27,
+};
+static const uint16_t sc_SYSCALL_RMDIR_2_E[] = {
+	28,
+};
+static const uint16_t sc_SYSCALL_RMDIR_2_X[] = {
+	28,
+};
+static const uint16_t sc_SYSCALL_EXECVE_17_E[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_EXECVE_17_X[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_UNSHARE_E[] = {
+	211,
+};
+static const uint16_t sc_SYSCALL_UNSHARE_X[] = {
+	211,
+};
+static const uint16_t sc_SYSCALL_EXECVE_18_E[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_EXECVE_18_X[] = {
+	324,
+};
+static const uint16_t sc_PAGE_FAULT_E[] = {
+	398, 399,
+};
+static const uint16_t sc_SYSCALL_EXECVE_19_E[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_EXECVE_19_X[] = {
+	324,
+};
+static const uint16_t sc_SYSCALL_SETPGID_E[] = {
+	36,
+};
+static const uint16_t sc_SYSCALL_SETPGID_X[] = {
+	36,
+};
+static const uint16_t sc_SYSCALL_BPF_E[] = {
+	315,
+};
+static const uint16_t sc_SYSCALL_BPF_X[] = {
+	315,
+};
+static const uint16_t sc_SYSCALL_SECCOMP_E[] = {
+	316,
+};
+static const uint16_t sc_SYSCALL_SECCOMP_X[] = {
+	316,
+};
+static const uint16_t sc_SYSCALL_UNLINK_2_E[] = {
+	9,
+};
+static const uint16_t sc_SYSCALL_UNLINK_2_X[] = {
+	9,
+};
+static const uint16_t sc_SYSCALL_UNLINKAT_2_E[] = {
+	202,
+};
+static const uint16_t sc_SYSCALL_UNLINKAT_2_X[] = {
+	202,
+};
+static const uint16_t sc_SYSCALL_MKDIRAT_E[] = {
+	198,
+};
+static const uint16_t sc_SYSCALL_MKDIRAT_X[] = {
+	198,
+};
+static const uint16_t sc_SYSCALL_OPENAT_2_E[] = {
+	197,
+};
+static const uint16_t sc_SYSCALL_OPENAT_2_X[] = {
+	197,
+};
+static const uint16_t sc_SYSCALL_LINK_2_E[] = {
+	8,
+};
+static const uint16_t sc_SYSCALL_LINK_2_X[] = {
+	8,
+};
+static const uint16_t sc_SYSCALL_LINKAT_2_E[] = {
+	204,
+};
+static const uint16_t sc_SYSCALL_LINKAT_2_X[] = {
+	204,
+};
+static const uint16_t sc_SYSCALL_FCHMODAT_E[] = {
+	207,
+};
+static const uint16_t sc_SYSCALL_FCHMODAT_X[] = {
+	207,
+};
+static const uint16_t sc_SYSCALL_CHMOD_E[] = {
+	13,
+};
+static const uint16_t sc_SYSCALL_CHMOD_X[] = {
+	13,
+};
+static const uint16_t sc_SYSCALL_FCHMOD_E[] = {
+	59,
+};
+static const uint16_t sc_SYSCALL_FCHMOD_X[] = {
+	59,
+};
+static const uint16_t sc_SYSCALL_RENAMEAT2_E[] = {
+	320,
+};
+static const uint16_t sc_SYSCALL_RENAMEAT2_X[] = {
+	320,
+};
+static const uint16_t sc_SYSCALL_USERFAULTFD_E[] = {
+	321,
+};
+static const uint16_t sc_SYSCALL_USERFAULTFD_X[] = {
+	321,
+};
+static const uint16_t sc_SYSCALL_OPENAT2_E[] = {
+	322,
+};
+static const uint16_t sc_SYSCALL_OPENAT2_X[] = {
+	322,
+};
+static const uint16_t sc_SYSCALL_MPROTECT_E[] = {
+	75,
+};
+static const uint16_t sc_SYSCALL_MPROTECT_X[] = {
+	75,
+};
+static const uint16_t sc_SYSCALL_EXECVEAT_E[] = {
+	325,
+};
+static const uint16_t sc_SYSCALL_EXECVEAT_X[] = {
+	325,
+};
+static const uint16_t sc_SYSCALL_COPY_FILE_RANGE_E[] = {
+	326,
+};
+static const uint16_t sc_SYSCALL_COPY_FILE_RANGE_X[] = {
+	326,
+};
+static const uint16_t sc_SYSCALL_CLONE3_E[] = {
+	328,
+};
+static const uint16_t sc_SYSCALL_CLONE3_X[] = {
+	328,
+};
+static const uint16_t sc_SYSCALL_OPEN_BY_HANDLE_AT_E[] = {
+	329,
+};
+static const uint16_t sc_SYSCALL_OPEN_BY_HANDLE_AT_X[] = {
+	329,
+};
+static const uint16_t sc_SYSCALL_IO_URING_SETUP_E[] = {
+	330,
+};
+static const uint16_t sc_SYSCALL_IO_URING_SETUP_X[] = {
+	330,
+};
+static const uint16_t sc_SYSCALL_IO_URING_ENTER_E[] = {
+	331,
+};
+static const uint16_t sc_SYSCALL_IO_URING_ENTER_X[] = {
+	331,
+};
+static const uint16_t sc_SYSCALL_IO_URING_REGISTER_E[] = {
+	332,
+};
+static const uint16_t sc_SYSCALL_IO_URING_REGISTER_X[] = {
+	332,
+};
+static const uint16_t sc_SYSCALL_MLOCK_E[] = {
+	91,
+};
+static const uint16_t sc_SYSCALL_MLOCK_X[] = {
+	91,
+};
+static const uint16_t sc_SYSCALL_MUNLOCK_E[] = {
+	92,
+};
+static const uint16_t sc_SYSCALL_MUNLOCK_X[] = {
+	92,
+};
+static const uint16_t sc_SYSCALL_MLOCKALL_E[] = {
+	93,
+};
+static const uint16_t sc_SYSCALL_MLOCKALL_X[] = {
+	93,
+};
+static const uint16_t sc_SYSCALL_MUNLOCKALL_E[] = {
+	94,
+};
+static const uint16_t sc_SYSCALL_MUNLOCKALL_X[] = {
+	94,
+};
+static const uint16_t sc_SYSCALL_CAPSET_E[] = {
+	115,
+};
+static const uint16_t sc_SYSCALL_CAPSET_X[] = {
+	115,
+};
+static const uint16_t sc_SYSCALL_DUP2_E[] = {
+	40,
+};
+static const uint16_t sc_SYSCALL_DUP2_X[] = {
+	40,
+};
+static const uint16_t sc_SYSCALL_DUP3_E[] = {
+	228,
+};
+static const uint16_t sc_SYSCALL_DUP3_X[] = {
+	228,
+};
+static const uint16_t sc_SYSCALL_DUP_1_E[] = {
+	29,
+};
+static const uint16_t sc_SYSCALL_DUP_1_X[] = {
+	29,
+};
+static const uint16_t sc_SYSCALL_BPF_2_E[] = {
+	315,
+};
+static const uint16_t sc_SYSCALL_BPF_2_X[] = {
+	315,
+};
+static const uint16_t sc_SYSCALL_MLOCK2_E[] = {
+	333,
+};
+static const uint16_t sc_SYSCALL_MLOCK2_X[] = {
+	333,
+};
+static const uint16_t sc_SYSCALL_FSCONFIG_E[] = {
+	335,
+};
+static const uint16_t sc_SYSCALL_FSCONFIG_X[] = {
+	335,
+};
+static const uint16_t sc_SYSCALL_EPOLL_CREATE_E[] = {
+	165,
+};
+static const uint16_t sc_SYSCALL_EPOLL_CREATE_X[] = {
+	165,
+};
+static const uint16_t sc_SYSCALL_EPOLL_CREATE1_E[] = {
+	227,
+};
+static const uint16_t sc_SYSCALL_EPOLL_CREATE1_X[] = {
+	227,
+};
+static const uint16_t sc_SYSCALL_CHOWN_E[] = {
+	132,
+};
+static const uint16_t sc_SYSCALL_CHOWN_X[] = {
+	132,
+};
+static const uint16_t sc_SYSCALL_LCHOWN_E[] = {
+	118,
+};
+static const uint16_t sc_SYSCALL_LCHOWN_X[] = {
+	118,
+};
+static const uint16_t sc_SYSCALL_FCHOWN_E[] = {
+	127,
+};
+static const uint16_t sc_SYSCALL_FCHOWN_X[] = {
+	127,
+};
+static const uint16_t sc_SYSCALL_FCHOWNAT_E[] = {
+	200,
+};
+static const uint16_t sc_SYSCALL_FCHOWNAT_X[] = {
+	200,
+};
+static const uint16_t sc_SYSCALL_UMOUNT_1_E[] = {
+	288,
+};
+static const uint16_t sc_SYSCALL_UMOUNT_1_X[] = {
+	288,
+};
+static const uint16_t sc_SOCKET_ACCEPT4_6_E[] = {
+	258,
+};
+static const uint16_t sc_SOCKET_ACCEPT4_6_X[] = {
+	258,
+};
+static const uint16_t sc_SYSCALL_UMOUNT2_E[] = {
+	323,
+};
+static const uint16_t sc_SYSCALL_UMOUNT2_X[] = {
+	323,
+};
+static const uint16_t sc_SYSCALL_PIPE2_E[] = {
+	229,
+};
+static const uint16_t sc_SYSCALL_PIPE2_X[] = {
+	229,
+};
+static const uint16_t sc_SYSCALL_INOTIFY_INIT1_E[] = {
+	230,
+};
+static const uint16_t sc_SYSCALL_INOTIFY_INIT1_X[] = {
+	230,
+};
+static const uint16_t sc_SYSCALL_EVENTFD2_E[] = {
+	226,
+};
+static const uint16_t sc_SYSCALL_EVENTFD2_X[] = {
+	226,
+};
+static const uint16_t sc_SYSCALL_SIGNALFD4_E[] = {
+	225,
+};
+static const uint16_t sc_SYSCALL_SIGNALFD4_X[] = {
+	225,
+};
+static const uint16_t sc_SYSCALL_PRCTL_E[] = {
+	106,
+};
+static const uint16_t sc_SYSCALL_PRCTL_X[] = {
+	106,
+};
+static const uint16_t sc_SYSCALL_MEMFD_CREATE_E[] = {
+	342,
+};
+static const uint16_t sc_SYSCALL_MEMFD_CREATE_X[] = {
+	342,
+};
+static const uint16_t sc_SYSCALL_PIDFD_GETFD_E[] = {
+	346,
+};
+static const uint16_t sc_SYSCALL_PIDFD_GETFD_X[] = {
+	346,
+};
+static const uint16_t sc_SYSCALL_PIDFD_OPEN_E[] = {
+	347,
+};
+static const uint16_t sc_SYSCALL_PIDFD_OPEN_X[] = {
+	347,
+};
+static const uint16_t sc_SYSCALL_INIT_MODULE_E[] = {
+	76,
+};
+static const uint16_t sc_SYSCALL_INIT_MODULE_X[] = {
+	76,
+};
+static const uint16_t sc_SYSCALL_FINIT_MODULE_E[] = {
+	314,
+};
+static const uint16_t sc_SYSCALL_FINIT_MODULE_X[] = {
+	314,
+};
+static const uint16_t sc_SYSCALL_MKNOD_E[] = {
+	12,
+};
+static const uint16_t sc_SYSCALL_MKNOD_X[] = {
+	12,
+};
+static const uint16_t sc_SYSCALL_MKNODAT_E[] = {
+	199,
+};
+static const uint16_t sc_SYSCALL_MKNODAT_X[] = {
+	199,
+};
+static const uint16_t sc_SYSCALL_NEWFSTATAT_E[] = {
+	300,
+};
+static const uint16_t sc_SYSCALL_NEWFSTATAT_X[] = {
+	300,
+};
+static const uint16_t sc_SYSCALL_PROCESS_VM_READV_E[] = {
+	301,
+};
+static const uint16_t sc_SYSCALL_PROCESS_VM_READV_X[] = {
+	301,
+};
+static const uint16_t sc_SYSCALL_PROCESS_VM_WRITEV_E[] = {
+	302,
+};
+static const uint16_t sc_SYSCALL_PROCESS_VM_WRITEV_X[] = {
+	302,
+};
+static const uint16_t sc_SYSCALL_DELETE_MODULE_E[] = {
+	77,
+};
+static const uint16_t sc_SYSCALL_DELETE_MODULE_X[] = {
+	77,
+};
+static const uint16_t sc_SYSCALL_SETREUID_E[] = {
+	123,
+};
+static const uint16_t sc_SYSCALL_SETREUID_X[] = {
+	123,
+};
+static const uint16_t sc_SYSCALL_SETREGID_E[] = {
+	124,
+};
+static const uint16_t sc_SYSCALL_SETREGID_X[] = {
+	124,
+};
+static const uint16_t sc_SYSCALL_CLOSE_RANGE_X[] = {
+	392,
+};
+static const uint16_t sc_SYSCALL_KEYCTL_X[] = {
+	191,
+};
+
+static const struct {
+	const uint16_t *sc;
+	uint16_t n;
+} event_syscalls[EV_CODE_MAX] = {
+	[EV_GENERIC_E] = {sc_GENERIC_E, 272},
+	[EV_GENERIC_X] = {sc_GENERIC_X, 272},
+	[EV_SYSCALL_OPEN_E] = {sc_SYSCALL_OPEN_E, 1},
+	[EV_SYSCALL_OPEN_X] = {sc_SYSCALL_OPEN_X, 1},
+	[EV_SYSCALL_CLOSE_E] = {sc_SYSCALL_CLOSE_E, 1},
+	[EV_SYSCALL_CLOSE_X] = {sc_SYSCALL_CLOSE_X, 1},
+	[EV_SYSCALL_READ_E] = {sc_SYSCALL_READ_E, 1},
+	[EV_SYSCALL_READ_X] = {sc_SYSCALL_READ_X, 1},
+	[EV_SYSCALL_WRITE_E] = {sc_SYSCALL_WRITE_E, 1},
+	[EV_SYSCALL_WRITE_X] = {sc_SYSCALL_WRITE_X, 1},
+	[EV_SYSCALL_BRK_1_E] = {sc_SYSCALL_BRK_1_E, 1},
+	[EV_SYSCALL_BRK_1_X] = {sc_SYSCALL_BRK_1_X, 1},
+	[EV_SYSCALL_EXECVE_8_E] = {sc_SYSCALL_EXECVE_8_E, 1},
+	[EV_SYSCALL_EXECVE_8_X] = {sc_SYSCALL_EXECVE_8_X, 1},
+	[EV_SYSCALL_CLONE_11_E] = {sc_SYSCALL_CLONE_11_E, 1},
+	[EV_SYSCALL_CLONE_11_X] = {sc_SYSCALL_CLONE_11_X, 1},
+	[EV_PROCEXIT_E] = {sc_PROCEXIT_E, 1},
+	[EV_SOCKET_SOCKET_E] = {sc_SOCKET_SOCKET_E, 1},
+	[EV_SOCKET_SOCKET_X] = {sc_SOCKET_SOCKET_X, 1},
+	[EV_SOCKET_BIND_E] = {sc_SOCKET_BIND_E, 1},
+	[EV_SOCKET_BIND_X] = {sc_SOCKET_BIND_X, 1},
+	[EV_SOCKET_CONNECT_E] = {sc_SOCKET_CONNECT_E, 1},
+	[EV_SOCKET_CONNECT_X] = {sc_SOCKET_CONNECT_X, 1},
+	[EV_SOCKET_LISTEN_E] = {sc_SOCKET_LISTEN_E, 1},
+	[EV_SOCKET_LISTEN_X] = {sc_SOCKET_LISTEN_X, 1},
+	[EV_SOCKET_ACCEPT_E] = {sc_SOCKET_ACCEPT_E, 1},
+	[EV_SOCKET_ACCEPT_X] = {sc_SOCKET_ACCEPT_X, 1},
+	[EV_SOCKET_SEND_E] = {sc_SOCKET_SEND_E, 1},
+	[EV_SOCKET_SEND_X] = {sc_SOCKET_SEND_X, 1},
+	[EV_SOCKET_SENDTO_E] = {sc_SOCKET_SENDTO_E, 1},
+	[EV_SOCKET_SENDTO_X] = {sc_SOCKET_SENDTO_X, 1},
+	[EV_SOCKET_RECV_E] = {sc_SOCKET_RECV_E, 1},
+	[EV_SOCKET_RECV_X] = {sc_SOCKET_RECV_X, 1},
+	[EV_SOCKET_RECVFROM_E] = {sc_SOCKET_RECVFROM_E, 1},
+	[EV_SOCKET_RECVFROM_X] = {sc_SOCKET_RECVFROM_X, 1},
+	[EV_SOCKET_SHUTDOWN_E] = {sc_SOCKET_SHUTDOWN_E, 1},
+	[EV_SOCKET_SHUTDOWN_X] = {sc_SOCKET_SHUTDOWN_X, 1},
+	[EV_SOCKET_GETSOCKNAME_E] = {sc_SOCKET_GETSOCKNAME_E, 1},
+	[EV_SOCKET_GETSOCKNAME_X] = {sc_SOCKET_GETSOCKNAME_X, 1},
+	[EV_SOCKET_GETPEERNAME_E] = {sc_SOCKET_GETPEERNAME_E, 1},
+	[EV_SOCKET_GETPEERNAME_X] = {sc_SOCKET_GETPEERNAME_X, 1},
+	[EV_SOCKET_SOCKETPAIR_E] = {sc_SOCKET_SOCKETPAIR_E, 1},
+	[EV_SOCKET_SOCKETPAIR_X] = {sc_SOCKET_SOCKETPAIR_X, 1},
+	[EV_SOCKET_SETSOCKOPT_E] = {sc_SOCKET_SETSOCKOPT_E, 1},
+	[EV_SOCKET_SETSOCKOPT_X] = {sc_SOCKET_SETSOCKOPT_X, 1},
+	[EV_SOCKET_GETSOCKOPT_E] = {sc_SOCKET_GETSOCKOPT_E, 1},
+	[EV_SOCKET_GETSOCKOPT_X] = {sc_SOCKET_GETSOCKOPT_X, 1},
+	[EV_SOCKET_SENDMSG_E] = {sc_SOCKET_SENDMSG_E, 1},
+	[EV_SOCKET_SENDMSG_X] = {sc_SOCKET_SENDMSG_X, 1},
+	[EV_SOCKET_SENDMMSG_E] = {sc_SOCKET_SENDMMSG_E, 1},
+	[EV_SOCKET_SENDMMSG_X] = {sc_SOCKET_SENDMMSG_X, 1},
+	[EV_SOCKET_RECVMSG_E] = {sc_SOCKET_RECVMSG_E, 1},
+	[EV_SOCKET_RECVMSG_X] = {sc_SOCKET_RECVMSG_X, 1},
+	[EV_SOCKET_RECVMMSG_E] = {sc_SOCKET_RECVMMSG_E, 1},
+	[EV_SOCKET_RECVMMSG_X] = {sc_SOCKET_RECVMMSG_X, 1},
+	[EV_SOCKET_ACCEPT4_E] = {sc_SOCKET_ACCEPT4_E, 1},
+	[EV_SOCKET_ACCEPT4_X] = {sc_SOCKET_ACCEPT4_X, 1},
+	[EV_SYSCALL_CREAT_E] = {sc_SYSCALL_CREAT_E, 1},
+	[EV_SYSCALL_CREAT_X] = {sc_SYSCALL_CREAT_X, 1},
+	[EV_SYSCALL_PIPE_E] = {sc_SYSCALL_PIPE_E, 1},
+	[EV_SYSCALL_PIPE_X] = {sc_SYSCALL_PIPE_X, 1},
+	[EV_SYSCALL_EVENTFD_E] = {sc_SYSCALL_EVENTFD_E, 1},
+	[EV_SYSCALL_EVENTFD_X] = {sc_SYSCALL_EVENTFD_X, 1},
+	[EV_SYSCALL_FUTEX_E] = {sc_SYSCALL_FUTEX_E, 1},
+	[EV_SYSCALL_FUTEX_X] = {sc_SYSCALL_FUTEX_X, 1},
+	[EV_SYSCALL_STAT_E] = {sc_SYSCALL_STAT_E, 1},
+	[EV_SYSCALL_STAT_X] = {sc_SYSCALL_STAT_X, 1},
+	[EV_SYSCALL_LSTAT_E] = {sc_SYSCALL_LSTAT_E, 1},
+	[EV_SYSCALL_LSTAT_X] = {sc_SYSCALL_LSTAT_X, 1},
+	[EV_SYSCALL_FSTAT_E] = {sc_SYSCALL_FSTAT_E, 1},
+	[EV_SYSCALL_FSTAT_X] = {sc_SYSCALL_FSTAT_X, 1},
+	[EV_SYSCALL_STAT64_E] = {sc_SYSCALL_STAT64_E, 1},
+	[EV_SYSCALL_STAT64_X] = {sc_SYSCALL_STAT64_X, 1},
+	[EV_SYSCALL_LSTAT64_E] = {sc_SYSCALL_LSTAT64_E, 1},
+	[EV_SYSCALL_LSTAT64_X] = {sc_SYSCALL_LSTAT64_X, 1},
+	[EV_SYSCALL_FSTAT64_E] = {sc_SYSCALL_FSTAT64_E, 1},
+	[EV_SYSCALL_FSTAT64_X] = {sc_SYSCALL_FSTAT64_X, 1},
+	[EV_SYSCALL_EPOLLWAIT_E] = {sc_SYSCALL_EPOLLWAIT_E, 1},
+	[EV_SYSCALL_EPOLLWAIT_X] = {sc_SYSCALL_EPOLLWAIT_X, 1},
+	[EV_SYSCALL_POLL_E] = {sc_SYSCALL_POLL_E, 1},
+	[EV_SYSCALL_POLL_X] = {sc_SYSCALL_POLL_X, 1},
+	[EV_SYSCALL_SELECT_E] = {sc_SYSCALL_SELECT_E, 1},
+	[EV_SYSCALL_SELECT_X] = {sc_SYSCALL_SELECT_X, 1},
+	[EV_SYSCALL_NEWSELECT_E] = {sc_SYSCALL_NEWSELECT_E, 1},
+	[EV_SYSCALL_NEWSELECT_X] = {sc_SYSCALL_NEWSELECT_X, 1},
+	[EV_SYSCALL_LSEEK_E] = {sc_SYSCALL_LSEEK_E, 1},
+	[EV_SYSCALL_LSEEK_X] = {sc_SYSCALL_LSEEK_X, 1},
+	[EV_SYSCALL_LLSEEK_E] = {sc_SYSCALL_LLSEEK_E, 1},
+	[EV_SYSCALL_LLSEEK_X] = {sc_SYSCALL_LLSEEK_X, 1},
+	[EV_SYSCALL_IOCTL_2_E] = {sc_SYSCALL_IOCTL_2_E, 1},
+	[EV_SYSCALL_IOCTL_2_X] = {sc_SYSCALL_IOCTL_2_X, 1},
+	[EV_SYSCALL_GETCWD_E] = {sc_SYSCALL_GETCWD_E, 1},
+	[EV_SYSCALL_GETCWD_X] = {sc_SYSCALL_GETCWD_X, 1},
+	[EV_SYSCALL_CHDIR_E] = {sc_SYSCALL_CHDIR_E, 1},
+	[EV_SYSCALL_CHDIR_X] = {sc_SYSCALL_CHDIR_X, 1},
+	[EV_SYSCALL_FCHDIR_E] = {sc_SYSCALL_FCHDIR_E, 1},
+	[EV_SYSCALL_FCHDIR_X] = {sc_SYSCALL_FCHDIR_X, 1},
+	[EV_SYSCALL_MKDIR_E] = {sc_SYSCALL_MKDIR_E, 1},
+	[EV_SYSCALL_MKDIR_X] = {sc_SYSCALL_MKDIR_X, 1},
+	[EV_SYSCALL_RMDIR_E] = {sc_SYSCALL_RMDIR_E, 1},
+	[EV_SYSCALL_RMDIR_X] = {sc_SYSCALL_RMDIR_X, 1},
+	[EV_SYSCALL_OPENAT_E] = {sc_SYSCALL_OPENAT_E, 1},
+	[EV_SYSCALL_OPENAT_X] = {sc_SYSCALL_OPENAT_X, 1},
+	[EV_SYSCALL_LINK_E] = {sc_SYSCALL_LINK_E, 1},
+	[EV_SYSCALL_LINK_X] = {sc_SYSCALL_LINK_X, 1},
+	[EV_SYSCALL_LINKAT_E] = {sc_SYSCALL_LINKAT_E, 1},
+	[EV_SYSCALL_LINKAT_X] = {sc_SYSCALL_LINKAT_X, 1},
+	[EV_SYSCALL_UNLINK_E] = {sc_SYSCALL_UNLINK_E, 1},
+	[EV_SYSCALL_UNLINK_X] = {sc_SYSCALL_UNLINK_X, 1},
+	[EV_SYSCALL_UNLINKAT_E] = {sc_SYSCALL_UNLINKAT_E, 1},
+	[EV_SYSCALL_UNLINKAT_X] = {sc_SYSCALL_UNLINKAT_X, 1},
+	[EV_SYSCALL_PREAD_E] = {sc_SYSCALL_PREAD_E, 1},
+	[EV_SYSCALL_PREAD_X] = {sc_SYSCALL_PREAD_X, 1},
+	[EV_SYSCALL_PWRITE_E] = {sc_SYSCALL_PWRITE_E, 1},
+	[EV_SYSCALL_PWRITE_X] = {sc_SYSCALL_PWRITE_X, 1},
+	[EV_SYSCALL_READV_E] = {sc_SYSCALL_READV_E, 1},
+	[EV_SYSCALL_READV_X] = {sc_SYSCALL_READV_X, 1},
+	[EV_SYSCALL_WRITEV_E] = {sc_SYSCALL_WRITEV_E, 1},
+	[EV_SYSCALL_WRITEV_X] = {sc_SYSCALL_WRITEV_X, 1},
+	[EV_SYSCALL_PREADV_E] = {sc_SYSCALL_PREADV_E, 1},
+	[EV_SYSCALL_PREADV_X] = {sc_SYSCALL_PREADV_X, 1},
+	[EV_SYSCALL_PWRITEV_E] = {sc_SYSCALL_PWRITEV_E, 1},
+	[EV_SYSCALL_PWRITEV_X] = {sc_SYSCALL_PWRITEV_X, 1},
+	[EV_SYSCALL_DUP_E] = {sc_SYSCALL_DUP_E, 1},
+	[EV_SYSCALL_DUP_X] = {sc_SYSCALL_DUP_X, 1},
+	[EV_SYSCALL_SIGNALFD_E] = {sc_SYSCALL_SIGNALFD_E, 1},
+	[EV_SYSCALL_SIGNALFD_X] = {sc_SYSCALL_SIGNALFD_X, 1},
+	[EV_SYSCALL_KILL_E] = {sc_SYSCALL_KILL_E, 1},
+	[EV_SYSCALL_KILL_X] = {sc_SYSCALL_KILL_X, 1},
+	[EV_SYSCALL_TKILL_E] = {sc_SYSCALL_TKILL_E, 1},
+	[EV_SYSCALL_TKILL_X] = {sc_SYSCALL_TKILL_X, 1},
+	[EV_SYSCALL_TGKILL_E] = {sc_SYSCALL_TGKILL_E, 1},
+	[EV_SYSCALL_TGKILL_X] = {sc_SYSCALL_TGKILL_X, 1},
+	[EV_SYSCALL_NANOSLEEP_E] = {sc_SYSCALL_NANOSLEEP_E, 1},
+	[EV_SYSCALL_NANOSLEEP_X] = {sc_SYSCALL_NANOSLEEP_X, 1},
+	[EV_SYSCALL_TIMERFD_CREATE_E] = {sc_SYSCALL_TIMERFD_CREATE_E, 1},
+	[EV_SYSCALL_TIMERFD_CREATE_X] = {sc_SYSCALL_TIMERFD_CREATE_X, 1},
+	[EV_SYSCALL_INOTIFY_INIT_E] = {sc_SYSCALL_INOTIFY_INIT_E, 1},
+	[EV_SYSCALL_INOTIFY_INIT_X] = {sc_SYSCALL_INOTIFY_INIT_X, 1},
+	[EV_SYSCALL_GETRLIMIT_E] = {sc_SYSCALL_GETRLIMIT_E, 2},
+	[EV_SYSCALL_GETRLIMIT_X] = {sc_SYSCALL_GETRLIMIT_X, 2},
+	[EV_SYSCALL_SETRLIMIT_E] = {sc_SYSCALL_SETRLIMIT_E, 1},
+	[EV_SYSCALL_SETRLIMIT_X] = {sc_SYSCALL_SETRLIMIT_X, 1},
+	[EV_SYSCALL_PRLIMIT_E] = {sc_SYSCALL_PRLIMIT_E, 1},
+	[EV_SYSCALL_PRLIMIT_X] = {sc_SYSCALL_PRLIMIT_X, 1},
+	[EV_SCHEDSWITCH_1_E] = {sc_SCHEDSWITCH_1_E, 1},
+	[EV_SYSCALL_FCNTL_E] = {sc_SYSCALL_FCNTL_E, 2},
+	[EV_SYSCALL_FCNTL_X] = {sc_SYSCALL_FCNTL_X, 2},
+	[EV_SCHEDSWITCH_6_E] = {sc_SCHEDSWITCH_6_E, 1},
+	[EV_SYSCALL_EXECVE_13_E] = {sc_SYSCALL_EXECVE_13_E, 1},
+	[EV_SYSCALL_EXECVE_13_X] = {sc_SYSCALL_EXECVE_13_X, 1},
+	[EV_SYSCALL_CLONE_16_E] = {sc_SYSCALL_CLONE_16_E, 1},
+	[EV_SYSCALL_CLONE_16_X] = {sc_SYSCALL_CLONE_16_X, 1},
+	[EV_SYSCALL_BRK_4_E] = {sc_SYSCALL_BRK_4_E, 1},
+	[EV_SYSCALL_BRK_4_X] = {sc_SYSCALL_BRK_4_X, 1},
+	[EV_SYSCALL_MMAP_E] = {sc_SYSCALL_MMAP_E, 1},
+	[EV_SYSCALL_MMAP_X] = {sc_SYSCALL_MMAP_X, 1},
+	[EV_SYSCALL_MMAP2_E] = {sc_SYSCALL_MMAP2_E, 1},
+	[EV_SYSCALL_MMAP2_X] = {sc_SYSCALL_MMAP2_X, 1},
+	[EV_SYSCALL_MUNMAP_E] = {sc_SYSCALL_MUNMAP_E, 1},
+	[EV_SYSCALL_MUNMAP_X] = {sc_SYSCALL_MUNMAP_X, 1},
+	[EV_SYSCALL_SPLICE_E] = {sc_SYSCALL_SPLICE_E, 1},
+	[EV_SYSCALL_SPLICE_X] = {sc_SYSCALL_SPLICE_X, 1},
+	[EV_SYSCALL_PTRACE_E] = {sc_SYSCALL_PTRACE_E, 1},
+	[EV_SYSCALL_PTRACE_X] = {sc_SYSCALL_PTRACE_X, 1},
+	[EV_SYSCALL_IOCTL_3_E] = {sc_SYSCALL_IOCTL_3_E, 1},
+	[EV_SYSCALL_IOCTL_3_X] = {sc_SYSCALL_IOCTL_3_X, 1},
+	[EV_SYSCALL_EXECVE_14_E] = {sc_SYSCALL_EXECVE_14_E, 1},
+	[EV_SYSCALL_EXECVE_14_X] = {sc_SYSCALL_EXECVE_14_X, 1},
+	[EV_SYSCALL_RENAME_E] = {sc_SYSCALL_RENAME_E, 1},
+	[EV_SYSCALL_RENAME_X] = {sc_SYSCALL_RENAME_X, 1},
+	[EV_SYSCALL_RENAMEAT_E] = {sc_SYSCALL_RENAMEAT_E, 1},
+	[EV_SYSCALL_RENAMEAT_X] = {sc_SYSCALL_RENAMEAT_X, 1},
+	[EV_SYSCALL_SYMLINK_E] = {sc_SYSCALL_SYMLINK_E, 1},
+	[EV_SYSCALL_SYMLINK_X] = {sc_SYSCALL_SYMLINK_X, 1},
+	[EV_SYSCALL_SYMLINKAT_E] = {sc_SYSCALL_SYMLINKAT_E, 1},
+	[EV_SYSCALL_SYMLINKAT_X] = {sc_SYSCALL_SYMLINKAT_X, 1},
+	[EV_SYSCALL_FORK_E] = {sc_SYSCALL_FORK_E, 1},
+	[EV_SYSCALL_FORK_X] = {sc_SYSCALL_FORK_X, 1},
+	[EV_SYSCALL_VFORK_E] = {sc_SYSCALL_VFORK_E, 1},
+	[EV_SYSCALL_VFORK_X] = {sc_SYSCALL_VFORK_X, 1},
+	[EV_PROCEXIT_1_E] = {sc_PROCEXIT_1_E, 1},
+	[EV_SYSCALL_SENDFILE_E] = {sc_SYSCALL_SENDFILE_E, 2},
+	[EV_SYSCALL_SENDFILE_X] = {sc_SYSCALL_SENDFILE_X, 2},
+	[EV_SYSCALL_QUOTACTL_E] = {sc_SYSCALL_QUOTACTL_E, 1},
+	[EV_SYSCALL_QUOTACTL_X] = {sc_SYSCALL_QUOTACTL_X, 1},
+	[EV_SYSCALL_SETRESUID_E] = {sc_SYSCALL_SETRESUID_E, 2},
+	[EV_SYSCALL_SETRESUID_X] = {sc_SYSCALL_SETRESUID_X, 2},
+	[EV_SYSCALL_SETRESGID_E] = {sc_SYSCALL_SETRESGID_E, 2},
+	[EV_SYSCALL_SETRESGID_X] = {sc_SYSCALL_SETRESGID_X, 2},
+	[EV_SYSCALL_SETUID_E] = {sc_SYSCALL_SETUID_E, 2},
+	[EV_SYSCALL_SETUID_X] = {sc_SYSCALL_SETUID_X, 2},
+	[EV_SYSCALL_SETGID_E] = {sc_SYSCALL_SETGID_E, 2},
+	[EV_SYSCALL_SETGID_X] = {sc_SYSCALL_SETGID_X, 2},
+	[EV_SYSCALL_GETUID_E] = {sc_SYSCALL_GETUID_E, 2},
+	[EV_SYSCALL_GETUID_X] = {sc_SYSCALL_GETUID_X, 2},
+	[EV_SYSCALL_GETEUID_E] = {sc_SYSCALL_GETEUID_E, 2},
+	[EV_SYSCALL_GETEUID_X] = {sc_SYSCALL_GETEUID_X, 2},
+	[EV_SYSCALL_GETGID_E] = {sc_SYSCALL_GETGID_E, 2},
+	[EV_SYSCALL_GETGID_X] = {sc_SYSCALL_GETGID_X, 2},
+	[EV_SYSCALL_GETEGID_E] = {sc_SYSCALL_GETEGID_E, 2},
+	[EV_SYSCALL_GETEGID_X] = {sc_SYSCALL_GETEGID_X, 2},
+	[EV_SYSCALL_GETRESUID_E] = {sc_SYSCALL_GETRESUID_E, 2},
+	[EV_SYSCALL_GETRESUID_X] = {sc_SYSCALL_GETRESUID_X, 2},
+	[EV_SYSCALL_GETRESGID_E] = {sc_SYSCALL_GETRESGID_E, 2},
+	[EV_SYSCALL_GETRESGID_X] = {sc_SYSCALL_GETRESGID_X, 2},
+	[EV_SYSCALL_EXECVE_15_E] = {sc_SYSCALL_EXECVE_15_E, 1},
+	[EV_SYSCALL_EXECVE_15_X] = {sc_SYSCALL_EXECVE_15_X, 1},
+	[EV_SYSCALL_CLONE_17_E] = {sc_SYSCALL_CLONE_17_E, 1},
+	[EV_SYSCALL_CLONE_17_X] = {sc_SYSCALL_CLONE_17_X, 1},
+	[EV_SYSCALL_FORK_17_E] = {sc_SYSCALL_FORK_17_E, 1},
+	[EV_SYSCALL_FORK_17_X] = {sc_SYSCALL_FORK_17_X, 1},
+	[EV_SYSCALL_VFORK_17_E] = {sc_SYSCALL_VFORK_17_E, 1},
+	[EV_SYSCALL_VFORK_17_X] = {sc_SYSCALL_VFORK_17_X, 1},
+	[EV_SYSCALL_CLONE_20_E] = {sc_SYSCALL_CLONE_20_E, 1},
+	[EV_SYSCALL_CLONE_20_X] = {sc_SYSCALL_CLONE_20_X, 1},
+	[EV_SYSCALL_FORK_20_E] = {sc_SYSCALL_FORK_20_E, 1},
+	[EV_SYSCALL_FORK_20_X] = {sc_SYSCALL_FORK_20_X, 1},
+	[EV_SYSCALL_VFORK_20_E] = {sc_SYSCALL_VFORK_20_E, 1},
+	[EV_SYSCALL_VFORK_20_X] = {sc_SYSCALL_VFORK_20_X, 1},
+	[EV_SYSCALL_EXECVE_16_E] = {sc_SYSCALL_EXECVE_16_E, 1},
+	[EV_SYSCALL_EXECVE_16_X] = {sc_SYSCALL_EXECVE_16_X, 1},
+	[EV_SIGNALDELIVER_E] = {sc_SIGNALDELIVER_E, 1},
+	[EV_SYSCALL_GETDENTS_E] = {sc_SYSCALL_GETDENTS_E, 1},
+	[EV_SYSCALL_GETDENTS_X] = {sc_SYSCALL_GETDENTS_X, 1},
+	[EV_SYSCALL_GETDENTS64_E] = {sc_SYSCALL_GETDENTS64_E, 1},
+	[EV_SYSCALL_GETDENTS64_X] = {sc_SYSCALL_GETDENTS64_X, 1},
+	[EV_SYSCALL_SETNS_E] = {sc_SYSCALL_SETNS_E, 1},
+	[EV_SYSCALL_SETNS_X] = {sc_SYSCALL_SETNS_X, 1},
+	[EV_SYSCALL_FLOCK_E] = {sc_SYSCALL_FLOCK_E, 1},
+	[EV_SYSCALL_FLOCK_X] = {sc_SYSCALL_FLOCK_X, 1},
+	[EV_SOCKET_ACCEPT_5_E] = {sc_SOCKET_ACCEPT_5_E, 1},
+	[EV_SOCKET_ACCEPT_5_X] = {sc_SOCKET_ACCEPT_5_X, 1},
+	[EV_SOCKET_ACCEPT4_5_E] = {sc_SOCKET_ACCEPT4_5_E, 1},
+	[EV_SOCKET_ACCEPT4_5_X] = {sc_SOCKET_ACCEPT4_5_X, 1},
+	[EV_SYSCALL_SEMOP_E] = {sc_SYSCALL_SEMOP_E, 1},
+	[EV_SYSCALL_SEMOP_X] = {sc_SYSCALL_SEMOP_X, 1},
+	[EV_SYSCALL_SEMCTL_E] = {sc_SYSCALL_SEMCTL_E, 1},
+	[EV_SYSCALL_SEMCTL_X] = {sc_SYSCALL_SEMCTL_X, 1},
+	[EV_SYSCALL_PPOLL_E] = {sc_SYSCALL_PPOLL_E, 1},
+	[EV_SYSCALL_PPOLL_X] = {sc_SYSCALL_PPOLL_X, 1},
+	[EV_SYSCALL_MOUNT_E] = {sc_SYSCALL_MOUNT_E, 1},
+	[EV_SYSCALL_MOUNT_X] = {sc_SYSCALL_MOUNT_X, 1},
+	[EV_SYSCALL_UMOUNT_E] = {sc_SYSCALL_UMOUNT_E, 1},
+	[EV_SYSCALL_UMOUNT_X] = {sc_SYSCALL_UMOUNT_X, 1},
+	[EV_SYSCALL_SEMGET_E] = {sc_SYSCALL_SEMGET_E, 1},
+	[EV_SYSCALL_SEMGET_X] = {sc_SYSCALL_SEMGET_X, 1},
+	[EV_SYSCALL_ACCESS_E] = {sc_SYSCALL_ACCESS_E, 1},
+	[EV_SYSCALL_ACCESS_X] = {sc_SYSCALL_ACCESS_X, 1},
+	[EV_SYSCALL_CHROOT_E] = {sc_SYSCALL_CHROOT_E, 1},
+	[EV_SYSCALL_CHROOT_X] = {sc_SYSCALL_CHROOT_X, 1},
+	[EV_SYSCALL_SETSID_E] = {sc_SYSCALL_SETSID_E, 1},
+	[EV_SYSCALL_SETSID_X] = {sc_SYSCALL_SETSID_X, 1},
+	[EV_SYSCALL_MKDIR_2_E] = {sc_SYSCALL_MKDIR_2_E, 1},
+	[EV_SYSCALL_MKDIR_2_X] = {sc_SYSCALL_MKDIR_2_X, 1},
+	[EV_SYSCALL_RMDIR_2_E] = {sc_SYSCALL_RMDIR_2_E, 1},
+	[EV_SYSCALL_RMDIR_2_X] = {sc_SYSCALL_RMDIR_2_X, 1},
+	[EV_SYSCALL_EXECVE_17_E] = {sc_SYSCALL_EXECVE_17_E, 1},
+	[EV_SYSCALL_EXECVE_17_X] = {sc_SYSCALL_EXECVE_17_X, 1},
+	[EV_SYSCALL_UNSHARE_E] = {sc_SYSCALL_UNSHARE_E, 1},
+	[EV_SYSCALL_UNSHARE_X] = {sc_SYSCALL_UNSHARE_X, 1},
+	[EV_SYSCALL_EXECVE_18_E] = {sc_SYSCALL_EXECVE_18_E, 1},
+	[EV_SYSCALL_EXECVE_18_X] = {sc_SYSCALL_EXECVE_18_X, 1},
+	[EV_PAGE_FAULT_E] = {sc_PAGE_FAULT_E, 2},
+	[EV_SYSCALL_EXECVE_19_E] = {sc_SYSCALL_EXECVE_19_E, 1},
+	[EV_SYSCALL_EXECVE_19_X] = {sc_SYSCALL_EXECVE_19_X, 1},
+	[EV_SYSCALL_SETPGID_E] = {sc_SYSCALL_SETPGID_E, 1},
+	[EV_SYSCALL_SETPGID_X] = {sc_SYSCALL_SETPGID_X, 1},
+	[EV_SYSCALL_BPF_E] = {sc_SYSCALL_BPF_E, 1},
+	[EV_SYSCALL_BPF_X] = {sc_SYSCALL_BPF_X, 1},
+	[EV_SYSCALL_SECCOMP_E] = {sc_SYSCALL_SECCOMP_E, 1},
+	[EV_SYSCALL_SECCOMP_X] = {sc_SYSCALL_SECCOMP_X, 1},
+	[EV_SYSCALL_UNLINK_2_E] = {sc_SYSCALL_UNLINK_2_E, 1},
+	[EV_SYSCALL_UNLINK_2_X] = {sc_SYSCALL_UNLINK_2_X, 1},
+	[EV_SYSCALL_UNLINKAT_2_E] = {sc_SYSCALL_UNLINKAT_2_E, 1},
+	[EV_SYSCALL_UNLINKAT_2_X] = {sc_SYSCALL_UNLINKAT_2_X, 1},
+	[EV_SYSCALL_MKDIRAT_E] = {sc_SYSCALL_MKDIRAT_E, 1},
+	[EV_SYSCALL_MKDIRAT_X] = {sc_SYSCALL_MKDIRAT_X, 1},
+	[EV_SYSCALL_OPENAT_2_E] = {sc_SYSCALL_OPENAT_2_E, 1},
+	[EV_SYSCALL_OPENAT_2_X] = {sc_SYSCALL_OPENAT_2_X, 1},
+	[EV_SYSCALL_LINK_2_E] = {sc_SYSCALL_LINK_2_E, 1},
+	[EV_SYSCALL_LINK_2_X] = {sc_SYSCALL_LINK_2_X, 1},
+	[EV_SYSCALL_LINKAT_2_E] = {sc_SYSCALL_LINKAT_2_E, 1},
+	[EV_SYSCALL_LINKAT_2_X] = {sc_SYSCALL_LINKAT_2_X, 1},
+	[EV_SYSCALL_FCHMODAT_E] = {sc_SYSCALL_FCHMODAT_E, 1},
+	[EV_SYSCALL_FCHMODAT_X] = {sc_SYSCALL_FCHMODAT_X, 1},
+	[EV_SYSCALL_CHMOD_E] = {sc_SYSCALL_CHMOD_E, 1},
+	[EV_SYSCALL_CHMOD_X] = {sc_SYSCALL_CHMOD_X, 1},
+	[EV_SYSCALL_FCHMOD_E] = {sc_SYSCALL_FCHMOD_E, 1},
+	[EV_SYSCALL_FCHMOD_X] = {sc_SYSCALL_FCHMOD_X, 1},
+	[EV_SYSCALL_RENAMEAT2_E] = {sc_SYSCALL_RENAMEAT2_E, 1},
+	[EV_SYSCALL_RENAMEAT2_X] = {sc_SYSCALL_RENAMEAT2_X, 1},
+	[EV_SYSCALL_USERFAULTFD_E] = {sc_SYSCALL_USERFAULTFD_E, 1},
+	[EV_SYSCALL_USERFAULTFD_X] = {sc_SYSCALL_USERFAULTFD_X, 1},
+	[EV_SYSCALL_OPENAT2_E] = {sc_SYSCALL_OPENAT2_E, 1},
+	[EV_SYSCALL_OPENAT2_X] = {sc_SYSCALL_OPENAT2_X, 1},
+	[EV_SYSCALL_MPROTECT_E] = {sc_SYSCALL_MPROTECT_E, 1},
+	[EV_SYSCALL_MPROTECT_X] = {sc_SYSCALL_MPROTECT_X, 1},
+	[EV_SYSCALL_EXECVEAT_E] = {sc_SYSCALL_EXECVEAT_E, 1},
+	[EV_SYSCALL_EXECVEAT_X] = {sc_SYSCALL_EXECVEAT_X, 1},
+	[EV_SYSCALL_COPY_FILE_RANGE_E] = {sc_SYSCALL_COPY_FILE_RANGE_E, 1},
+	[EV_SYSCALL_COPY_FILE_RANGE_X] = {sc_SYSCALL_COPY_FILE_RANGE_X, 1},
+	[EV_SYSCALL_CLONE3_E] = {sc_SYSCALL_CLONE3_E, 1},
+	[EV_SYSCALL_CLONE3_X] = {sc_SYSCALL_CLONE3_X, 1},
+	[EV_SYSCALL_OPEN_BY_HANDLE_AT_E] = {sc_SYSCALL_OPEN_BY_HANDLE_AT_E, 1},
+	[EV_SYSCALL_OPEN_BY_HANDLE_AT_X] = {sc_SYSCALL_OPEN_BY_HANDLE_AT_X, 1},
+	[EV_SYSCALL_IO_URING_SETUP_E] = {sc_SYSCALL_IO_URING_SETUP_E, 1},
+	[EV_SYSCALL_IO_URING_SETUP_X] = {sc_SYSCALL_IO_URING_SETUP_X, 1},
+	[EV_SYSCALL_IO_URING_ENTER_E] = {sc_SYSCALL_IO_URING_ENTER_E, 1},
+	[EV_SYSCALL_IO_URING_ENTER_X] = {sc_SYSCALL_IO_URING_ENTER_X, 1},
+	[EV_SYSCALL_IO_URING_REGISTER_E] = {sc_SYSCALL_IO_URING_REGISTER_E, 1},
+	[EV_SYSCALL_IO_URING_REGISTER_X] = {sc_SYSCALL_IO_URING_REGISTER_X, 1},
+	[EV_SYSCALL_MLOCK_E] = {sc_SYSCALL_MLOCK_E, 1},
+	[EV_SYSCALL_MLOCK_X] = {sc_SYSCALL_MLOCK_X, 1},
+	[EV_SYSCALL_MUNLOCK_E] = {sc_SYSCALL_MUNLOCK_E, 1},
+	[EV_SYSCALL_MUNLOCK_X] = {sc_SYSCALL_MUNLOCK_X, 1},
+	[EV_SYSCALL_MLOCKALL_E] = {sc_SYSCALL_MLOCKALL_E, 1},
+	[EV_SYSCALL_MLOCKALL_X] = {sc_SYSCALL_MLOCKALL_X, 1},
+	[EV_SYSCALL_MUNLOCKALL_E] = {sc_SYSCALL_MUNLOCKALL_E, 1},
+	[EV_SYSCALL_MUNLOCKALL_X] = {sc_SYSCALL_MUNLOCKALL_X, 1},
+	[EV_SYSCALL_CAPSET_E] = {sc_SYSCALL_CAPSET_E, 1},
+	[EV_SYSCALL_CAPSET_X] = {sc_SYSCALL_CAPSET_X, 1},
+	[EV_SYSCALL_DUP2_E] = {sc_SYSCALL_DUP2_E, 1},
+	[EV_SYSCALL_DUP2_X] = {sc_SYSCALL_DUP2_X, 1},
+	[EV_SYSCALL_DUP3_E] = {sc_SYSCALL_DUP3_E, 1},
+	[EV_SYSCALL_DUP3_X] = {sc_SYSCALL_DUP3_X, 1},
+	[EV_SYSCALL_DUP_1_E] = {sc_SYSCALL_DUP_1_E, 1},
+	[EV_SYSCALL_DUP_1_X] = {sc_SYSCALL_DUP_1_X, 1},
+	[EV_SYSCALL_BPF_2_E] = {sc_SYSCALL_BPF_2_E, 1},
+	[EV_SYSCALL_BPF_2_X] = {sc_SYSCALL_BPF_2_X, 1},
+	[EV_SYSCALL_MLOCK2_E] = {sc_SYSCALL_MLOCK2_E, 1},
+	[EV_SYSCALL_MLOCK2_X] = {sc_SYSCALL_MLOCK2_X, 1},
+	[EV_SYSCALL_FSCONFIG_E] = {sc_SYSCALL_FSCONFIG_E, 1},
+	[EV_SYSCALL_FSCONFIG_X] = {sc_SYSCALL_FSCONFIG_X, 1},
+	[EV_SYSCALL_EPOLL_CREATE_E] = {sc_SYSCALL_EPOLL_CREATE_E, 1},
+	[EV_SYSCALL_EPOLL_CREATE_X] = {sc_SYSCALL_EPOLL_CREATE_X, 1},
+	[EV_SYSCALL_EPOLL_CREATE1_E] = {sc_SYSCALL_EPOLL_CREATE1_E, 1},
+	[EV_SYSCALL_EPOLL_CREATE1_X] = {sc_SYSCALL_EPOLL_CREATE1_X, 1},
+	[EV_SYSCALL_CHOWN_E] = {sc_SYSCALL_CHOWN_E, 1},
+	[EV_SYSCALL_CHOWN_X] = {sc_SYSCALL_CHOWN_X, 1},
+	[EV_SYSCALL_LCHOWN_E] = {sc_SYSCALL_LCHOWN_E, 1},
+	[EV_SYSCALL_LCHOWN_X] = {sc_SYSCALL_LCHOWN_X, 1},
+	[EV_SYSCALL_FCHOWN_E] = {sc_SYSCALL_FCHOWN_E, 1},
+	[EV_SYSCALL_FCHOWN_X] = {sc_SYSCALL_FCHOWN_X, 1},
+	[EV_SYSCALL_FCHOWNAT_E] = {sc_SYSCALL_FCHOWNAT_E, 1},
+	[EV_SYSCALL_FCHOWNAT_X] = {sc_SYSCALL_FCHOWNAT_X, 1},
+	[EV_SYSCALL_UMOUNT_1_E] = {sc_SYSCALL_UMOUNT_1_E, 1},
+	[EV_SYSCALL_UMOUNT_1_X] = {sc_SYSCALL_UMOUNT_1_X, 1},
+	[EV_SOCKET_ACCEPT4_6_E] = {sc_SOCKET_ACCEPT4_6_E, 1},
+	[EV_SOCKET_ACCEPT4_6_X] = {sc_SOCKET_ACCEPT4_6_X, 1},
+	[EV_SYSCALL_UMOUNT2_E] = {sc_SYSCALL_UMOUNT2_E, 1},
+	[EV_SYSCALL_UMOUNT2_X] = {sc_SYSCALL_UMOUNT2_X, 1},
+	[EV_SYSCALL_PIPE2_E] = {sc_SYSCALL_PIPE2_E, 1},
+	[EV_SYSCALL_PIPE2_X] = {sc_SYSCALL_PIPE2_X, 1},
+	[EV_SYSCALL_INOTIFY_INIT1_E] = {sc_SYSCALL_INOTIFY_INIT1_E, 1},
+	[EV_SYSCALL_INOTIFY_INIT1_X] = {sc_SYSCALL_INOTIFY_INIT1_X, 1},
+	[EV_SYSCALL_EVENTFD2_E] = {sc_SYSCALL_EVENTFD2_E, 1},
+	[EV_SYSCALL_EVENTFD2_X] = {sc_SYSCALL_EVENTFD2_X, 1},
+	[EV_SYSCALL_SIGNALFD4_E] = {sc_SYSCALL_SIGNALFD4_E, 1},
+	[EV_SYSCALL_SIGNALFD4_X] = {sc_SYSCALL_SIGNALFD4_X, 1},
+	[EV_SYSCALL_PRCTL_E] = {sc_SYSCALL_PRCTL_E, 1},
+	[EV_SYSCALL_PRCTL_X] = {sc_SYSCALL_PRCTL_X, 1},
+	[EV_SYSCALL_MEMFD_CREATE_E] = {sc_SYSCALL_MEMFD_CREATE_E, 1},
+	[EV_SYSCALL_MEMFD_CREATE_X] = {sc_SYSCALL_MEMFD_CREATE_X, 1},
+	[EV_SYSCALL_PIDFD_GETFD_E] = {sc_SYSCALL_PIDFD_GETFD_E, 1},
+	[EV_SYSCALL_PIDFD_GETFD_X] = {sc_SYSCALL_PIDFD_GETFD_X, 1},
+	[EV_SYSCALL_PIDFD_OPEN_E] = {sc_SYSCALL_PIDFD_OPEN_E, 1},
+	[EV_SYSCALL_PIDFD_OPEN_X] = {sc_SYSCALL_PIDFD_OPEN_X, 1},
+	[EV_SYSCALL_INIT_MODULE_E] = {sc_SYSCALL_INIT_MODULE_E, 1},
+	[EV_SYSCALL_INIT_MODULE_X] = {sc_SYSCALL_INIT_MODULE_X, 1},
+	[EV_SYSCALL_FINIT_MODULE_E] = {sc_SYSCALL_FINIT_MODULE_E, 1},
+	[EV_SYSCALL_FINIT_MODULE_X] = {sc_SYSCALL_FINIT_MODULE_X, 1},
+	[EV_SYSCALL_MKNOD_E] = {sc_SYSCALL_MKNOD_E, 1},
+	[EV_SYSCALL_MKNOD_X] = {sc_SYSCALL_MKNOD_X, 1},
+	[EV_SYSCALL_MKNODAT_E] = {sc_SYSCALL_MKNODAT_E, 1},
+	[EV_SYSCALL_MKNODAT_X] = {sc_SYSCALL_MKNODAT_X, 1},
+	[EV_SYSCALL_NEWFSTATAT_E] = {sc_SYSCALL_NEWFSTATAT_E, 1},
+	[EV_SYSCALL_NEWFSTATAT_X] = {sc_SYSCALL_NEWFSTATAT_X, 1},
+	[EV_SYSCALL_PROCESS_VM_READV_E] = {sc_SYSCALL_PROCESS_VM_READV_E, 1},
+	[EV_SYSCALL_PROCESS_VM_READV_X] = {sc_SYSCALL_PROCESS_VM_READV_X, 1},
+	[EV_SYSCALL_PROCESS_VM_WRITEV_E] = {sc_SYSCALL_PROCESS_VM_WRITEV_E, 1},
+	[EV_SYSCALL_PROCESS_VM_WRITEV_X] = {sc_SYSCALL_PROCESS_VM_WRITEV_X, 1},
+	[EV_SYSCALL_DELETE_MODULE_E] = {sc_SYSCALL_DELETE_MODULE_E, 1},
+	[EV_SYSCALL_DELETE_MODULE_X] = {sc_SYSCALL_DELETE_MODULE_X, 1},
+	[EV_SYSCALL_SETREUID_E] = {sc_SYSCALL_SETREUID_E, 1},
+	[EV_SYSCALL_SETREUID_X] = {sc_SYSCALL_SETREUID_X, 1},
+	[EV_SYSCALL_SETREGID_E] = {sc_SYSCALL_SETREGID_E, 1},
+	[EV_SYSCALL_SETREGID_X] = {sc_SYSCALL_SETREGID_X, 1},
+	[EV_SYSCALL_CLOSE_RANGE_X] = {sc_SYSCALL_CLOSE_RANGE_X, 1},
+	[EV_SYSCALL_KEYCTL_X] = {sc_SYSCALL_KEYCTL_X, 1},
+};
+
+static const struct ev_native_syscall native_x86_64[EV_X86_64_SYSCALLS] = {
+	[0] = {3, 6, 7, 1},
+	[1] = {4, 8, 9, 1},
+	[2] = {5, 2, 3, 3},
+	[3] = {6, 4, 5, 3},
+	[4] = {14, 66, 67, 5},
+	[5] = {20, 70, 71, 5},
+	[6] = {50, 68, 69, 5},
+	[7] = {105, 80, 81, 5},
+	[8] = {15, 86, 87, 5},
+	[9] = {55, 160, 161, 1},
+	[10] = {75, 328, 329, 1},
+	[11] = {56, 164, 165, 5},
+	[12] = {32, 158, 159, 5},
+	[13] = {107, 0, 1, 0},
+	[14] = {108, 0, 1, 0},
+	[15] = {298, 0, 1, 0},
+	[16] = {34, 170, 171, 5},
+	[17] = {294, 112, 113, 1},
+	[18] = {295, 114, 115, 1},
+	[19] = {87, 116, 117, 1},
+	[20] = {88, 118, 119, 1},
+	[21] = {23, 264, 265, 5},
+	[22] = {30, 60, 61, 3},
+	[23] = {84, 82, 83, 5},
+	[24] = {99, 0, 1, 0},
+	[25] = {104, 0, 1, 0},
+	[26] = {86, 0, 1, 0},
+	[27] = {138, 0, 1, 0},
+	[28] = {139, 0, 1, 0},
+	[29] = {267, 0, 1, 0},
+	[30] = {297, 0, 1, 0},
+	[31] = {268, 0, 1, 0},
+	[32] = {29, 366, 367, 3},
+	[33] = {40, 362, 363, 3},
+	[34] = {21, 0, 1, 0},
+	[35] = {103, 134, 135, 5},
+	[36] = {66, 0, 1, 0},
+	[37] = {19, 0, 1, 0},
+	[38] = {65, 0, 1, 0},
+	[39] = {16, 0, 1, 0},
+	[40] = {116, 188, 189, 1},
+	[41] = {241, 18, 19, 3},
+	[42] = {243, 22, 23, 1},
+	[43] = {245, 246, 247, 1},
+	[44] = {249, 30, 31, 1},
+	[45] = {250, 34, 35, 1},
+	[46] = {254, 48, 49, 1},
+	[47] = {256, 52, 53, 1},
+	[48] = {251, 36, 37, 1},
+	[49] = {242, 20, 21, 3},
+	[50] = {244, 24, 25, 1},
+	[51] = {246, 38, 39, 5},
+	[52] = {247, 40, 41, 5},
+	[53] = {248, 42, 43, 3},
+	[54] = {252, 44, 45, 1},
+	[55] = {253, 46, 47, 1},
+	[56] = {327, 222, 223, 3},
+	[57] = {303, 224, 225, 3},
+	[58] = {304, 226, 227, 3},
+	[59] = {324, 292, 293, 3},
+	[60] = {2, 0, 1, 0},
+	[61] = {69, 0, 1, 0},
+	[62] = {25, 128, 129, 1},
+	[63] = {67, 0, 1, 0},
+	[64] = {260, 262, 263, 5},
+	[65] = {259, 250, 251, 5},
+	[66] = {261, 252, 253, 5},
+	[67] = {266, 0, 1, 0},
+	[68] = {264, 0, 1, 0},
+	[69] = {262, 0, 1, 0},
+	[70] = {263, 0, 1, 0},
+	[71] = {265, 0, 1, 0},
+	[72] = {35, 150, 151, 1},
+	[73] = {85, 242, 243, 5},
+	[74] = {72, 0, 1, 0},
+	[75] = {90, 0, 1, 0},
+	[76] = {57, 0, 1, 0},
+	[77] = {58, 0, 1, 0},
+	[78] = {83, 236, 237, 5},
+	[79] = {113, 92, 93, 5},
+	[80] = {10, 94, 95, 3},
+	[81] = {80, 96, 97, 3},
+	[82] = {26, 174, 175, 1},
+	[83] = {27, 276, 277, 1},
+	[84] = {28, 278, 279, 1},
+	[85] = {7, 58, 59, 3},
+	[86] = {8, 308, 309, 1},
+	[87] = {9, 300, 301, 1},
+	[88] = {49, 178, 179, 1},
+	[89] = {51, 0, 1, 0},
+	[90] = {13, 314, 315, 1},
+	[91] = {59, 316, 317, 1},
+	[92] = {132, 378, 379, 1},
+	[93] = {127, 382, 383, 1},
+	[94] = {118, 380, 381, 1},
+	[95] = {37, 0, 1, 0},
+	[96] = {47, 0, 1, 0},
+	[97] = {117, 140, 141, 1},
+	[98] = {46, 0, 1, 0},
+	[99] = {71, 0, 1, 0},
+	[100] = {31, 0, 1, 0},
+	[101] = {18, 168, 169, 1},
+	[102] = {119, 202, 203, 1},
+	[103] = {64, 0, 1, 0},
+	[104] = {120, 206, 207, 1},
+	[105] = {133, 198, 199, 1},
+	[106] = {134, 200, 201, 1},
+	[107] = {121, 204, 205, 1},
+	[108] = {122, 208, 209, 1},
+	[109] = {36, 294, 295, 5},
+	[110] = {41, 0, 1, 0},
+	[111] = {42, 0, 1, 0},
+	[112] = {43, 274, 275, 1},
+	[113] = {123, 426, 427, 1},
+	[114] = {124, 428, 429, 1},
+	[115] = {125, 0, 1, 0},
+	[116] = {126, 0, 1, 0},
+	[117] = {128, 192, 193, 1},
+	[118] = {129, 210, 211, 1},
+	[119] = {130, 194, 195, 1},
+	[120] = {131, 212, 213, 1},
+	[121] = {79, 0, 1, 0},
+	[122] = {135, 0, 1, 0},
+	[123] = {136, 0, 1, 0},
+	[124] = {89, 0, 1, 0},
+	[125] = {114, 0, 1, 0},
+	[126] = {115, 352, 353, 1},
+	[127] = {109, 0, 1, 0},
+	[128] = {110, 0, 1, 0},
+	[129] = {111, 0, 1, 0},
+	[130] = {112, 0, 1, 0},
+	[131] = {317, 0, 1, 0},
+	[132] = {22, 0, 1, 0},
+	[133] = {12, 414, 415, 1},
+	[135] = {82, 0, 1, 0},
+	[136] = {39, 0, 1, 0},
+	[137] = {62, 0, 1, 0},
+	[138] = {63, 0, 1, 0},
+	[139] = {81, 0, 1, 0},
+	[140] = {60, 0, 1, 0},
+	[141] = {61, 0, 1, 0},
+	[142] = {95, 0, 1, 0},
+	[143] = {96, 0, 1, 0},
+	[144] = {97, 0, 1, 0},
+	[145] = {98, 0, 1, 0},
+	[146] = {100, 0, 1, 0},
+	[147] = {101, 0, 1, 0},
+	[148] = {102, 0, 1, 0},
+	[149] = {91, 344, 345, 1},
+	[150] = {92, 346, 347, 1},
+	[151] = {93, 348, 349, 1},
+	[152] = {94, 350, 351, 1},
+	[153] = {68, 0, 1, 0},
+	[154] = {366, 0, 1, 0},
+	[155] = {137, 0, 1, 0},
+	[157] = {106, 400, 401, 3},
+	[158] = {296, 0, 1, 0},
+	[159] = {74, 0, 1, 0},
+	[160] = {45, 142, 143, 3},
+	[161] = {38, 266, 267, 3},
+	[162] = {24, 0, 1, 0},
+	[163] = {33, 0, 1, 0},
+	[164] = {48, 0, 1, 0},
+	[165] = {17, 256, 257, 1},
+	[166] = {323, 390, 391, 1},
+	[167] = {53, 0, 1, 0},
+	[168] = {70, 0, 1, 0},
+	[169] = {54, 0, 1, 0},
+	[170] = {44, 0, 1, 0},
+	[171] = {73, 0, 1, 0},
+	[172] = {391, 0, 1, 0},
+	[173] = {344, 0, 1, 0},
+	[175] = {76, 410, 411, 1},
+	[176] = {77, 424, 425, 1},
+	[179] = {78, 190, 191, 1},
+	[186] = {140, 0, 1, 0},
+	[187] = {373, 0, 1, 0},
+	[188] = {141, 0, 1, 0},
+	[189] = {142, 0, 1, 0},
+	[190] = {143, 0, 1, 0},
+	[191] = {144, 0, 1, 0},
+	[192] = {145, 0, 1, 0},
+	[193] = {146, 0, 1, 0},
+	[194] = {147, 0, 1, 0},
+	[195] = {148, 0, 1, 0},
+	[196] = {149, 0, 1, 0},
+	[197] = {150, 0, 1, 0},
+	[198] = {151, 0, 1, 0},
+	[199] = {152, 0, 1, 0},
+	[200] = {153, 130, 131, 1},
+	[201] = {11, 0, 1, 0},
+	[202] = {154, 64, 65, 5},
+	[203] = {155, 0, 1, 0},
+	[204] = {156, 0, 1, 0},
+	[205] = {157, 0, 1, 0},
+	[206] = {159, 0, 1, 0},
+	[207] = {160, 0, 1, 0},
+	[208] = {161, 0, 1, 0},
+	[209] = {162, 0, 1, 0},
+	[210] = {163, 0, 1, 0},
+	[211] = {158, 0, 1, 0},
+	[212] = {365, 0, 1, 0},
+	[213] = {165, 374, 375, 3},
+	[214] = {364, 0, 1, 0},
+	[215] = {379, 0, 1, 0},
+	[216] = {168, 0, 1, 0},
+	[217] = {240, 238, 239, 5},
+	[218] = {169, 0, 1, 0},
+	[219] = {1, 0, 1, 0},
+	[220] = {371, 0, 1, 0},
+	[221] = {319, 0, 1, 0},
+	[222] = {170, 0, 1, 0},
+	[223] = {171, 0, 1, 0},
+	[224] = {172, 0, 1, 0},
+	[225] = {173, 0, 1, 0},
+	[226] = {174, 0, 1, 0},
+	[227] = {175, 0, 1, 0},
+	[228] = {176, 0, 1, 0},
+	[229] = {177, 0, 1, 0},
+	[230] = {178, 0, 1, 0},
+	[231] = {164, 0, 1, 0},
+	[232] = {167, 78, 79, 5},
+	[233] = {166, 0, 1, 0},
+	[234] = {179, 132, 133, 1},
+	[235] = {180, 0, 1, 0},
+	[237] = {363, 0, 1, 0},
+	[238] = {368, 0, 1, 0},
+	[239] = {387, 0, 1, 0},
+	[240] = {181, 0, 1, 0},
+	[241] = {182, 0, 1, 0},
+	[242] = {183, 0, 1, 0},
+	[243] = {184, 0, 1, 0},
+	[244] = {185, 0, 1, 0},
+	[245] = {186, 0, 1, 0},
+	[246] = {187, 0, 1, 0},
+	[247] = {188, 0, 1, 0},
+	[248] = {189, 0, 1, 0},
+	[249] = {190, 0, 1, 0},
+	[250] = {191, 452, 453, 1},
+	[251] = {192, 0, 1, 0},
+	[252] = {193, 0, 1, 0},
+	[253] = {194, 138, 139, 3},
+	[254] = {195, 0, 1, 0},
+	[255] = {196, 0, 1, 0},
+	[256] = {357, 0, 1, 0},
+	[257] = {197, 306, 307, 3},
+	[258] = {198, 304, 305, 1},
+	[259] = {199, 416, 417, 1},
+	[260] = {200, 384, 385, 1},
+	[261] = {201, 0, 1, 0},
+	[262] = {300, 418, 419, 5},
+	[263] = {202, 302, 303, 1},
+	[264] = {203, 176, 177, 1},
+	[265] = {204, 310, 311, 1},
+	[266] = {205, 180, 181, 1},
+	[267] = {206, 0, 1, 0},
+	[268] = {207, 312, 313, 1},
+	[269] = {208, 0, 1, 0},
+	[270] = {209, 0, 1, 0},
+	[271] = {210, 254, 255, 5},
+	[272] = {211, 284, 285, 5},
+	[273] = {212, 0, 1, 0},
+	[274] = {213, 0, 1, 0},
+	[275] = {214, 166, 167, 1},
+	[276] = {215, 0, 1, 0},
+	[277] = {388, 0, 1, 0},
+	[278] = {216, 0, 1, 0},
+	[279] = {358, 0, 1, 0},
+	[280] = {219, 0, 1, 0},
+	[281] = {218, 0, 1, 0},
+	[282] = {220, 126, 127, 3},
+	[283] = {221, 136, 137, 3},
+	[284] = {222, 62, 63, 3},
+	[285] = {299, 0, 1, 0},
+	[286] = {223, 0, 1, 0},
+	[287] = {224, 0, 1, 0},
+	[288] = {258, 388, 389, 1},
+	[289] = {225, 398, 399, 3},
+	[290] = {226, 396, 397, 3},
+	[291] = {227, 376, 377, 3},
+	[292] = {228, 364, 365, 3},
+	[293] = {229, 392, 393, 3},
+	[294] = {230, 394, 395, 3},
+	[295] = {231, 120, 121, 1},
+	[296] = {232, 122, 123, 1},
+	[297] = {233, 0, 1, 0},
+	[298] = {234, 0, 1, 0},
+	[299] = {257, 54, 55, 1},
+	[300] = {235, 0, 1, 0},
+	[301] = {393, 0, 1, 0},
+	[302] = {236, 144, 145, 3},
+	[303] = {376, 0, 1, 0},
+	[304] = {329, 336, 337, 1},
+	[305] = {237, 0, 1, 0},
+	[306] = {238, 0, 1, 0},
+	[307] = {255, 50, 51, 1},
+	[308] = {239, 240, 241, 1},
+	[309] = {217, 0, 1, 0},
+	[310] = {301, 420, 421, 1},
+	[311] = {302, 422, 423, 1},
+	[312] = {361, 0, 1, 0},
+	[313] = {314, 412, 413, 1},
+	[314] = {362, 0, 1, 0},
+	[315] = {383, 0, 1, 0},
+	[316] = {320, 318, 319, 1},
+	[317] = {316, 298, 299, 1},
+	[318] = {318, 0, 1, 0},
+	[319] = {342, 404, 405, 1},
+	[320] = {345, 0, 1, 0},
+	[321] = {315, 368, 369, 1},
+	[322] = {325, 330, 331, 3},
+	[323] = {321, 320, 321, 3},
+	[324] = {390, 0, 1, 0},
+	[325] = {333, 370, 371, 1},
+	[326] = {326, 332, 333, 1},
+	[327] = {359, 0, 1, 0},
+	[328] = {360, 0, 1, 0},
+	[329] = {350, 0, 1, 0},
+	[330] = {349, 0, 1, 0},
+	[331] = {351, 0, 1, 0},
+	[332] = {367, 0, 1, 0},
+	[333] = {369, 0, 1, 0},
+	[334] = {380, 0, 1, 0},
+	[335] = {443, 0, 1, 0},
+	[336] = {452, 0, 1, 0},
+	[424] = {348, 0, 1, 0},
+	[425] = {330, 338, 339, 1},
+	[426] = {331, 340, 341, 1},
+	[427] = {332, 342, 343, 1},
+	[428] = {339, 0, 1, 0},
+	[429] = {340, 0, 1, 0},
+	[430] = {338, 0, 1, 0},
+	[431] = {335, 372, 373, 1},
+	[432] = {337, 0, 1, 0},
+	[433] = {336, 0, 1, 0},
+	[434] = {347, 408, 409, 1},
+	[435] = {328, 334, 335, 3},
+	[436] = {392, 450, 451, 3},
+	[437] = {322, 326, 327, 1},
+	[438] = {346, 406, 407, 1},
+	[439] = {384, 0, 1, 0},
+	[440] = {389, 0, 1, 0},
+	[441] = {356, 0, 1, 0},
+	[442] = {341, 0, 1, 0},
+	[443] = {353, 0, 1, 0},
+	[444] = {352, 0, 1, 0},
+	[445] = {355, 0, 1, 0},
+	[446] = {354, 0, 1, 0},
+	[447] = {343, 0, 1, 0},
+	[448] = {377, 0, 1, 0},
+	[449] = {374, 0, 1, 0},
+	[450] = {370, 0, 1, 0},
+	[451] = {412, 0, 1, 0},
+	[452] = {413, 0, 1, 0},
+	[453] = {414, 0, 1, 0},
+	[454] = {417, 0, 1, 0},
+	[455] = {419, 0, 1, 0},
+	[456] = {418, 0, 1, 0},
+	[457] = {438, 0, 1, 0},
+	[458] = {437, 0, 1, 0},
+	[459] = {439, 0, 1, 0},
+	[460] = {440, 0, 1, 0},
+	[461] = {441, 0, 1, 0},
+	[462] = {442, 0, 1, 0},
+	[463] = {447, 0, 1, 0},
+	[464] = {446, 0, 1, 0},
+	[465] = {445, 0, 1, 0},
+	[466] = {444, 0, 1, 0},
+	[467] = {448, 0, 1, 0},
+	[468] = {449, 0, 1, 0},
+	[469] = {450, 0, 1, 0},
+	[470] = {451, 0, 1, 0},
+	[471] = {453, 0, 1, 0},
 };
 
 static const char *const syscall_names[EV_SC_MAX] = {
@@ -3515,6 +5682,21 @@ const struct ev_name_value *ev_name_table(const char *name)
 		if (strcmp(name_tables[i].name, name) == 0)
 			return name_tables[i].values;
 	return NULL;
+}
+
+size_t ev_event_syscalls(uint16_t code, const uint16_t **sc)
+{
+	if (code >= EV_CODE_MAX) {
+		*sc = NULL;
+		return 0;
+	}
+	*sc = event_syscalls[code].sc;
+	return event_syscalls[code].n;
+}
+
+const struct ev_native_syscall *ev_native_syscall_x86_64(uint32_t nr)
+{
+	return nr < EV_X86_64_SYSCALLS && native_x86_64[nr].flags | native_x86_64[nr].sc ? &native_x86_64[nr] : NULL;
 }
 
 const char *ev_syscall_name(uint16_t id)

@@ -8,8 +8,9 @@
  * the slowdown ratio, events/s delivered to the consumer, drops (buffer
  * full, too large), and the consumer thread's CPU seconds.
  *
- * Usage: bench_driver [seconds per phase, default 2]
- * Needs root and kernel BTF (exit 77 otherwise).
+ * Usage: driver_bench [seconds per phase, default 2]
+ * Needs root and kernel BTF (says so and exits 0 otherwise, so that
+ * `make bench` goes on).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -128,9 +129,9 @@ static int run(const char *label, const bool *syscalls, double secs)
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
-	if (geteuid() != 0) {
-		fprintf(stderr, "bench_driver: needs root\n");
-		return 77;
+	if (geteuid() != 0 || access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		printf("driver_bench: skipped (needs root and kernel BTF)\n");
+		return 0;
 	}
 	/* Only what execve rules and the process tree need: the generator's
 	 * openat/close are filtered out in the kernel by the dispatcher. */
