@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "plugin_api.h"
 #include "plugin_caps.h"
@@ -298,6 +299,21 @@ const ss_plugin_metric *ph_metrics(struct ph_plugin *p, uint32_t *n);
 
 /* "<plugin>.<metric>" into buf. */
 const char *ph_metric_name(const struct ph_plugin *p, const ss_plugin_metric *m, char *buf, size_t buflen);
+
+/* ---- text for the CLI, in upstream Falco's layout ---- */
+
+/* The plugin block of `--list-plugins` and `--plugin-info`: Name,
+ * Description, Contact, Version, Capabilities (upstream lists sourcing,
+ * extraction, parsing and async; not capture listening). */
+void ph_print_info(const struct ph_plugin *p, FILE *out);
+
+/* `--plugin-info`'s schema part: "Init config schema type: ..." then the
+ * schema text and an empty line. */
+void ph_print_init_schema(const struct ph_plugin *p, FILE *out);
+
+/* `--plugin-info`'s open params part for a sourcing plugin (after
+ * ph_init()); nothing for other plugins. */
+int ph_print_open_params(struct ph_plugin *p, FILE *out, char *err, size_t errlen);
 
 /* ---- crash reports ---- */
 

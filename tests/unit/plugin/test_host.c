@@ -178,6 +178,49 @@ static void test_event_schema_check(void **state)
 	ph_unload(p);
 }
 
+/* ---- CLI text: upstream Falco's --plugin-info layout, written out by hand ---- */
+
+static void test_print_info(void **state)
+{
+	(void)state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct ph_plugin *p = load_ok("counter", NULL);
+	ph_print_info(p, out);
+	ph_print_init_schema(p, out);
+	assert_int_equal(ph_init(p, NULL, err, sizeof(err)), 0);
+	assert_int_equal(ph_print_open_params(p, out, err, sizeof(err)), 0);
+	ph_unload(p);
+	p = load_ok("probe", NULL);
+	ph_print_info(p, out);
+	ph_unload(p);
+	fclose(out);
+	assert_string_equal(text, "Name: counter\n"
+	                          "Description: counts\n"
+	                          "Contact: tests\n"
+	                          "Version: 1.2.3\n"
+	                          "Capabilities: \n"
+	                          "  - Event Sourcing (ID=999, source='counter')\n"
+	                          "  - Field Extraction\n"
+	                          "Init config schema type: Not available, plugin does not implement the init config "
+	                          "schema functionality\n"
+	                          "\n\n"
+	                          "Suggested open params:\n"
+	                          "5: five events\n"
+	                          "1;2: two runs\n"
+	                          "\n"
+	                          "Name: probe\n"
+	                          "Description: probes the host\n"
+	                          "Contact: tests\n"
+	                          "Version: 0.1.0\n"
+	                          "Capabilities: \n"
+	                          "  - Field Extraction\n"
+	                          "  - Event Parsing\n"
+	                          "  - Async Events\n");
+	free(text);
+}
+
 /* ---- sourcing: the counter plugin ---- */
 
 static void test_counter_description(void **state)
@@ -805,6 +848,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_accepted_and_init_failure),
 		cmocka_unit_test(test_event_schema_check),
 		cmocka_unit_test(test_counter_description),
+		cmocka_unit_test(test_print_info),
 		cmocka_unit_test(test_counter_events),
 		cmocka_unit_test(test_counter_bad_sources),
 		cmocka_unit_test(test_garbage_events),
