@@ -66,8 +66,18 @@ bool ph_version_parse(const char *s, struct ph_version *out)
 {
 	if (!s)
 		return false;
+	/* Anything after the patch number ("-rc1", "+build") is ignored, as
+	 * upstream's scanf-based parser ignores it. */
 	return parse_u32(&s, &out->major) && *s++ == '.' && parse_u32(&s, &out->minor) && *s++ == '.' &&
-	       parse_u32(&s, &out->patch) && *s == '\0';
+	       parse_u32(&s, &out->patch);
+}
+
+bool ph_version_compatible(const char *have, const char *required)
+{
+	struct ph_version h, r;
+	if (!ph_version_parse(have, &h) || !ph_version_parse(required, &r) || h.major != r.major)
+		return false;
+	return h.minor > r.minor || (h.minor == r.minor && h.patch >= r.patch);
 }
 
 /* The shared rule: major equal, minor not newer, patch not newer at equal

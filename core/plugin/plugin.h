@@ -56,8 +56,15 @@ struct ph_version {
 	uint32_t major, minor, patch;
 };
 
-/* Parses "maj.min.patch" (digits only, nothing after). */
+/* Parses "maj.min.patch" (decimal numbers; a suffix such as "-rc1" after
+ * the patch number is ignored, as upstream ignores it). */
 bool ph_version_parse(const char *s, struct ph_version *out);
+
+/* Whether a plugin of version `have` satisfies a rules file's
+ * required_plugin_versions entry `required`: same major, and not older
+ * (upstream's sinsp_version::compatible_with). False when either does not
+ * parse. */
+bool ph_version_compatible(const char *have, const char *required);
 
 /* The framework's rule for a plugin's required API version: major equal,
  * our minor >= its minor, and when minors are equal our patch >= its patch.

@@ -64,19 +64,33 @@ static uint64_t now_ns(void)
 static void test_api_version_rule(void **state)
 {
 	(void)state;
-	const char *ok[] = {"3.12.0", "3.0.0", "3.11.99", "3.12.0"};
+	const char *ok[] = {"3.12.0", "3.0.0", "3.11.99", "3.1.0-rc1"}; /* suffix ignored, as upstream */
 	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(ph_check_api_version(ok[i], err, sizeof(err)), 0);
 	struct {
 		const char *v, *why;
 	} bad[] = {
 		{"3.12.1", "patch"}, {"3.13.0", "minor"}, {"4.0.0", "major"}, {"2.99.0", "major"},
-		{"3.12", "invalid"}, {"", "invalid"},     {"3.x.0", "invalid"}, {"3.1.0-rc1", "invalid"},
+		{"3.12", "invalid"}, {"", "invalid"},     {"3.x.0", "invalid"}, {"3..0", "invalid"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(ph_check_api_version(bad[i].v, err, sizeof(err)), -EINVAL);
 		assert_contains(err, bad[i].why);
 	}
+}
+
+/* required_plugin_versions: the rules json 0.7.0 / k8saudit 0.18.0 */
+static void test_plugin_version_rule(void **state)
+{
+	(void)state;
+	assert_true(ph_version_compatible("0.7.4", "0.7.0"));
+	assert_true(ph_version_compatible("0.7.0", "0.7.0"));
+	assert_true(ph_version_compatible("0.8.0", "0.7.9"));
+	assert_false(ph_version_compatible("0.6.9", "0.7.0"));
+	assert_false(ph_version_compatible("0.7.3", "0.7.4"));
+	assert_false(ph_version_compatible("1.0.0", "0.7.0"));
+	assert_false(ph_version_compatible("0.18", "0.18.0"));
+	assert_true(ph_version_compatible("0.18.0-rc2", "0.18.0"));
 }
 
 static void test_schema_version_rule(void **state)
@@ -843,6 +857,7 @@ int main(int argc, char **argv)
 	plugin_dir = argv[1];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_api_version_rule),
+		cmocka_unit_test(test_plugin_version_rule),
 		cmocka_unit_test(test_schema_version_rule),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_accepted_and_init_failure),
