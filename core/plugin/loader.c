@@ -398,6 +398,14 @@ static int parse_field_props(struct ph_plugin *p, const cJSON *f, const char *na
 	return 0;
 }
 
+static void plugin_log(ss_plugin_owner_t *o, const char *component, const char *msg, ss_plugin_log_severity sev);
+
+/* A message of the host about the plugin, through the same sink. */
+static void host_log(struct ph_plugin *p, const char *msg, ss_plugin_log_severity sev)
+{
+	plugin_log(p, NULL, msg, sev);
+}
+
 /* One get_fields() entry into out (strings duplicated). */
 static int parse_field(struct ph_plugin *p, const cJSON *f, uint32_t i, struct ph_field *out, char *err,
                        size_t errlen)
@@ -428,8 +436,14 @@ static int parse_field(struct ph_plugin *p, const cJSON *f, uint32_t i, struct p
 	if (rc)
 		return rc;
 	for (uint32_t j = 0; j < i; j++)
-		if (strcmp(p->fields[j].name, name) == 0)
-			return ph_fail(p, -EINVAL, err, errlen, "get_fields: field '%s' is defined twice", name);
+		if (strcmp(p->fields[j].name, name) == 0) {
+			/* Upstream accepts this and resolves the name to the first. */
+			char msg[256];
+			snprintf(msg, sizeof(msg), "get_fields: field '%s' is defined twice; the first definition is used",
+			         name);
+			host_log(p, msg, SS_PLUGIN_LOG_SEV_WARNING);
+			break;
+		}
 	out->name = strdup(name);
 	out->display = strdup(str_member(f, "display"));
 	out->desc = strdup(desc);
@@ -496,10 +510,6 @@ static int load_descriptions(struct ph_plugin *p, char *err, size_t errlen)
 			                   &p->n_async_names, err, errlen);
 		if (!rc && p->n_async_names == 0)
 			rc = ph_fail(p, -EINVAL, err, errlen, "get_async_events returned no event name");
-		for (uint32_t i = 0; !rc && i < p->n_async_names; i++)
-			if (strlen(p->async_names[i]) >= PLUGIN_EVT_ASYNC_NAME_MAX)
-				rc = ph_fail(p, -EINVAL, err, errlen, "async event name '%s' is longer than %d bytes",
-				             p->async_names[i], PLUGIN_EVT_ASYNC_NAME_MAX - 1);
 	}
 	return rc;
 }

@@ -129,7 +129,6 @@ static void test_refusals(void **state)
 		{13, "field 'b.x' has an unknown type 'float'"},
 		{19, "invalid plugin version '1.0'"},
 		{20, "a required arg must be an index (isIndex) or a key (isKey)"},
-		{21, "field 'b.x' is defined twice"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char lib[32];
@@ -147,9 +146,43 @@ static void test_refusals(void **state)
 	assert_contains(err, "does-not-exist");
 }
 
+struct logged {
+	char plugin[64], msg[256], in_call[64];
+	int n;
+	ss_plugin_log_severity sev;
+};
+
+static void log_sink(void *ctx, const char *plugin, const char *component, const char *msg, ss_plugin_log_severity sev)
+{
+	struct logged *l = ctx;
+	(void)component;
+	l->sev = sev;
+	snprintf(l->plugin, sizeof(l->plugin), "%s", plugin);
+	snprintf(l->msg, sizeof(l->msg), "%s", msg);
+	const char *who = NULL, *fn = ph_in_call(&who);
+	snprintf(l->in_call, sizeof(l->in_call), "%s/%s", who ? who : "-", fn ? fn : "-");
+	l->n++;
+}
+
 static void test_accepted_and_init_failure(void **state)
 {
 	(void)state;
+	/* a field defined twice: accepted as upstream does, the first wins,
+	 * with a warning through the log sink */
+	struct logged log = {0};
+	struct ph_opts o = {.sz = sizeof(o), .log = log_sink, .log_ctx = &log};
+	struct ph_plugin *dup = load_ok("broken21", &o);
+	uint32_t nf;
+	const struct ph_field *df = ph_fields(dup, &nf);
+	assert_int_equal(nf, 2);
+	assert_int_equal(ph_field_find(dup, "b.x"), 0);
+	assert_int_equal(df[0].ftype, FTYPE_STRING);
+	assert_int_equal(log.n, 1);
+	assert_string_equal(log.plugin, "broken");
+	assert_contains(log.msg, "field 'b.x' is defined twice; the first definition is used");
+	assert_int_equal(log.sev, SS_PLUGIN_LOG_SEV_WARNING);
+	ph_unload(dup);
+
 	struct ph_plugin *p = load_ok("broken18", NULL); /* requires exactly our version */
 	assert_int_equal(ph_caps(p), CAP_EXTRACTION);
 	assert_string_equal(ph_required_api_version(p), "3.12.0");
@@ -396,23 +429,6 @@ static void test_garbage_events(void **state)
 
 /* ---- the probe plugin: extraction, parsing, async, capture, schema ---- */
 
-struct logged {
-	char plugin[64], msg[256], in_call[64];
-	int n;
-};
-
-static void log_sink(void *ctx, const char *plugin, const char *component, const char *msg, ss_plugin_log_severity sev)
-{
-	struct logged *l = ctx;
-	(void)component;
-	assert_int_equal(sev, SS_PLUGIN_LOG_SEV_INFO);
-	snprintf(l->plugin, sizeof(l->plugin), "%s", plugin);
-	snprintf(l->msg, sizeof(l->msg), "%s", msg);
-	const char *who = NULL, *fn = ph_in_call(&who);
-	snprintf(l->in_call, sizeof(l->in_call), "%s/%s", who ? who : "-", fn ? fn : "-");
-	l->n++;
-}
-
 static struct ph_plugin *probe_init(const char *config, struct logged *log)
 {
 	struct ph_opts o = {.sz = sizeof(o), .log = log_sink, .log_ctx = log};
@@ -492,6 +508,7 @@ static void test_probe_description(void **state)
 	assert_int_equal(log.n, 1);
 	assert_string_equal(log.plugin, "probe");
 	assert_string_equal(log.msg, "initialised");
+	assert_int_equal(log.sev, SS_PLUGIN_LOG_SEV_INFO);
 	assert_string_equal(log.in_call, "probe/init"); /* the marker while inside init */
 	assert_null(ph_in_call(NULL));                  /* and none outside */
 	/* an empty config is given to a plugin with a JSON schema as "{}" */
