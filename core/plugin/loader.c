@@ -633,14 +633,19 @@ int ph_load_api(const plugin_api *api, const struct ph_opts *opts, struct ph_plu
 		ph_errcpy(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	p->api = *api;
+	/* The first member has the same place in every layout. */
 	struct ph_version v;
 	const char *req = api->get_required_api_version ? api->get_required_api_version() : NULL;
 	if (req && ph_version_parse(req, &v) && v.major == 3 && v.minor < 10) {
-		/* Built before 3.10 inserted dump_state: shift the tail up. */
-		size_t from = offsetof(plugin_api, dump_state), to = offsetof(plugin_api, set_config);
-		memmove((char *)&p->api + to, (const char *)api + from, sizeof(plugin_api) - to);
+		/* Built before 3.10 inserted dump_state: the caller's table is one
+		 * pointer shorter and everything from set_config on sits where
+		 * dump_state is now. Read only that many bytes. */
+		size_t at = offsetof(plugin_api, dump_state), next = offsetof(plugin_api, set_config);
+		memcpy(&p->api, api, at);
+		memcpy((char *)&p->api + next, (const char *)api + at, sizeof(plugin_api) - next);
 		p->api.dump_state = NULL;
+	} else {
+		p->api = *api;
 	}
 	return finish_load(p, out, err, errlen);
 }
