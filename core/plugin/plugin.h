@@ -234,8 +234,10 @@ int ph_field_find(const struct ph_plugin *p, const char *name);
 
 /* Fills an extraction request for field `field_id` with argument `arg`
  * (the text between brackets, NULL when none), checking it against the
- * field's arg flags: required, index (decimal) or key. `arg` must outlive
- * the request. Done once, at rule load time. */
+ * field's arg flags as upstream does: required; index (decimal digits, no
+ * leading zero); key. As upstream, arg_index is (uint64_t)-1 when the
+ * argument is not an index, and arg_key is set whenever the field takes
+ * keys. `arg` must outlive the request. Done once, at rule load time. */
 int ph_field_request(const struct ph_plugin *p, uint32_t field_id, const char *arg, ss_plugin_extract_field *req,
                      char *err, size_t errlen);
 

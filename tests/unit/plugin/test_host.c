@@ -567,8 +567,10 @@ static void test_probe_extraction(void **state)
 	assert_int_equal(r.res.u64[0], 30);
 	assert_string_equal(extract_str(p, "probe.key", "abc"), "key:abc");
 	assert_string_equal(extract_str(p, "probe.opt", NULL), "none");
-	assert_string_equal(extract_str(p, "probe.opt", "7"), "idx:7");
+	assert_string_equal(extract_str(p, "probe.opt", "7"), "idx:7 key:7"); /* both, as upstream */
 	assert_string_equal(extract_str(p, "probe.opt", "x7"), "key:x7");
+	assert_string_equal(extract_str(p, "probe.opt", "07"), "key:07"); /* a leading 0 is no index */
+	assert_string_equal(extract_str(p, "probe.opt", "18446744073709551616"), "key:18446744073709551616");
 	r = extract(p, "probe.list", NULL);
 	assert_int_equal(r.res_len, 3);
 	assert_string_equal(r.res.str[0], "a");
@@ -587,6 +589,14 @@ static void test_probe_extraction(void **state)
 	assert_contains(err, "field probe.index requires an argument");
 	assert_int_equal(ph_field_request(p, 0, "abc", &req, err, sizeof(err)), -EINVAL);
 	assert_contains(err, "needs a numeric index argument, not 'abc'");
+	assert_int_equal(ph_field_request(p, 0, "01", &req, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "cannot be empty or start with 0");
+	assert_int_equal(ph_field_request(p, 0, "0", &req, err, sizeof(err)), 0);
+	assert_int_equal(req.arg_index, 0);
+	assert_null(req.arg_key);
+	assert_int_equal(ph_field_request(p, 1, "k", &req, err, sizeof(err)), 0);
+	assert_true(req.arg_index == UINT64_MAX); /* a key field: no index */
+	assert_string_equal(req.arg_key, "k");
 	assert_int_equal(ph_field_request(p, 3, "1", &req, err, sizeof(err)), -EINVAL);
 	assert_contains(err, "field probe.list takes no argument");
 	assert_int_equal(ph_field_request(p, 99, NULL, &req, err, sizeof(err)), -EINVAL);
