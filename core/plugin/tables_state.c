@@ -11,7 +11,10 @@
  * extract_fields, parse_event, capture_open/close and routines, as
  * upstream allows, and not from a plugin's own threads.
  *
- * Not yet: tables owned by plugins (add_table fails with a message).
+ * Tables owned by plugins (add_table) join the same registry: other plugins
+ * get our handle for them, and every vtable call on it goes to the owner's
+ * vtables (its "_ext" ones, or the embedded ones of older plugins). The
+ * owner must stay loaded as long as the bridge.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,6 +43,18 @@ struct detached {
 	} w[MAX_PENDING];
 };
 
+/* A table a plugin owns: our handle for it, with its vtables resolved. */
+struct ptable {
+	struct ptable *next;  /* in its bridge */
+	struct ptable *gnext; /* in all_ptables */
+	ss_plugin_table_t *table;
+	char *name;
+	ss_plugin_state_type key_type;
+	ss_plugin_table_fields_vtable_ext fields;
+	ss_plugin_table_reader_vtable_ext reader;
+	ss_plugin_table_writer_vtable_ext writer;
+};
+
 struct field_cache {
 	struct st_table *t;
 	ss_plugin_table_fieldinfo *v;
@@ -57,6 +72,7 @@ struct ph_state_tables {
 	struct field_cache *caches;
 	uint32_t ncaches;
 	struct detached *detached;
+	struct ptable *ptables;
 };
 
 /* The bridge of the plugin calling into us on this thread, or NULL. */
@@ -67,6 +83,21 @@ static struct ph_state_tables *caller(void)
 		return NULL;
 	struct ph_state_tables *b = p->tables.ctx;
 	return p->tables.init == &b->init ? b : NULL;
+}
+
+/* Every plugin-owned table of every bridge. Changed only when plugins are
+ * initialised or the bridge is freed (never during event processing), so
+ * it can be read from any thread: a table handle is recognised even when a
+ * plugin uses it from a thread of its own. */
+static struct ptable *all_ptables;
+
+/* Our handle of a plugin-owned table, or NULL for a core/state table. */
+static struct ptable *as_ptable(const void *t)
+{
+	for (struct ptable *pt = all_ptables; pt; pt = pt->gnext)
+		if ((const void *)pt == t)
+			return pt;
+	return NULL;
 }
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -91,10 +122,12 @@ static ss_plugin_table_info *list_tables(ss_plugin_owner_t *o, uint32_t *n)
 {
 	struct ph_state_tables *b = ph_tables_ctx(o);
 	const char *names[32];
-	uint32_t count = st_table_list(b->st, names, 32);
+	uint32_t count = st_table_list(b->st, names, 32), nplug = 0;
 	if (count > 32)
 		count = 32;
-	ss_plugin_table_info *v = realloc(b->infos, (count ? count : 1) * sizeof(*v));
+	for (struct ptable *pt = b->ptables; pt; pt = pt->next)
+		nplug++;
+	ss_plugin_table_info *v = realloc(b->infos, (count + nplug + 1) * sizeof(*v));
 	*n = 0;
 	if (!v)
 		return NULL;
@@ -107,12 +140,17 @@ static ss_plugin_table_info *list_tables(ss_plugin_owner_t *o, uint32_t *n)
 				(*n)++;
 				break;
 			}
+	for (struct ptable *pt = b->ptables; pt; pt = pt->next)
+		v[(*n)++] = (ss_plugin_table_info){pt->name, pt->key_type};
 	return v;
 }
 
 static ss_plugin_table_t *get_table(ss_plugin_owner_t *o, const char *name, ss_plugin_state_type kt)
 {
 	struct ph_state_tables *b = ph_tables_ctx(o);
+	for (struct ptable *pt = b->ptables; pt && name; pt = pt->next)
+		if (strcmp(pt->name, name) == 0 && pt->key_type == kt)
+			return pt;
 	struct st_table *t = st_table_get(b->st, name, (uint8_t)kt);
 	if (!t) {
 		char msg[256];
@@ -122,21 +160,88 @@ static ss_plugin_table_t *get_table(ss_plugin_owner_t *o, const char *name, ss_p
 	return t;
 }
 
+static bool name_taken(struct ph_state_tables *b, const char *name)
+{
+	for (struct ptable *pt = b->ptables; pt; pt = pt->next)
+		if (strcmp(pt->name, name) == 0)
+			return true;
+	for (size_t k = 0; k < sizeof(key_types); k++)
+		if (st_table_get(b->st, name, key_types[k]))
+			return true;
+	return false;
+}
+
+/* The owner's vtables: the "_ext" ones, else the embedded ones. */
+static void resolve_vtables(struct ptable *pt, const ss_plugin_table_input *in)
+{
+	if (in->fields_ext)
+		pt->fields = *in->fields_ext;
+	else
+		pt->fields = (ss_plugin_table_fields_vtable_ext){in->fields.list_table_fields, in->fields.get_table_field,
+		                                                 in->fields.add_table_field};
+	if (in->reader_ext)
+		pt->reader = *in->reader_ext;
+	else
+		pt->reader = (ss_plugin_table_reader_vtable_ext){in->reader.get_table_name, in->reader.get_table_size,
+		                                                 in->reader.get_table_entry, in->reader.read_entry_field,
+		                                                 NULL, NULL};
+	if (in->writer_ext)
+		pt->writer = *in->writer_ext;
+	else
+		pt->writer = (ss_plugin_table_writer_vtable_ext){in->writer.clear_table, in->writer.erase_table_entry,
+		                                                 in->writer.create_table_entry, in->writer.destroy_table_entry,
+		                                                 in->writer.add_table_entry, in->writer.write_entry_field};
+}
+
 static ss_plugin_rc add_table(ss_plugin_owner_t *o, const ss_plugin_table_input *in)
 {
+	struct ph_state_tables *b = ph_tables_ctx(o);
 	char msg[256];
-	snprintf(msg, sizeof(msg), "cannot add table '%s': tables owned by plugins are not supported yet",
-	         in && in->name ? in->name : "");
-	ph_set_owner_error(o, msg);
-	return SS_PLUGIN_FAILURE;
+	if (!in || !in->name || !in->name[0] || !in->table) {
+		ph_set_owner_error(o, "add_table needs a name and a table");
+		return SS_PLUGIN_FAILURE;
+	}
+	if (name_taken(b, in->name)) {
+		snprintf(msg, sizeof(msg), "cannot add table '%s': a table with that name exists", in->name);
+		ph_set_owner_error(o, msg);
+		return SS_PLUGIN_FAILURE;
+	}
+	struct ptable *pt = calloc(1, sizeof(*pt));
+	if (!pt || !(pt->name = strdup(in->name))) {
+		free(pt);
+		ph_set_owner_error(o, "out of memory");
+		return SS_PLUGIN_FAILURE;
+	}
+	pt->table = in->table;
+	pt->key_type = in->key_type;
+	resolve_vtables(pt, in);
+	if (!pt->reader.get_table_entry || !pt->reader.read_entry_field || !pt->fields.get_table_field) {
+		snprintf(msg, sizeof(msg), "cannot add table '%s': it has no reader or fields vtable", in->name);
+		ph_set_owner_error(o, msg);
+		free(pt->name);
+		free(pt);
+		return SS_PLUGIN_FAILURE;
+	}
+	pt->next = b->ptables;
+	b->ptables = pt;
+	pt->gnext = all_ptables;
+	all_ptables = pt;
+	return SS_PLUGIN_SUCCESS;
 }
+
+/* Forwards a vtable call on a plugin-owned table to its owner, failing
+ * (with `bad`) when the owner did not provide the function. */
+#define FORWARD(pt, vt, fn, bad, ...) ((pt)->vt.fn ? (pt)->vt.fn((pt)->table, ##__VA_ARGS__) : (bad))
 
 /* ---- fields ---- */
 
 static const ss_plugin_table_fieldinfo *list_fields(ss_plugin_table_t *t, uint32_t *n)
 {
 	struct ph_state_tables *b = caller();
+	struct ptable *pt = as_ptable(t);
 	*n = 0;
+	if (pt)
+		return FORWARD(pt, fields, list_table_fields, NULL, n);
 	if (!b)
 		return NULL;
 	uint32_t count;
@@ -166,6 +271,9 @@ static const ss_plugin_table_fieldinfo *list_fields(ss_plugin_table_t *t, uint32
 
 static ss_plugin_table_field_t *get_field(ss_plugin_table_t *t, const char *name, ss_plugin_state_type type)
 {
+	struct ptable *pt = as_ptable(t);
+	if (pt)
+		return FORWARD(pt, fields, get_table_field, NULL, name, type);
 	struct st_field *f = st_table_field(t, name, (uint8_t)type);
 	if (!f)
 		fail("table '%s' has no field '%s' of type %d", st_table_name(t), name ? name : "", (int)type);
@@ -174,6 +282,9 @@ static ss_plugin_table_field_t *get_field(ss_plugin_table_t *t, const char *name
 
 static ss_plugin_table_field_t *add_field(ss_plugin_table_t *t, const char *name, ss_plugin_state_type type)
 {
+	struct ptable *pt = as_ptable(t);
+	if (pt)
+		return FORWARD(pt, fields, add_table_field, NULL, name, type);
 	struct st_field *f = st_table_add_field(t, name, (uint8_t)type);
 	if (!f)
 		fail("cannot add field '%s' of type %d to table '%s'", name ? name : "", (int)type, st_table_name(t));
@@ -276,11 +387,23 @@ static void free_detached(struct ph_state_tables *b, struct detached *d)
 
 /* ---- reader ---- */
 
-static const char *get_name(ss_plugin_table_t *t) { return st_table_name(t); }
-static uint64_t get_size(ss_plugin_table_t *t) { return st_table_size(t); }
+static const char *get_name(ss_plugin_table_t *t)
+{
+	struct ptable *pt = as_ptable(t);
+	return pt ? pt->name : st_table_name(t);
+}
+
+static uint64_t get_size(ss_plugin_table_t *t)
+{
+	struct ptable *pt = as_ptable(t);
+	return pt ? FORWARD(pt, reader, get_table_size, (uint64_t)-1) : st_table_size(t);
+}
 
 static ss_plugin_table_entry_t *get_entry(ss_plugin_table_t *t, const ss_plugin_state_data *key)
 {
+	struct ptable *pt = as_ptable(t);
+	if (pt)
+		return FORWARD(pt, reader, get_table_entry, NULL, key);
 	st_entry *e = st_table_entry(t, (const union st_data *)key);
 	if (!e)
 		fail("no entry with this key in table '%s'", st_table_name(t));
@@ -290,6 +413,9 @@ static ss_plugin_table_entry_t *get_entry(ss_plugin_table_t *t, const ss_plugin_
 static ss_plugin_rc read_field(ss_plugin_table_t *t, ss_plugin_table_entry_t *e, const ss_plugin_table_field_t *f,
                                ss_plugin_state_data *out)
 {
+	struct ptable *pt = as_ptable(t);
+	if (pt)
+		return FORWARD(pt, reader, read_entry_field, SS_PLUGIN_FAILURE, e, f, out);
 	struct detached *d = find_detached(caller(), e);
 	if (d)
 		return detached_read(d, f, out) ? SS_PLUGIN_FAILURE : SS_PLUGIN_SUCCESS; /* it says why */
@@ -301,7 +427,12 @@ static ss_plugin_rc read_field(ss_plugin_table_t *t, ss_plugin_table_entry_t *e,
 	return SS_PLUGIN_SUCCESS;
 }
 
-static void release_entry(ss_plugin_table_t *t, ss_plugin_table_entry_t *e) { (void)t, (void)e; }
+static void release_entry(ss_plugin_table_t *t, ss_plugin_table_entry_t *e)
+{
+	struct ptable *pt = as_ptable(t);
+	if (pt && pt->reader.release_table_entry)
+		pt->reader.release_table_entry(pt->table, e);
+}
 
 struct iter {
 	ss_plugin_table_iterator_func_t fn;
@@ -317,6 +448,9 @@ static bool iter_one(void *ctx, st_entry *e)
 static ss_plugin_bool iterate(ss_plugin_table_t *t, ss_plugin_table_iterator_func_t fn,
                               ss_plugin_table_iterator_state_t *s)
 {
+	struct ptable *pt = as_ptable(t);
+	if (pt)
+		return FORWARD(pt, reader, iterate_entries, 0, fn, s);
 	struct iter it = {fn, s};
 	return st_table_iterate(t, iter_one, &it);
 }
@@ -331,15 +465,27 @@ static ss_plugin_rc rc_of(int rc, ss_plugin_table_t *t, const char *what)
 	return SS_PLUGIN_FAILURE;
 }
 
-static ss_plugin_rc clear(ss_plugin_table_t *t) { return rc_of(st_table_clear(t), t, "clear the entries"); }
+static ss_plugin_rc clear(ss_plugin_table_t *t)
+{
+	struct ptable *pt = as_ptable(t);
+	if (pt)
+		return FORWARD(pt, writer, clear_table, SS_PLUGIN_FAILURE);
+	return rc_of(st_table_clear(t), t, "clear the entries");
+}
 
 static ss_plugin_rc erase(ss_plugin_table_t *t, const ss_plugin_state_data *key)
 {
+	struct ptable *pt = as_ptable(t);
+	if (pt)
+		return FORWARD(pt, writer, erase_table_entry, SS_PLUGIN_FAILURE, key);
 	return rc_of(st_table_erase(t, (const union st_data *)key), t, "erase an entry");
 }
 
 static ss_plugin_table_entry_t *create_entry(ss_plugin_table_t *t)
 {
+	struct ptable *pt = as_ptable(t);
+	if (pt)
+		return FORWARD(pt, writer, create_table_entry, NULL);
 	struct ph_state_tables *b = caller();
 	struct detached *d = b ? calloc(1, sizeof(*d)) : NULL;
 	if (!d) {
@@ -354,6 +500,12 @@ static ss_plugin_table_entry_t *create_entry(ss_plugin_table_t *t)
 
 static void destroy_entry(ss_plugin_table_t *t, ss_plugin_table_entry_t *e)
 {
+	struct ptable *pt = as_ptable(t);
+	if (pt) {
+		if (pt->writer.destroy_table_entry)
+			pt->writer.destroy_table_entry(pt->table, e);
+		return;
+	}
 	struct ph_state_tables *b = caller();
 	struct detached *d = find_detached(b, e);
 	(void)t;
@@ -364,6 +516,9 @@ static void destroy_entry(ss_plugin_table_t *t, ss_plugin_table_entry_t *e)
 static ss_plugin_table_entry_t *add_entry(ss_plugin_table_t *t, const ss_plugin_state_data *key,
                                           ss_plugin_table_entry_t *e)
 {
+	struct ptable *pt = as_ptable(t);
+	if (pt)
+		return FORWARD(pt, writer, add_table_entry, NULL, key, e);
 	struct ph_state_tables *b = caller();
 	struct detached *d = find_detached(b, e);
 	if (!d || d->t != t) {
@@ -382,6 +537,9 @@ static ss_plugin_table_entry_t *add_entry(ss_plugin_table_t *t, const ss_plugin_
 static ss_plugin_rc write_field(ss_plugin_table_t *t, ss_plugin_table_entry_t *e, const ss_plugin_table_field_t *f,
                                 const ss_plugin_state_data *in)
 {
+	struct ptable *pt = as_ptable(t);
+	if (pt)
+		return FORWARD(pt, writer, write_entry_field, SS_PLUGIN_FAILURE, e, f, in);
 	struct detached *d = find_detached(caller(), e);
 	int rc = d ? detached_write(d, f, in) : st_table_write(t, e, f, (const union st_data *)in);
 	return rc_of(rc, t, "write a field");
@@ -431,5 +589,16 @@ void ph_state_tables_free(struct ph_state_tables *b)
 		free(b->caches[i].v);
 	free(b->caches);
 	free(b->infos);
+	while (b->ptables) {
+		struct ptable *pt = b->ptables;
+		b->ptables = pt->next;
+		for (struct ptable **pp = &all_ptables; *pp; pp = &(*pp)->gnext)
+			if (*pp == pt) {
+				*pp = pt->gnext;
+				break;
+			}
+		free(pt->name);
+		free(pt);
+	}
 	free(b);
 }

@@ -12,7 +12,9 @@
  *         "TID TAG"          writes tabler_tag of thread TID;
  *         "add TID COMM"     creates a detached entry, writes comm, adds it.
  *  fields tabler.tag[TID], tabler.comm[TID] (strings), tabler.count (table
- *         size), tabler.iter (entries seen by iterate_entries), tabler.err.
+ *         size), tabler.iter (entries seen by iterate_entries), tabler.err,
+ *         tabler.book[N]: the title of book N of the "books" table (key
+ *         UINT64) when another plugin offers one (the shelf test plugin).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,8 @@ struct state {
 	const char *(*owner_err)(ss_plugin_owner_t *);
 	ss_plugin_table_t *threads;
 	ss_plugin_table_field_t *f_tid, *f_comm, *f_cg, *f_tag, *f_second;
+	ss_plugin_table_t *books;
+	ss_plugin_table_field_t *f_title;
 	char text[256];
 	const char *str;
 	uint64_t u64;
@@ -74,6 +78,8 @@ static int setup(struct state *s, const ss_plugin_init_input *in)
 	}
 	s->f_second = t->fields_ext->get_table_field(d.table, "second", SS_PLUGIN_ST_STRING);
 	t->writer_ext->destroy_table_entry(s->threads, e);
+	if ((s->books = t->get_table(in->owner, "books", SS_PLUGIN_ST_UINT64)) != NULL)
+		s->f_title = t->fields_ext->get_table_field(s->books, "title", SS_PLUGIN_ST_STRING);
 	return s->f_second ? 1 : init_fail(s, "subtable field");
 }
 
@@ -129,7 +135,8 @@ const char *plugin_get_fields(void)
 	       "{\"type\":\"string\",\"name\":\"tabler.comm\",\"desc\":\"comm\",\"arg\":{\"isRequired\":true,\"isIndex\":true}},"
 	       "{\"type\":\"uint64\",\"name\":\"tabler.count\",\"desc\":\"threads\"},"
 	       "{\"type\":\"uint64\",\"name\":\"tabler.iter\",\"desc\":\"threads iterated\"},"
-	       "{\"type\":\"string\",\"name\":\"tabler.err\",\"desc\":\"error of a wrong field type\"}]";
+	       "{\"type\":\"string\",\"name\":\"tabler.err\",\"desc\":\"error of a wrong field type\"},"
+	       "{\"type\":\"string\",\"name\":\"tabler.book\",\"desc\":\"a title\",\"arg\":{\"isRequired\":true,\"isIndex\":true}}]";
 }
 
 static ss_plugin_bool count_one(ss_plugin_table_iterator_state_t *st, ss_plugin_table_entry_t *e)
@@ -168,6 +175,15 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t *st, const ss_plugin_event_input 
 				in->table_reader_ext->iterate_entries(s->threads, count_one, &s->u64);
 			f->res.u64 = &s->u64;
 			f->res_len = 1;
+		} else if (f->field_id == 5) {
+			ss_plugin_state_data bk = {.u64 = f->arg_index};
+			ss_plugin_table_entry_t *e = s->books ? in->table_reader_ext->get_table_entry(s->books, &bk) : NULL;
+			if (e && in->table_reader_ext->read_entry_field(s->books, e, s->f_title, &v) == SS_PLUGIN_SUCCESS) {
+				snprintf(s->text, sizeof(s->text), "%s", v.str);
+				s->str = s->text;
+				f->res.str = &s->str;
+				f->res_len = 1;
+			}
 		} else {
 			s->str = s->bad_field_err;
 			f->res.str = &s->str;

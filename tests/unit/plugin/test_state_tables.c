@@ -21,13 +21,18 @@ static const char *plugin_dir;
 static char err[PH_ERRLEN];
 static uint8_t evbuf[256];
 
-static int load(struct ph_state_tables *bridge, struct ph_plugin **p)
+static int load_lib(struct ph_state_tables *bridge, const char *lib, struct ph_plugin **p)
 {
 	char path[1024];
 	struct ph_opts o = {.sz = sizeof(o), .tables = ph_state_tables_get(bridge)};
-	snprintf(path, sizeof(path), "%s/libtabler.so", plugin_dir);
+	snprintf(path, sizeof(path), "%s/lib%s.so", plugin_dir, lib);
 	int rc = ph_load(path, &o, p, err, sizeof(err));
 	return rc ? rc : ph_init(*p, NULL, err, sizeof(err));
+}
+
+static int load(struct ph_state_tables *bridge, struct ph_plugin **p)
+{
+	return load_lib(bridge, "tabler", p);
 }
 
 static const ss_plugin_event_input *event(const char *payload)
@@ -113,6 +118,29 @@ static void test_bridge(void **state)
 	st_free(st);
 }
 
+/* A table owned by one plugin (shelf), read by another (tabler). */
+static void test_plugin_owned_table(void **state)
+{
+	(void)state;
+	struct st_state *st = st_new(NULL);
+	add_thread(st, 1, "init");
+	struct ph_state_tables *bridge = ph_state_tables_new(st);
+	struct ph_plugin *shelf = NULL, *shelf2 = NULL, *tabler = NULL;
+	if (load_lib(bridge, "shelf", &shelf) || load(bridge, &tabler))
+		fail_msg("%s", err);
+	assert_string_equal(get_str(tabler, "tabler.book", "0"), "dune");
+	assert_string_equal(get_str(tabler, "tabler.book", "2"), "ulysses");
+	assert_null(get_str(tabler, "tabler.book", "3"));
+	/* a second table with the same name is refused */
+	assert_int_equal(load_lib(bridge, "shelf", &shelf2), -EIO);
+	assert_non_null(strstr(err, "add_table: cannot add table 'books': a table with that name exists"));
+	ph_unload(shelf2);
+	ph_unload(tabler);
+	ph_unload(shelf);
+	ph_state_tables_free(bridge);
+	st_free(st);
+}
+
 static void test_empty_table_detached_entry(void **state)
 {
 	(void)state;
@@ -139,6 +167,7 @@ int main(int argc, char **argv)
 	plugin_dir = argv[1];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bridge),
+		cmocka_unit_test(test_plugin_owned_table),
 		cmocka_unit_test(test_empty_table_detached_entry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
