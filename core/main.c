@@ -211,6 +211,13 @@ static int run_replay(const char *capture_file, bool dump)
 		fprintf(stderr, "falco: %s\n", eng_error(e));
 	fprintf(stderr, "Events read: %llu, numbered: %llu, shown to rules: %llu\n", (unsigned long long)st.read,
 	        (unsigned long long)st.numbered, (unsigned long long)st.delivered);
+	if (st.conv.converted || st.conv.stored)
+		fprintf(stderr,
+		        "Old events converted: %llu (enter events kept: %llu, evicted: %llu, too large: %llu; "
+		        "exits without their enter event: %llu)\n",
+		        (unsigned long long)st.conv.converted, (unsigned long long)st.conv.stored,
+		        (unsigned long long)st.conv.evicted, (unsigned long long)st.conv.oversize,
+		        (unsigned long long)st.conv.no_enter);
 	eng_free(e);
 	st_free(r.st);
 	return rc < 0 ? 1 : 0;
