@@ -162,6 +162,15 @@ void st_fdtab_unref(struct st_state *st, struct st_fdtab *ft)
 	free(ft);
 }
 
+struct st_fdtab *st_fdtab_release(struct st_state *st, struct st_fdtab *ft)
+{
+	if (!ft || --ft->refs)
+		return NULL;
+	fdtab_clear(st, ft);
+	ft->refs = 1;
+	return ft;
+}
+
 static bool fdtab_grow(struct st_fdtab *ft, uint64_t fd)
 {
 	if (fd < ft->cap)

@@ -149,6 +149,7 @@ struct st_proc {
 	bool child_subreaper;    /* prctl(PR_SET_CHILD_SUBREAPER) */
 	struct st_fdtab *fds;
 	struct st_thread *threads;  /* private: the group's threads */
+	struct st_proc *next_free;  /* private: recycling */
 	uint32_t nthreads;          /* threads in the table */
 };
 
