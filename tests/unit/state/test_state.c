@@ -535,6 +535,35 @@ static void test_purge(void **unused)
 	st_free(st);
 }
 
+/* setrlimit(RLIMIT_NOFILE) sets the process's fd limit (resource 7 in the
+ * event's numbering); other resources do not. getcwd resynchronises cwd. */
+static void test_rlimit_getcwd(void **unused)
+{
+	(void)unused;
+	struct st_state *st = family();
+	struct evb b;
+	evb_start(&b, EV_SYSCALL_SETRLIMIT_X, 102, now++);
+	evb_i64(&b, 0, 0);
+	evb_i64(&b, 1, 4096);
+	evb_i64(&b, 2, 8192);
+	evb_raw(&b, 3, "\x07", 1);
+	apply(st, &b);
+	assert_int_equal(st_find(st, 102)->proc->fdlimit, 4096);
+	evb_start(&b, EV_SYSCALL_SETRLIMIT_X, 102, now++);
+	evb_i64(&b, 0, 0);
+	evb_i64(&b, 1, 10);
+	evb_i64(&b, 2, 10);
+	evb_raw(&b, 3, "\x03", 1); /* RLIMIT_STACK */
+	apply(st, &b);
+	assert_int_equal(st_find(st, 102)->proc->fdlimit, 4096);
+	evb_start(&b, EV_SYSCALL_GETCWD_X, 102, now++);
+	evb_i64(&b, 0, 9);
+	evb_str(&b, 1, "/srv/app");
+	apply(st, &b);
+	assert_string_equal(st_find(st, 102)->proc->cwd, "/srv/app/");
+	st_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_thread_exec),
 		cmocka_unit_test(test_rename_open_file),
 		cmocka_unit_test(test_purge),
+		cmocka_unit_test(test_rlimit_getcwd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
