@@ -919,6 +919,8 @@ static void set_context(struct st_state *st, const struct ev_view *ev, struct st
 		t->lastevent_fd = p_i64(ev, (uint32_t)loc, -1);
 	st->cur.fd = st_fd_get(st, t, t->lastevent_fd);
 	st->cur.fd_valid = st->cur.fd != NULL;
+	if (st->cur.fd) /* what parsing changes from here on is this event's change */
+		st->cur.fd->flags &= (uint16_t)~ST_FDF_NAME_CHANGED;
 	if (!st->cur.fd && t->lastevent_fd >= 0)
 		st->cur.fd_failed = true;
 }
