@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 
 #include "live.h"
 
@@ -48,6 +49,11 @@ struct plan {
 	int udp_srv, udp_cli;
 	uint16_t udp_port, udp_cli_port;
 	int uid_rc, ppid;
+	int v6_cli;
+	uint16_t v6_port, v6_cli_port;
+	int un_cli;
+	char un_path[108];
+	int exec_rc;
 };
 
 static void child_main(void *arg)
@@ -103,6 +109,34 @@ static void child_main(void *arg)
 	p->udp_cli_port = ntohs(c.sin_port);
 	char buf[16];
 	recvfrom(p->udp_srv, buf, sizeof(buf), 0, NULL, NULL);
+
+	/* IPv6 loopback connect */
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	socklen_t a6l = sizeof(a6);
+	int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+	bind(s6, (struct sockaddr *)&a6, sizeof(a6));
+	listen(s6, 2);
+	getsockname(s6, (struct sockaddr *)&a6, &a6l);
+	p->v6_port = ntohs(a6.sin6_port);
+	p->v6_cli = socket(AF_INET6, SOCK_STREAM, 0);
+	connect(p->v6_cli, (struct sockaddr *)&a6, sizeof(a6));
+	getsockname(p->v6_cli, (struct sockaddr *)&a6, &a6l);
+	p->v6_cli_port = ntohs(a6.sin6_port);
+
+	/* unix socket connect */
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", p->un_path);
+	int us = socket(AF_UNIX, SOCK_STREAM, 0);
+	bind(us, (struct sockaddr *)&un, sizeof(un));
+	listen(us, 2);
+	p->un_cli = socket(AF_UNIX, SOCK_STREAM, 0);
+	connect(p->un_cli, (struct sockaddr *)&un, sizeof(un));
+	unlink(p->un_path);
+
+	/* an execve that fails */
+	char *argv[] = {"missing-prog", "x", NULL};
+	char *envp[] = {NULL};
+	p->exec_rc = execve("/nonexistent-falco/prog", argv, envp) < 0 ? -errno : 0;
 
 	p->uid_rc = setuid(0) == 0 ? 0 : -errno;
 	prctl(PR_SET_NAME, "falco-live");
@@ -246,6 +280,44 @@ static void verify(struct plan *p, struct live_events e)
 	}
 	EXPECT(rf, EV_SOCKET_RECVFROM_X, 0)
 	check(s64(rf, 0) == 5 && bytes_eq(rf, 1, "hello", 5) && s64(rf, 3) == p->udp_srv, "recvfrom");
+	/* the child connects twice: IPv6 first, then unix */
+	EXPECT(c6, EV_SOCKET_CONNECT_X, 0)
+	{
+		uint8_t want[1 + 16 + 2 + 16 + 2] = {10 /* PPM_AF_INET6 */};
+		struct in6_addr lo = IN6ADDR_LOOPBACK_INIT;
+		memcpy(want + 1, &lo, 16);
+		memcpy(want + 17, &p->v6_cli_port, 2);
+		memcpy(want + 19, &lo, 16);
+		memcpy(want + 35, &p->v6_port, 2);
+		check(s64(c6, 2) == p->v6_cli, "connect (v6) fd");
+		check(bytes_eq(c6, 1, want, sizeof(want)), "connect (v6) tuple is not [::1]:%u -> [::1]:%u",
+		      p->v6_cli_port, p->v6_port);
+		uint8_t wa[1 + 16 + 2] = {10};
+		memcpy(wa + 1, &lo, 16);
+		memcpy(wa + 17, &p->v6_port, 2);
+		check(bytes_eq(c6, 3, wa, sizeof(wa)), "connect (v6) addr");
+	}
+	EXPECT(cu, EV_SOCKET_CONNECT_X, 1)
+	{
+		/* family, two kernel socket pointers, the peer's path */
+		check(s64(cu, 2) == p->un_cli && s64(cu, 0) == 0, "connect (unix) fd/res");
+		size_t pl = strlen(p->un_path) + 1;
+
+		check(cu->len[1] == 17 + pl && cu->val[1][0] == PPM_AF_UNIX &&
+		      memcmp(cu->val[1] + 17, p->un_path, pl) == 0, "connect (unix) tuple path");
+		check(cu->len[3] == 1 + pl && cu->val[3][0] == PPM_AF_UNIX &&
+		      memcmp(cu->val[3] + 1, p->un_path, pl) == 0, "connect (unix) addr");
+	}
+	EXPECT(ex, EV_SYSCALL_EXECVE_19_X, 0)
+	{
+		check(s64(ex, 0) == p->exec_rc && p->exec_rc == -ENOENT, "failed execve res %lld",
+		      (long long)s64(ex, 0));
+		check(strcmp(str(ex, 1), "missing-prog") == 0, "failed execve exe '%s'", str(ex, 1));
+		check(bytes_eq(ex, 2, "x", 2), "failed execve args");
+		check(s64(ex, 3) == p->child, "failed execve tid");
+		check(strcmp(str(ex, 30), "/nonexistent-falco/prog") == 0, "failed execve filename '%s'",
+		      str(ex, 30));
+	}
 	EXPECT(su, EV_SYSCALL_SETUID_X, 0)
 	check(s64(su, 0) == p->uid_rc && u32(su, 1) == 0, "setuid");
 	EXPECT(pr, EV_SYSCALL_PRCTL_X, 0)
@@ -284,6 +356,7 @@ int main(void)
 	snprintf(p->d1, sizeof(p->d1), "%s/d1", p->dir);
 	snprintf(p->d2, sizeof(p->d2), "%s/d2", p->dir);
 	snprintf(p->ln, sizeof(p->ln), "%s/ln", p->dir);
+	snprintf(p->un_path, sizeof(p->un_path), "%s/sock", p->dir);
 
 	/* every handler (read/write included) plus getppid, which has none */
 	static bool want[DRV_NR_SYSCALLS];
