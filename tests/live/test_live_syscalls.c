@@ -356,7 +356,7 @@ int main(void)
 	snprintf(p->d1, sizeof(p->d1), "%s/d1", p->dir);
 	snprintf(p->d2, sizeof(p->d2), "%s/d2", p->dir);
 	snprintf(p->ln, sizeof(p->ln), "%s/ln", p->dir);
-	snprintf(p->un_path, sizeof(p->un_path), "%s/sock", p->dir);
+	snprintf(p->un_path, sizeof(p->un_path), "%.90s/sock", p->dir); /* fits sun_path */
 
 	/* every handler (read/write included) plus getppid, which has none */
 	static bool want[DRV_NR_SYSCALLS];
