@@ -9,7 +9,7 @@
  * macros on the tree, in definition order, as Falco does. Rules whose fields
  * we lack (plugin fields such as container.*) are counted and skipped.
  *
- * Usage: bench_rules [RULES_FILE [ROUNDS]]   Env: SHARED_DIR (../shared).
+ * Usage: rules_bench [RULES_FILE [ROUNDS]]   Env: SHARED_DIR (../shared).
  */
 #include <dirent.h>
 #include <inttypes.h>
