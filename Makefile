@@ -2,9 +2,10 @@
 # README gives; both install what is missing first.
 BUILD      ?= build
 TESTBUILD  ?= build-test
+FUZZBUILD  ?= build-fuzz
 MESON      ?= meson
 
-.PHONY: all deps build run test clean
+.PHONY: all deps build run test bench clean
 
 all: build
 
@@ -27,10 +28,21 @@ $(TESTBUILD)/build.ninja: | deps
 	$(MESON) setup $(TESTBUILD) --buildtype=debug -Dwerror=true \
 		-Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
 
-test: deps $(TESTBUILD)/build.ninja
+# libFuzzer targets: clang, a separate build dir, only the fuzz targets built.
+$(FUZZBUILD)/build.ninja: | deps
+	CC=clang $(MESON) setup $(FUZZBUILD) --buildtype=debug -Dfuzz=true -Dtests=disabled \
+		-Db_sanitize=address,undefined -Db_lundef=false
+
+test: deps $(TESTBUILD)/build.ninja $(FUZZBUILD)/build.ninja
 	ninja -C $(TESTBUILD)
+	ninja -C $(FUZZBUILD) tests/fuzz/fuzz_capture
 	-$(MESON) test -C $(TESTBUILD) --print-errorlogs --num-processes 2
-	@scripts/test-summary $(TESTBUILD)
+	-$(MESON) test -C $(FUZZBUILD) --no-rebuild --print-errorlogs --suite fuzz
+	@scripts/test-summary $(TESTBUILD) $(FUZZBUILD)
+
+# Benchmarks: optimised build; every bench/<name>_bench prints its figures.
+bench: build
+	for b in $(BUILD)/bench/*_bench $(BUILD)/bench/*/*_bench; do echo "== $$b"; $$b || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(TESTBUILD)
+	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD)

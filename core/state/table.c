@@ -45,8 +45,12 @@ static const struct st_field_info thr_static[F_NSTATIC] = {
 /* A field handle: an index into the table's info array. */
 struct st_field { uint32_t index; };
 
+enum tbl_kind { K_THREADS, K_ARGS, K_ENV, K_CGROUPS, K_FDS, K_COUNT };
+
 struct st_table {
 	struct st_state *st;
+	uint8_t kind;                 /* enum tbl_kind */
+	struct st_thread *owner;      /* subtables: the thread whose data they show */
 	const char *name;
 	uint8_t key_type;
 	struct st_field_info info[F_NSTATIC + ST_MAX_DYN];
@@ -55,7 +59,57 @@ struct st_table {
 	uint32_t nfields;
 };
 
-struct st_tables { struct st_table threads; };
+/* The subtables are one object per kind, pointed at the thread whose TABLE
+ * field was read last: as upstream, a subtable obtained during a call is
+ * valid during that call. */
+struct st_tables {
+	struct st_table threads;
+	struct st_table sub[K_COUNT];
+	char scratch[4096]; /* cgroups' "first" of the last read */
+};
+
+enum fd_field {
+	FD_TYPE, FD_OPEN_FLAGS, FD_NAME, FD_NAME_RAW, FD_OLD_NAME, FD_FLAGS, FD_DEV, FD_MOUNT_ID,
+	FD_INO, FD_PID, FD_FD, FD_V4_SIP, FD_V4_DIP, FD_V4_SPORT, FD_V4_DPORT, FD_V4_L4,
+	FD_V6_SIP_LO, FD_V6_SIP_HI, FD_V6_DIP_LO, FD_V6_DIP_HI, FD_V6_SPORT, FD_V6_DPORT, FD_V6_L4,
+	FD_V4S_IP, FD_V4S_PORT, FD_V4S_L4, FD_V6S_IP_LO, FD_V6S_IP_HI, FD_V6S_PORT, FD_V6S_L4,
+	FD_UNIX_SRC, FD_UNIX_DST, FD_NFIELDS
+};
+
+/* upstream's fd table field names and types */
+static const struct st_field_info fd_static[FD_NFIELDS] = {
+	[FD_TYPE] = {"type", ST_T_UINT8, false}, [FD_OPEN_FLAGS] = {"open_flags", ST_T_UINT32, false},
+	[FD_NAME] = {"name", ST_T_STRING, false}, [FD_NAME_RAW] = {"name_raw", ST_T_STRING, false},
+	[FD_OLD_NAME] = {"old_name", ST_T_STRING, false}, [FD_FLAGS] = {"flags", ST_T_UINT32, false},
+	[FD_DEV] = {"dev", ST_T_UINT32, false}, [FD_MOUNT_ID] = {"mount_id", ST_T_UINT32, false},
+	[FD_INO] = {"ino", ST_T_UINT64, false}, [FD_PID] = {"pid", ST_T_INT64, false},
+	[FD_FD] = {"fd", ST_T_INT64, false},
+	[FD_V4_SIP] = {"socket_ipv4_src_ip", ST_T_UINT32, false},
+	[FD_V4_DIP] = {"socket_ipv4_dest_dip", ST_T_UINT32, false},
+	[FD_V4_SPORT] = {"socket_ipv4_src_port", ST_T_UINT16, false},
+	[FD_V4_DPORT] = {"socket_ipv4_dst_port", ST_T_UINT16, false},
+	[FD_V4_L4] = {"socket_ipv4_l4_proto", ST_T_UINT8, false},
+	[FD_V6_SIP_LO] = {"socket_ipv6_src_ip_low", ST_T_UINT64, false},
+	[FD_V6_SIP_HI] = {"socket_ipv6_src_ip_high", ST_T_UINT64, false},
+	[FD_V6_DIP_LO] = {"socket_ipv6_dest_ip_low", ST_T_UINT64, false},
+	[FD_V6_DIP_HI] = {"socket_ipv6_dest_ip_high", ST_T_UINT64, false},
+	[FD_V6_SPORT] = {"socket_ipv6_src_port", ST_T_UINT16, false},
+	[FD_V6_DPORT] = {"socket_ipv6_dst_port", ST_T_UINT16, false},
+	[FD_V6_L4] = {"socket_ipv6_l4_proto", ST_T_UINT8, false},
+	[FD_V4S_IP] = {"socket_ipv4_server_ip", ST_T_UINT32, false},
+	[FD_V4S_PORT] = {"socket_ipv4_server_port", ST_T_UINT16, false},
+	[FD_V4S_L4] = {"socket_ipv4_server_l4_proto", ST_T_UINT8, false},
+	[FD_V6S_IP_LO] = {"socket_ipv6_server_ip_low", ST_T_UINT64, false},
+	[FD_V6S_IP_HI] = {"socket_ipv6_server_ip_high", ST_T_UINT64, false},
+	[FD_V6S_PORT] = {"socket_ipv6_server_port", ST_T_UINT16, false},
+	[FD_V6S_L4] = {"socket_ipv6_server_l4_proto", ST_T_UINT8, false},
+	[FD_UNIX_SRC] = {"socket_unix_src", ST_T_UINT64, false},
+	[FD_UNIX_DST] = {"socket_unix_dest", ST_T_UINT64, false},
+};
+
+static const struct st_field_info list_static[1] = {{"value", ST_T_STRING, false}};
+static const struct st_field_info pair_static[2] = {{"first", ST_T_STRING, false},
+                                                    {"second", ST_T_STRING, false}};
 
 struct dyn_vals { union st_data v[ST_MAX_DYN]; };
 
@@ -72,6 +126,21 @@ int st_tables_init(struct st_state *st)
 	t->nfields = F_NSTATIC;
 	for (uint32_t i = 0; i < F_NSTATIC + ST_MAX_DYN; i++)
 		t->handles[i].index = i;
+	static const char *const names[K_COUNT] = {"threads", "args", "env", "cgroups",
+	                                           "file_descriptors"};
+	for (int k = K_ARGS; k < K_COUNT; k++) {
+		struct st_table *sb = &st->tables->sub[k];
+		sb->st = st;
+		sb->kind = (uint8_t)k;
+		sb->name = names[k];
+		sb->key_type = k == K_FDS ? ST_T_INT64 : ST_T_UINT64;
+		const struct st_field_info *src = k == K_FDS ? fd_static : k == K_CGROUPS ? pair_static
+		                                                                         : list_static;
+		sb->nfields = k == K_FDS ? FD_NFIELDS : k == K_CGROUPS ? 2 : 1;
+		memcpy(sb->info, src, sb->nfields * sizeof *src);
+		for (uint32_t i = 0; i < sb->nfields; i++)
+			sb->handles[i].index = i;
+	}
 	return 0;
 }
 
@@ -98,6 +167,154 @@ void st_dyn_free(struct st_state *st, struct st_thread *t)
 	t->dyn = NULL;
 }
 
+
+/* ---- subtables: args, env, cgroups (index keys), file_descriptors ------ */
+
+static const char *list_of(const struct st_table *t, uint32_t *len)
+{
+	struct st_proc *p = t->owner->proc;
+	switch (t->kind) {
+	case K_ARGS: *len = p->args_len; return p->args;
+	case K_ENV: *len = p->env_len; return p->env;
+	default: *len = p->cgroups_len; return p->cgroups;
+	}
+}
+
+static uint64_t list_count(const struct st_table *t)
+{
+	uint32_t len;
+	const char *l = list_of(t, &len);
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < len; i++)
+		n += l[i] == 0;
+	return n;
+}
+
+static const char *list_item(const struct st_table *t, uint64_t idx)
+{
+	uint32_t len;
+	const char *l = list_of(t, &len), *p = l, *end = l + len;
+	for (uint64_t i = 0; p < end; i++) {
+		if (i == idx)
+			return p;
+		p += strnlen(p, (size_t)(end - p)) + 1;
+	}
+	return NULL;
+}
+
+static int fd_read(const struct st_fd *f, uint32_t idx, union st_data *out)
+{
+	uint64_t lo, hi;
+	switch (idx) {
+	case FD_TYPE: out->u8 = f->type; break;
+	case FD_OPEN_FLAGS: out->u32 = f->open_flags; break;
+	case FD_NAME: out->str = f->name; break;
+	case FD_NAME_RAW: out->str = f->name_raw; break;
+	case FD_OLD_NAME: out->str = f->old_name; break;
+	case FD_FLAGS: out->u32 = f->flags; break;
+	case FD_DEV: out->u32 = f->dev; break;
+	case FD_MOUNT_ID: out->u32 = f->mount_id; break;
+	case FD_INO: out->u64 = f->ino; break;
+	case FD_PID: out->s64 = f->pidfd_pid; break;
+	case FD_FD: out->s64 = f->fd; break;
+	case FD_V4_SIP: memcpy(&out->u32, f->sip, 4); break;
+	case FD_V4_DIP: memcpy(&out->u32, f->dip, 4); break;
+	case FD_V4_SPORT: case FD_V6_SPORT: out->u16 = f->sport; break;
+	case FD_V4_DPORT: case FD_V6_DPORT: out->u16 = f->dport; break;
+	case FD_V4_L4: case FD_V6_L4: case FD_V4S_L4: case FD_V6S_L4: out->u8 = f->l4proto; break;
+	case FD_V6_SIP_LO: memcpy(&lo, f->sip, 8); out->u64 = lo; break;
+	case FD_V6_SIP_HI: memcpy(&hi, f->sip + 8, 8); out->u64 = hi; break;
+	case FD_V6_DIP_LO: case FD_V6S_IP_LO: memcpy(&lo, f->dip, 8); out->u64 = lo; break;
+	case FD_V6_DIP_HI: case FD_V6S_IP_HI: memcpy(&hi, f->dip + 8, 8); out->u64 = hi; break;
+	case FD_V4S_IP: memcpy(&out->u32, f->dip, 4); break;
+	case FD_V4S_PORT: case FD_V6S_PORT: out->u16 = f->dport; break;
+	case FD_UNIX_SRC: out->u64 = f->unix_src; break;
+	case FD_UNIX_DST: out->u64 = f->unix_dst; break;
+	default: return -EINVAL;
+	}
+	return 0;
+}
+
+static int fd_write(struct st_fd *f, uint32_t idx, const union st_data *in)
+{
+	switch (idx) {
+	case FD_TYPE: f->type = in->u8; return 0;
+	case FD_OPEN_FLAGS: f->open_flags = in->u32; return 0;
+	case FD_NAME: st_fd_set_name(f, in->str ? in->str : "", SIZE_MAX); return 0;
+	case FD_NAME_RAW: st_fd_set_name_raw(f, in->str ? in->str : "", SIZE_MAX); return 0;
+	case FD_OLD_NAME: st_fd_set_old_name(f, in->str ? in->str : "", SIZE_MAX); return 0;
+	case FD_DEV: f->dev = in->u32; return 0;
+	case FD_MOUNT_ID: f->mount_id = in->u32; return 0;
+	case FD_INO: f->ino = in->u64; return 0;
+	case FD_PID: f->pidfd_pid = in->s64; return 0;
+	case FD_V4_SIP: memcpy(f->sip, &in->u32, 4); return 0;
+	case FD_V4_DIP: case FD_V4S_IP: memcpy(f->dip, &in->u32, 4); return 0;
+	case FD_V4_SPORT: case FD_V6_SPORT: f->sport = in->u16; return 0;
+	case FD_V4_DPORT: case FD_V6_DPORT: case FD_V4S_PORT: case FD_V6S_PORT:
+		f->dport = in->u16; return 0;
+	case FD_V4_L4: case FD_V6_L4: case FD_V4S_L4: case FD_V6S_L4: f->l4proto = in->u8; return 0;
+	case FD_UNIX_SRC: f->unix_src = in->u64; return 0;
+	case FD_UNIX_DST: f->unix_dst = in->u64; return 0;
+	default: return -EINVAL; /* the fd number and the ipv6 halves stay as they are */
+	}
+}
+
+static int sub_read(struct st_table *t, st_entry *e, uint32_t idx, union st_data *out)
+{
+	if (!t->owner)
+		return -EINVAL;
+	if (t->kind == K_FDS)
+		return fd_read(e, idx, out);
+	const char *item = list_item(t, (uint64_t)(uintptr_t)e - 1);
+	if (!item)
+		return -ENOENT;
+	if (t->kind != K_CGROUPS) {
+		out->str = item;
+		return 0;
+	}
+	const char *eq = strchr(item, '=');
+	if (idx == 1) {
+		out->str = eq ? eq + 1 : "";
+		return 0;
+	}
+	size_t n = eq ? (size_t)(eq - item) : strlen(item);
+	char *scratch = t->st->tables->scratch;
+	if (n >= sizeof t->st->tables->scratch)
+		n = sizeof t->st->tables->scratch - 1;
+	memcpy(scratch, item, n);
+	scratch[n] = 0;
+	out->str = scratch;
+	return 0;
+}
+
+struct fd_iter { bool (*fn)(void *, st_entry *); void *ctx; bool stopped; };
+
+static bool fd_iter_cb(void *c, struct st_fd *f)
+{
+	struct fd_iter *it = c;
+	if (!it->fn(it->ctx, f)) {
+		it->stopped = true;
+		return false;
+	}
+	return true;
+}
+
+static bool sub_iterate(struct st_table *t, bool (*fn)(void *ctx, st_entry *e), void *ctx)
+{
+	if (!t->owner)
+		return true;
+	if (t->kind == K_FDS) {
+		struct fd_iter it = {fn, ctx, false};
+		st_fd_foreach(t->st, t->owner, fd_iter_cb, &it);
+		return !it.stopped;
+	}
+	uint64_t n = list_count(t);
+	for (uint64_t i = 0; i < n; i++)
+		if (!fn(ctx, (st_entry *)(uintptr_t)(i + 1)))
+			return false;
+	return true;
+}
+
 struct st_table *st_table_get(struct st_state *st, const char *name, uint8_t key_type)
 {
 	if (!strcmp(name, "threads") && key_type == ST_T_INT64)
@@ -115,7 +332,14 @@ uint32_t st_table_list(struct st_state *st, const char **names, uint32_t max)
 
 const char *st_table_name(const struct st_table *t) { return t->name; }
 uint8_t st_table_key_type(const struct st_table *t) { return t->key_type; }
-uint64_t st_table_size(struct st_table *t) { return t->st->cnt.threads; }
+uint64_t st_table_size(struct st_table *t)
+{
+	if (t->kind == K_THREADS)
+		return t->st->cnt.threads;
+	if (!t->owner)
+		return (uint64_t)-1;
+	return t->kind == K_FDS ? st_fd_count(t->owner) : list_count(t);
+}
 
 const struct st_field_info *st_table_fields(struct st_table *t, uint32_t *n)
 {
@@ -136,7 +360,7 @@ struct st_field *st_table_add_field(struct st_table *t, const char *name, uint8_
 	for (uint32_t i = 0; i < t->nfields; i++)
 		if (!strcmp(t->info[i].name, name))
 			return t->info[i].type == type ? &t->handles[i] : NULL;
-	if (t->nfields >= F_NSTATIC + ST_MAX_DYN || type == ST_T_TABLE)
+	if (t->kind != K_THREADS || t->nfields >= F_NSTATIC + ST_MAX_DYN || type == ST_T_TABLE)
 		return NULL;
 	uint32_t d = t->nfields - F_NSTATIC;
 	t->dyn_names[d] = strdup(name);
@@ -148,12 +372,13 @@ struct st_field *st_table_add_field(struct st_table *t, const char *name, uint8_
 
 st_entry *st_table_entry(struct st_table *t, const union st_data *key)
 {
-	return st_find(t->st, key->s64);
-}
-
-static const char *first_item(const char *list, uint32_t len)
-{
-	return len ? list : "";
+	if (t->kind == K_THREADS)
+		return st_find(t->st, key->s64);
+	if (!t->owner)
+		return NULL;
+	if (t->kind == K_FDS)
+		return st_fd_get(t->st, t->owner, key->s64);
+	return key->u64 < list_count(t) ? (st_entry *)(uintptr_t)(key->u64 + 1) : NULL;
 }
 
 int st_table_read(struct st_table *t, st_entry *e, const struct st_field *f, union st_data *out)
@@ -162,6 +387,8 @@ int st_table_read(struct st_table *t, st_entry *e, const struct st_field *f, uni
 	if (!th || !f || f->index >= t->nfields)
 		return -EINVAL;
 	memset(out, 0, sizeof *out);
+	if (t->kind != K_THREADS)
+		return sub_read(t, e, f->index, out);
 	struct st_proc *p = th->proc;
 	switch (f->index) {
 	case F_TID: out->s64 = th->tid; break;
@@ -196,9 +423,14 @@ int st_table_read(struct st_table *t, st_entry *e, const struct st_field *f, uni
 		out->str = mt ? mt->proc->cwd : "./";
 		break;
 	}
-	case F_ARGS: case F_ENV: case F_CGROUPS: case F_FDS:
-		(void)first_item;
-		return -ENOTSUP; /* subtables: not published yet */
+	case F_ARGS: case F_ENV: case F_CGROUPS: case F_FDS: {
+		int k = f->index == F_ARGS ? K_ARGS : f->index == F_ENV ? K_ENV
+		      : f->index == F_CGROUPS ? K_CGROUPS : K_FDS;
+		struct st_table *sb = &t->st->tables->sub[k];
+		sb->owner = th;
+		out->table = sb;
+		break;
+	}
 	default: {
 		struct dyn_vals *d = th->dyn;
 		uint32_t i = f->index - F_NSTATIC;
@@ -218,6 +450,10 @@ int st_table_write(struct st_table *t, st_entry *e, const struct st_field *f, co
 	struct st_thread *th = e;
 	if (!th || !f || f->index >= t->nfields || t->info[f->index].read_only)
 		return -EINVAL;
+	if (t->kind == K_FDS)
+		return fd_write(e, f->index, in);
+	if (t->kind != K_THREADS)
+		return -ENOTSUP; /* args/env/cgroups are written by the parsers only */
 	struct st_proc *p = th->proc;
 	switch (f->index) {
 	case F_PID: th->pid = in->s64; return 0;
@@ -278,6 +514,8 @@ static bool iter_thread(void *c, struct st_thread *t)
 
 bool st_table_iterate(struct st_table *t, bool (*fn)(void *ctx, st_entry *e), void *ctx)
 {
+	if (t->kind != K_THREADS)
+		return sub_iterate(t, fn, ctx);
 	struct iter_ctx ic = {fn, ctx, false};
 	st_foreach_thread(t->st, iter_thread, &ic);
 	return !ic.stopped;
@@ -285,6 +523,14 @@ bool st_table_iterate(struct st_table *t, bool (*fn)(void *ctx, st_entry *e), vo
 
 int st_table_erase(struct st_table *t, const union st_data *key)
 {
+	if (t->kind == K_FDS && t->owner) {
+		if (!st_fd_get(t->st, t->owner, key->s64))
+			return -ENOENT;
+		st_fd_remove(t->st, t->owner, key->s64);
+		return 0;
+	}
+	if (t->kind != K_THREADS)
+		return -ENOTSUP;
 	if (!st_find(t->st, key->s64))
 		return -ENOENT;
 	st_remove_thread(t->st, key->s64);
@@ -293,6 +539,10 @@ int st_table_erase(struct st_table *t, const union st_data *key)
 
 st_entry *st_table_add(struct st_table *t, const union st_data *key)
 {
+	if (t->kind == K_FDS)
+		return t->owner ? st_fd_add(t->st, t->owner, key->s64) : NULL;
+	if (t->kind != K_THREADS)
+		return NULL;
 	return st_add_thread(t->st, key->s64, key->s64, 0);
 }
 
@@ -302,8 +552,28 @@ static bool erase_all(void *ctx, struct st_thread *t)
 	return true;
 }
 
+static bool fd_collect(void *ctx, struct st_fd *f)
+{
+	int64_t **p = ctx;
+	*(*p)++ = f->fd;
+	return true;
+}
+
 int st_table_clear(struct st_table *t)
 {
+	if (t->kind == K_FDS && t->owner) {
+		uint32_t n = st_fd_count(t->owner);
+		int64_t *fds = malloc((n ? n : 1) * sizeof *fds), *p = fds;
+		if (!fds)
+			return -ENOMEM;
+		st_fd_foreach(t->st, t->owner, fd_collect, &p);
+		for (int64_t *q = fds; q < p; q++)
+			st_fd_remove(t->st, t->owner, *q);
+		free(fds);
+		return 0;
+	}
+	if (t->kind != K_THREADS)
+		return -ENOTSUP;
 	/* removal may reparent into other buckets: repeat until empty */
 	while (t->st->cnt.threads)
 		st_foreach_thread(t->st, erase_all, t->st);

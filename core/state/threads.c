@@ -358,6 +358,11 @@ void st_join_process(struct st_state *st, struct st_thread *t, struct st_thread 
 static struct st_thread *find_reaper(struct st_state *st, struct st_thread *dying)
 {
 	struct st_thread *mt = st_main_thread(st, dying);
+	if (dying->reaper_tid > 0) {
+		struct st_thread *r = st_find(st, dying->reaper_tid);
+		if (r && r != dying)
+			return r;
+	}
 	if (dying->proc->nlive > 0) {
 		if (mt && mt != dying && !(mt->flags & ST_CL_CLOSED))
 			return mt;
