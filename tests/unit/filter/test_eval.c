@@ -353,6 +353,21 @@ static void test_buffers_lists(void **st)
 	E("t.str = val(t.norhs)", "field 't.norhs' can't be used as a right-hand side field");
 	E("t.str pmatch val(t.str2)", "operator 'PMATCH' doesn't support right-hand side fields");
 	E("t.nosuch = 1", "filter_check called with nonexistent field t.nosuch");
+	{
+		struct flt_error err;
+		struct flt_node *n = flt_parse("t.nosuch = 1", NULL, &err, NULL);
+		struct flt_compiler *c = flt_compiler_new(reg, "syscall");
+		assert_null(flt_compile(c, n, &err));
+		assert_int_equal(err.kind, FLT_E_FIELD);
+		flt_node_free(n);
+		n = flt_parse("t.u64 = x", NULL, &err, NULL);
+		assert_null(flt_compile(c, n, &err));
+		assert_int_equal(err.kind, FLT_E_COMPILE);
+		flt_node_free(n);
+		flt_compiler_free(c);
+		assert_null(flt_parse("t.u64 = ", NULL, &err, NULL));
+		assert_int_equal(err.kind, FLT_E_PARSE);
+	}
 	assert_int_equal(compile_err("t.str regex '('"), 1);
 	assert_memory_equal(lasterr, "invalid regex pattern: ", 23);
 	E("a and b", "filter error: unexpected identifier 'a'");
