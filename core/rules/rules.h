@@ -363,6 +363,59 @@ void rules_collection_free(struct rules_collection *c);
  * file result as LOAD_ERR_VALIDATE; returns 0, -EINVAL or -ENOMEM. */
 int rules_collect_item(struct rules_set *s, const struct rules_item *item, void *collection);
 
+/* ---------------- compiler input (text stage) ---------------- */
+
+/* A list with references to earlier lists expanded. `used` is set when
+ * another list or a condition refers to it (for LOAD_UNUSED_LIST). */
+struct rules_list {
+	const char *name;              /* borrowed from the collection */
+	struct cfg_strlist items;      /* owned */
+	bool used;
+};
+
+struct rules_lists {
+	size_t n;
+	struct rules_list *v;          /* collection order */
+};
+
+/* Upstream's compile_list_infos: an item naming a list whose index is below
+ * this list's visibility becomes that list's items (one level). */
+int rules_lists_expand(const struct rules_collection *c, struct rules_lists *out);
+void rules_lists_free(struct rules_lists *l);
+
+/* Upstream's resolve_list, applied for every list in order: a list name
+ * standing between delimiters (blanks, `(),=`) in condition text is replaced
+ * by its items (quoted when they hold a space), marking the list used.
+ * Returns a malloc'd string, or NULL when out of memory. The parser then
+ * reads the result; macro resolution is the parser's side. */
+char *rules_lists_resolve(struct rules_lists *lists, const char *cond);
+
+/* A rule's condition with its exceptions: `(cond) and not (...)` per
+ * exception with values, as upstream writes it; the exception fields are
+ * added to `fields` (a set). Errors (values and fields of different
+ * lengths, ...) are LOAD_ERR_VALIDATE in `res`. `*out` is malloc'd. */
+int rules_rule_condition(const struct rules_rule_def *r, struct rules_result *res, char **out,
+			 struct cfg_strlist *fields);
+
+/* One `append_output` addition (from falco.yaml, suggested fields, or -p):
+ * applies to rules of `source`, named `rule`, holding every tag of `tags`
+ * (NULL or empty: any). */
+struct rules_extra_format {
+	const char *format;
+	const char *source;
+	const char *rule;
+	const struct cfg_strlist *tags;
+};
+
+/* The rule's output with the matching extra formats appended (" " + format
+ * each); `%container.info` is removed with upstream's deprecation warning. */
+int rules_rule_output(const struct rules_rule_def *r, const struct rules_extra_format *extra,
+		      size_t nextra, struct rules_result *res, char **out);
+/* Whether an append_output entry (source, rule, tags) applies to a rule;
+ * also for `extra_fields`. */
+bool rules_extra_applies(const struct rules_rule_def *r, const char *source, const char *rule,
+			 const struct cfg_strlist *tags);
+
 /* "0.N.0" for a bare number N: upstream's implicit engine versions. */
 void rules_implicit_version(unsigned n, unsigned v[3]);
 
