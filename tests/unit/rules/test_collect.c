@@ -543,6 +543,65 @@ static void test_official_text_stage(void **state)
 	}
 }
 
+/* upstream's FalcoUtils.matches_wildcard cases */
+static void test_wildcards(void **state)
+{
+	(void)state;
+	assert_true(rules_wildcard_match("*", "anything"));
+	assert_true(rules_wildcard_match("**", "anything"));
+	assert_true(rules_wildcard_match("*", ""));
+	assert_true(rules_wildcard_match("no star", "no star"));
+	assert_true(rules_wildcard_match("", ""));
+	assert_true(rules_wildcard_match("hello*world", "hello new world"));
+	assert_true(rules_wildcard_match("hello*world*", "hello new world yes"));
+	assert_true(rules_wildcard_match("*hello*world", "come on hello this world"));
+	assert_true(rules_wildcard_match("*hello*****world", "come on hello this world"));
+	assert_false(rules_wildcard_match("no star", ""));
+	assert_false(rules_wildcard_match("", "no star"));
+	assert_false(rules_wildcard_match("star", "no star"));
+	assert_false(rules_wildcard_match("hello*world", "hello new thing"));
+	assert_false(rules_wildcard_match("hello*world", "hello new world yes"));
+	assert_false(rules_wildcard_match("*hello*world", "come on hello this world yes"));
+	assert_false(rules_wildcard_match("*hello*world*", "come on hello this yes"));
+	/* First occurrence binds (upstream's algorithm, no backtracking). */
+	assert_false(rules_wildcard_match("*ab", "abab"));
+	assert_true(rules_wildcard_match("ab*", "ab"));
+	assert_false(rules_wildcard_match("abc*", "ab"));
+}
+
+/* upstream's multi_rule fixture (test_enable_rule.cpp) with the falco.yaml
+ * selection semantics. */
+static void test_selection(void **state)
+{
+	(void)state;
+	struct run r = load(
+		"- rule: first actual rule\n  desc: d\n  condition: evt.type=execve\n  output: o\n"
+		"  priority: INFO\n  tags: [process]\n"
+		"- rule: second disabled rule\n  desc: d\n  condition: evt.type=execve\n  output: o\n"
+		"  priority: INFO\n  enabled: false\n  tags: [exec process]\n"
+		"- rule: third disabled rule\n  desc: d\n  condition: evt.type=execve\n  output: o\n"
+		"  priority: INFO\n  enabled: false\n  tags: [exec]\n"
+		"- rule: noisy\n  desc: d\n  condition: evt.type=execve\n  output: o\n  priority: DEBUG\n");
+	bool en[4];
+	rules_select(r.c, CFG_PRIO_DEBUG, NULL, 0, en);
+	assert_true(en[0] && !en[1] && !en[2] && en[3]);
+	struct cfg_rule_select all_off_then[] = {
+		{ .enable = false, .rule = "*" },
+		{ .enable = true, .tag = "exec" },
+		{ .enable = true, .rule = "*disabled*" },
+		{ .enable = false, .rule = "second*" },
+	};
+	rules_select(r.c, CFG_PRIO_INFORMATIONAL, all_off_then, 2, en);
+	assert_true(!en[0] && !en[1] && en[2] && !en[3]);   /* tag "exec" is not "exec process" */
+	rules_select(r.c, CFG_PRIO_INFORMATIONAL, all_off_then, 4, en);
+	assert_true(!en[0] && !en[1] && en[2] && !en[3]);
+	/* Below the threshold nothing can enable a rule. */
+	struct cfg_rule_select on[] = { { .enable = true, .rule = "noisy" } };
+	rules_select(r.c, CFG_PRIO_NOTICE, on, 1, en);
+	assert_false(en[3]);
+	done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +617,8 @@ int main(void)
 		cmocka_unit_test(test_list_texts),
 		cmocka_unit_test(test_outputs),
 		cmocka_unit_test(test_official_text_stage),
+		cmocka_unit_test(test_wildcards),
+		cmocka_unit_test(test_selection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
