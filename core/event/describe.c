@@ -14,6 +14,15 @@ static const char *lookup(const struct ev_name_value *t, uint32_t value)
 	return NULL;
 }
 
+int ev_param_index(uint16_t code, const char *name)
+{
+	const struct ev_info *e = ev_info(code);
+	for (uint32_t i = 0; e != NULL && i < e->nparams; i++)
+		if (strcmp(e->params[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 const char *ev_errno_name(int64_t res)
 {
 	if (res >= 0 || res < -(int64_t)UINT32_MAX)
@@ -138,6 +147,13 @@ const char *ev_param_type_name(uint32_t type)
 
 enum list_group { LG_NONE, LG_SYSCALL, LG_TRACEPOINT, LG_PLUGIN, LG_META };
 
+struct lister {
+	FILE *out;
+	enum ev_list_format fmt;
+	uint8_t available[EV_CODE_MAX];
+	bool first; /* JSON: no comma before the next event */
+};
+
 static enum list_group group_of(uint16_t code)
 {
 	const struct ev_info *e = ev_info(code);
@@ -161,44 +177,112 @@ static bool is_flags_type(uint8_t t)
 	       t == EV_PT_ENUMFLAGS16 || t == EV_PT_ENUMFLAGS32;
 }
 
-static void list_one(FILE *out, uint16_t code, const char *name)
+/* falco's text and markdown formatters: "TYPE **name**: F1, F2" (markdown
+ * puts each flag in *italics*) */
+static void list_params_text(const struct lister *l, const struct ev_info *e)
 {
-	const struct ev_info *e = ev_info(code);
-	fprintf(out, "%c %s(", ev_is_exit(code) ? '<' : '>', name);
 	for (uint32_t k = 0; k < e->nparams; k++) {
 		const struct ev_param_info *p = &e->params[k];
-		fprintf(out, "%s%s **%s**", k ? ", " : "", ev_param_type_name(p->type), p->name);
+		fprintf(l->out, "%s%s **%s**", k ? ", " : "", ev_param_type_name(p->type), p->name);
 		if (!is_flags_type(p->type) || p->info == NULL)
 			continue;
-		fputs(": ", out);
+		fputs(": ", l->out);
 		for (const struct ev_name_value *f = p->info; f->name != NULL; f++)
-			fprintf(out, "%s%s", f == p->info ? "" : ", ", f->name);
+			fprintf(l->out, l->fmt == EV_LIST_MARKDOWN ? "%s*%s*" : "%s%s", f == p->info ? "" : ", ", f->name);
 	}
-	fputs(")\n", out);
+}
+
+/* falco's JSON formatter (nlohmann's dump(2): keys sorted, two-space
+ * indentation, empty arrays as []) */
+static void list_params_json(const struct lister *l, const struct ev_info *e)
+{
+	if (e->nparams == 0) {
+		fputs("[]", l->out);
+		return;
+	}
+	fputs("[\n", l->out);
+	for (uint32_t k = 0; k < e->nparams; k++) {
+		const struct ev_param_info *p = &e->params[k];
+		fputs("        {\n", l->out);
+		if (is_flags_type(p->type) && p->info != NULL) {
+			const struct ev_name_value *f = p->info;
+			if (f->name == NULL) {
+				fputs("          \"flags\": [],\n", l->out);
+			} else {
+				fputs("          \"flags\": [\n", l->out);
+				for (; f->name != NULL; f++)
+					fprintf(l->out, "            \"%s\"%s\n", f->name, f[1].name != NULL ? "," : "");
+				fputs("          ],\n", l->out);
+			}
+		}
+		fprintf(l->out, "          \"name\": \"%s\",\n          \"type\": \"%s\"\n        }%s\n", p->name,
+		        ev_param_type_name(p->type), k + 1 < e->nparams ? "," : "");
+	}
+	fputs("      ]", l->out);
+}
+
+static void list_one(struct lister *l, uint16_t code, const char *name)
+{
+	const struct ev_info *e = ev_info(code);
+	char dir = ev_is_exit(code) ? '<' : '>';
+	switch (l->fmt) {
+	case EV_LIST_JSON:
+		fprintf(l->out, "%s    {\n      \"available\": %s,\n      \"dir\": \"%c\",\n      \"name\": \"%s\",\n"
+		                "      \"params\": ",
+		        l->first ? "\n" : ",\n", l->available[code] ? "true" : "false", dir, name);
+		list_params_json(l, e);
+		fputs("\n    }", l->out);
+		l->first = false;
+		return;
+	case EV_LIST_MARKDOWN:
+		fprintf(l->out, "%s | `%c` | `%s` | ", l->available[code] ? "Yes" : "No", dir, name);
+		list_params_text(l, e);
+		fputs("\n", l->out);
+		return;
+	default:
+		fprintf(l->out, "%c %s(", dir, name);
+		list_params_text(l, e);
+		fputs(")\n", l->out);
+		return;
+	}
 }
 
 /* Syscalls that only produce generic events, each listed as a >/< pair
  * under its own name (upstream: every syscall of GENERIC_E/X but
  * "unknown"; its order is a hash set's, ours is the code order). */
-static void list_generics(FILE *out)
+static void list_generics(struct lister *l)
 {
-	bool generic[EV_SC_MAX] = {false};
-	for (uint16_t code = EV_GENERIC_E; code <= EV_GENERIC_X; code++) {
-		const uint16_t *sc;
-		size_t n = ev_event_syscalls(code, &sc);
-		for (size_t k = 0; k < n; k++)
-			generic[sc[k]] = true;
-	}
+	uint8_t ev[EV_CODE_MAX] = {0}, sc[EV_SC_MAX];
+	ev[EV_GENERIC_E] = ev[EV_GENERIC_X] = 1;
+	ev_sc_set_of_events(ev, sc);
 	for (uint16_t s = 0; s < EV_SC_MAX; s++) {
 		const char *name = ev_syscall_name(s);
-		if (!generic[s] || name == NULL || strcmp(name, "unknown") == 0)
+		if (!sc[s] || name == NULL || strcmp(name, "unknown") == 0)
 			continue;
-		list_one(out, EV_GENERIC_E, name);
-		list_one(out, EV_GENERIC_X, name);
+		list_one(l, EV_GENERIC_E, name);
+		list_one(l, EV_GENERIC_X, name);
 	}
 }
 
-void ev_list_events(FILE *out)
+static void list_group(struct lister *l, enum list_group g, const char *title)
+{
+	if (l->fmt == EV_LIST_JSON) {
+		fprintf(l->out, "  \"%s\": [", title);
+		l->first = true;
+	} else {
+		fprintf(l->out, "## %s\n\n", title);
+		if (l->fmt == EV_LIST_MARKDOWN)
+			fputs("Default | Dir | Name | Params \n:-------|:----|:-----|:-----\n", l->out);
+	}
+	for (uint16_t code = 0; code < EV_CODE_MAX; code++)
+		if (group_of(code) == g)
+			list_one(l, code, ev_info(code)->name);
+	if (g == LG_SYSCALL)
+		list_generics(l);
+	fputs(l->fmt == EV_LIST_JSON ? (l->first ? "],\n" : "\n  ],\n") : "\n", l->out);
+}
+
+void ev_list_events_fmt(FILE *out, enum ev_list_format fmt)
 {
 	static const struct {
 		enum list_group group;
@@ -209,14 +293,86 @@ void ev_list_events(FILE *out)
 		{LG_PLUGIN, "Plugin events"},
 		{LG_META, "Metaevents"},
 	};
-	fprintf(out, "The events below are valid for Falco *Schema Version*: %s\n", LIST_SCHEMA_VERSION);
-	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
-		fprintf(out, "## %s\n\n", groups[g].title);
-		for (uint16_t code = 0; code < EV_CODE_MAX; code++)
-			if (group_of(code) == groups[g].group)
-				list_one(out, code, ev_info(code)->name);
-		if (groups[g].group == LG_SYSCALL)
-			list_generics(out);
-		fputs("\n", out);
+	/* JSON objects print their keys sorted */
+	static const int json_order[] = {3, 2, 0, 1};
+	struct lister l = {.out = out, .fmt = fmt};
+	uint8_t ignored[EV_SC_MAX];
+	ev_sc_set_falco_ignored(ignored);
+	ev_events_of_sc_set(ignored, l.available);
+	for (uint16_t code = 0; code < EV_CODE_MAX; code++)
+		l.available[code] = !l.available[code];
+
+	if (fmt == EV_LIST_JSON) {
+		fputs("{\n", out);
+		for (size_t g = 0; g < 4; g++)
+			list_group(&l, groups[json_order[g]].group, groups[json_order[g]].title);
+		fputs("  \"schema_version\": \"" LIST_SCHEMA_VERSION "\"\n}\n", out);
+		return;
 	}
+	fprintf(out, "The events below are valid for Falco *Schema Version*: %s\n", LIST_SCHEMA_VERSION);
+	for (size_t g = 0; g < 4; g++)
+		list_group(&l, groups[g].group, groups[g].title);
+}
+
+void ev_list_events(FILE *out)
+{
+	ev_list_events_fmt(out, EV_LIST_TEXT);
+}
+
+/* ---- syscall sets ---- */
+
+void ev_sc_set_of_events(const uint8_t events[EV_CODE_MAX], uint8_t out[EV_SC_MAX])
+{
+	memset(out, 0, EV_SC_MAX);
+	for (uint16_t code = 0; code < EV_CODE_MAX; code++) {
+		const uint16_t *sc;
+		size_t n = events[code] ? ev_event_syscalls(code, &sc) : 0;
+		for (size_t k = 0; k < n; k++)
+			out[sc[k]] = 1;
+	}
+}
+
+void ev_events_of_sc_set(const uint8_t sc_set[EV_SC_MAX], uint8_t out[EV_CODE_MAX])
+{
+	memset(out, 0, EV_CODE_MAX);
+	for (uint16_t code = 0; code < EV_CODE_MAX; code++) {
+		const uint16_t *sc;
+		size_t n = ev_event_syscalls(code, &sc);
+		for (size_t k = 0; k < n && !out[code]; k++)
+			out[code] = sc_set[sc[k]] ? 1 : 0;
+	}
+}
+
+void ev_sc_set_state(uint8_t out[EV_SC_MAX])
+{
+	uint8_t events[EV_CODE_MAX] = {0};
+	for (uint16_t code = EV_GENERIC_X + 1; code < EV_CODE_MAX; code++) {
+		const struct ev_info *e = ev_info(code);
+		events[code] = (e->flags & EV_F_MODIFIES_STATE) && (e->category & (EV_C_SYSCALL | EV_C_TRACEPOINT));
+	}
+	ev_sc_set_of_events(events, out);
+	for (uint32_t nr = 0; nr < EV_X86_64_SYSCALLS; nr++) {
+		const struct ev_native_syscall *ns = ev_native_syscall_x86_64(nr);
+		if (ns != NULL && (ns->flags & EV_UF_NEVER_DROP))
+			out[ns->sc] = 1;
+	}
+}
+
+void ev_sc_set_io(uint8_t out[EV_SC_MAX])
+{
+	uint8_t events[EV_CODE_MAX] = {0};
+	for (uint16_t code = 0; code < EV_CODE_MAX; code++) {
+		uint32_t cat = ev_info(code)->category & (EV_C_SYSCALL - 1);
+		events[code] = cat == EV_C_IO_READ || cat == EV_C_IO_WRITE;
+	}
+	ev_sc_set_of_events(events, out);
+}
+
+void ev_sc_set_falco_ignored(uint8_t out[EV_SC_MAX])
+{
+	uint8_t state[EV_SC_MAX];
+	ev_sc_set_io(out);
+	ev_sc_set_state(state);
+	for (uint32_t s = 0; s < EV_SC_MAX; s++)
+		out[s] = out[s] && !state[s];
 }

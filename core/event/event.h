@@ -209,10 +209,28 @@ struct ev_native_syscall {
  * Points into a static table. */
 const struct ev_native_syscall *ev_native_syscall_x86_64(uint32_t nr);
 
+/* Syscall sets as upstream computes them, as flags indexed by enum ev_sc
+ * (out[sc] = 1 when in the set); event sets are indexed by enum ev_code. */
+/* every syscall producing one of the flagged events */
+void ev_sc_set_of_events(const uint8_t events[EV_CODE_MAX], uint8_t out[EV_SC_MAX]);
+/* every event some flagged syscall produces */
+void ev_events_of_sc_set(const uint8_t sc_set[EV_SC_MAX], uint8_t out[EV_CODE_MAX]);
+/* what the state engine needs (libsinsp's sinsp_state_sc_set): syscalls of
+ * state-changing syscall/tracepoint events, plus the never-drop ones */
+void ev_sc_set_state(uint8_t out[EV_SC_MAX]);
+/* syscalls of read/write I/O events (libsinsp's io_sc_set) */
+void ev_sc_set_io(uint8_t out[EV_SC_MAX]);
+/* what Falco leaves off by default: I/O syscalls the state does not need */
+void ev_sc_set_falco_ignored(uint8_t out[EV_SC_MAX]);
+
 /* The name of an upstream syscall code (enum ev_sc, as carried by SYSCALLID
  * parameters), e.g. "mprotect"; NULL for unassigned or out-of-range codes.
  * Points to a static string. */
 const char *ev_syscall_name(uint16_t id);
+
+/* The index of the parameter called `name` in event `code`, -1 when it has
+ * none (for `evt.arg.NAME`; resolve once at load time). */
+int ev_param_index(uint16_t code, const char *name);
 
 /* True for exit (odd) codes, as upstream's PPME_IS_EXIT; meta events that
  * have no pair are enter-direction. */
@@ -317,6 +335,12 @@ size_t ev_path_concat(const char *base, const char *path, char *buf, size_t len)
 /* Prints every event and its parameters as `falco --list-events` does
  * (text format). */
 void ev_list_events(FILE *out);
+
+/* The same in one of falco's `--format` choices; markdown and JSON also say
+ * whether each event is on by default (not produced only by the I/O
+ * syscalls Falco ignores, ev_sc_set_falco_ignored). */
+enum ev_list_format { EV_LIST_TEXT, EV_LIST_MARKDOWN, EV_LIST_JSON };
+void ev_list_events_fmt(FILE *out, enum ev_list_format fmt);
 
 /* Validates `buf` (at most `avail` bytes) as one event and fills `out`.
  * Returns 0, or -EINVAL when the header or a length is inconsistent

@@ -37,11 +37,12 @@ static void out_init(struct out *o, char *buf, size_t cap)
 
 static void put_n(struct out *o, const char *s, size_t n)
 {
-	for (size_t k = 0; k < n; k++, o->pos++)
-		if (o->pos + 1 < o->cap)
-			o->buf[o->pos] = s[k];
-	if (o->cap > 0)
-		o->buf[o->pos < o->cap ? o->pos : o->cap - 1] = '\0';
+	if (o->pos + 1 < o->cap) {
+		size_t room = o->cap - 1 - o->pos, k = n < room ? n : room;
+		memcpy(o->buf + o->pos, s, k);
+		o->buf[o->pos + k] = '\0';
+	}
+	o->pos += n;
 }
 
 static void put_s(struct out *o, const char *s)
@@ -213,9 +214,14 @@ static void render_path(const struct prm *p, struct out *val, struct out *res)
 /* Raw bytes with every non-printable byte shown as '.'. */
 static void render_bytes(const struct prm *p, struct out *val)
 {
-	for (uint32_t k = 0; k < p->len; k++) {
-		uint8_t c = p->data[k];
-		put_c(val, c >= 0x20 && c < 0x7f ? (char)c : '.');
+	char chunk[256];
+	for (uint32_t k = 0; k < p->len; k += sizeof(chunk)) {
+		uint32_t n = p->len - k < sizeof(chunk) ? p->len - k : (uint32_t)sizeof(chunk);
+		for (uint32_t j = 0; j < n; j++) {
+			uint8_t c = p->data[k + j];
+			chunk[j] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+		}
+		put_n(val, chunk, n);
 	}
 }
 

@@ -971,6 +971,91 @@ static void list_events(void **state)
 	free(text);
 }
 
+/* Random parameter bytes and lengths for every event code must render
+ * without a crash or an out-of-bounds read (ASan/UBSan run this), with and
+ * without a resolver, and the result must fit the reported length. */
+static void random_params_never_crash(void **state)
+{
+	(void)state;
+	static const struct thr th[] = {{1, "init", "/"}, {0}};
+	static const struct fdd fds[] = {{1, 0, "<f>/dev/null"}, {1, 3, "<d>/tmp"}, {0}};
+	struct world w = {th, fds};
+	struct ev_resolver r = resolver_of(&w);
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	for (uint16_t code = 0; code < EV_CODE_MAX; code++) {
+		const struct ev_info *info = ev_info(code);
+		for (int round = 0; round < 12; round++) {
+			struct pb b = {0};
+			uint8_t bytes[48];
+			for (uint32_t i = 0; i < info->nparams; i++) {
+				seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+				uint32_t len = (uint32_t)(seed >> 59) * 3 % 41; /* 0..40, often 8/16/24 */
+				if (round < 4) /* also the exact widths */
+					len = (uint32_t)((seed >> 40) & 1 ? 8 : (seed >> 41) & 1 ? 4 : 2);
+				for (uint32_t k = 0; k < len; k++) {
+					seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+					bytes[k] = (uint8_t)(seed >> 56);
+					if (round % 3 == 0 && bytes[k] > 16)
+						bytes[k] %= 3; /* small values: valid families, dyn indexes, fds */
+				}
+				p_raw(&b, bytes, len);
+			}
+			struct ev_view v;
+			encode(&b, code, 1, &v);
+			char small[24];
+			size_t n = ev_render_args(&v, round & 1 ? &r : NULL, out, sizeof(out));
+			assert_int_equal(n, strlen(out));
+			assert_int_equal(ev_render_args(&v, &r, small, sizeof(small)) >= strlen(small), true);
+			(void)ev_type_name(&v);
+			int64_t res;
+			(void)ev_result(&v, &res);
+		}
+	}
+}
+
+static char *listing(enum ev_list_format fmt)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	assert_non_null(f);
+	ev_list_events_fmt(f, fmt);
+	fclose(f);
+	return text;
+}
+
+/* falco's MarkdownFormatter: a table per group, "Yes"/"No" for events on by
+ * default; the I/O exits Falco ignores (read, write, ...) are "No". */
+static void list_events_markdown(void **state)
+{
+	(void)state;
+	char *text = listing(EV_LIST_MARKDOWN);
+	assert_non_null(strstr(text, "## Syscall events\n\nDefault | Dir | Name | Params \n:-------|:----|:-----|:-----\n"
+	                             "Yes | `>` | `open` | FSPATH **name**, FLAGS32 **flags**: *O_LARGEFILE*, *O_DIRECTORY*, "));
+	assert_non_null(strstr(text, "\nNo | `<` | `read` | ERRNO **res**, BYTEBUF **data**, FD **fd**, UINT32 **size**\n"));
+	assert_non_null(strstr(text, "\nYes | `<` | `recvfrom` | "));
+	free(text);
+}
+
+/* falco's JsonFormatter prints nlohmann's dump(2): sorted keys, so the
+ * groups come as Metaevents, Plugin events, Syscall events, Tracepoint
+ * events, then schema_version. */
+static void list_events_json(void **state)
+{
+	(void)state;
+	char *text = listing(EV_LIST_JSON);
+	static const char head[] = "{\n  \"Metaevents\": [\n    {\n      \"available\": true,\n      \"dir\": \">\",\n"
+	                    "      \"name\": \"drop\",\n      \"params\": [\n        {\n          \"name\": \"ratio\",\n"
+	                    "          \"type\": \"UINT32\"\n        }\n      ]\n    },\n";
+	assert_true(strncmp(text, head, strlen(head)) == 0);
+	assert_non_null(strstr(text, "\n  ],\n  \"Plugin events\": [\n"));
+	assert_non_null(strstr(text, "      \"name\": \"read\",\n"));
+	assert_non_null(strstr(text, "          \"flags\": [\n            \"O_LARGEFILE\",\n"));
+	static const char tail[] = "\n  ],\n  \"schema_version\": \"4.3.0\"\n}\n";
+	assert_string_equal(text + strlen(text) - strlen(tail), tail);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -994,6 +1079,9 @@ int main(void)
 		cmocka_unit_test(path_concat),
 		cmocka_unit_test(names),
 		cmocka_unit_test(list_events),
+		cmocka_unit_test(list_events_markdown),
+		cmocka_unit_test(list_events_json),
+		cmocka_unit_test(random_params_never_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,9 @@ static void openat2_exit(void **state)
 		{"dev", EV_PT_UINT32, EV_PF_HEX}, {"ino", EV_PT_UINT64, EV_PF_DEC},
 	};
 	expect_params(EV_SYSCALL_OPENAT2_X, exp, 8);
+	assert_int_equal(ev_param_index(EV_SYSCALL_OPENAT2_X, "resolve"), 5);
+	assert_int_equal(ev_param_index(EV_SYSCALL_OPENAT2_X, "res"), -1);
+	assert_int_equal(ev_param_index(EV_CODE_MAX, "fd"), -1);
 	const struct ev_info *e = ev_info(EV_SYSCALL_OPENAT2_X);
 	assert_int_equal(e->flags, EV_F_CREATES_FD | EV_F_MODIFIES_STATE | EV_F_CONVERTER_MANAGED);
 	assert_int_equal((uintptr_t)e->params[2].info, 1); /* DIRFD_PARAM(1) */
@@ -239,6 +242,64 @@ static void native_x86_64(void **state)
 	assert_int_equal(sc[0], EV_SC_OPEN);
 }
 
+/* A set given by names equals the flags in `set`. */
+static void expect_sc_set(const uint8_t set[EV_SC_MAX], const char *const *names, size_t n)
+{
+	uint8_t want[EV_SC_MAX] = {0};
+	for (size_t k = 0; k < n; k++) {
+		uint16_t s;
+		for (s = 0; s < EV_SC_MAX; s++)
+			if (ev_syscall_name(s) != NULL && strcmp(ev_syscall_name(s), names[k]) == 0)
+				break;
+		assert_true(s < EV_SC_MAX);
+		want[s] = 1;
+	}
+	for (uint16_t s = 0; s < EV_SC_MAX; s++)
+		if (set[s] != want[s])
+			fail_msg("syscall %s: have %d, want %d", ev_syscall_name(s), set[s], want[s]);
+}
+
+/* upstream's own expectations: expected_sinsp_state_sc_set in
+ * userspace/libsinsp/test/public_sinsp_API/ppm_sc_codes.cpp and
+ * io_sc_set_truth in .../interesting_syscalls.cpp */
+static void syscall_sets(void **state)
+{
+	(void)state;
+	static const char *const st[] = {
+		"accept", "accept4", "bind", "capset", "chdir", "chroot", "clone", "clone3", "close",
+		"close_range", "connect", "creat", "dup", "dup2", "dup3", "eventfd", "eventfd2", "execve",
+		"execveat", "fchdir", "fcntl", "fcntl64", "fork", "inotify_init", "inotify_init1",
+		"io_uring_setup", "mount", "open", "open_by_handle_at", "openat", "openat2", "pipe", "pipe2",
+		"prlimit64", "recvfrom", "recvmsg", "recvmmsg", "getsockopt", "sendmsg", "sendmmsg", "sendto",
+		"setgid", "setgid32", "setresgid", "setregid", "setresgid32", "setresuid", "setresuid32",
+		"setrlimit", "setsid", "setuid", "setuid32", "shutdown", "signalfd", "signalfd4", "socket",
+		"socketpair", "timerfd_create", "umount", "umount2", "userfaultfd", "vfork", "epoll_create",
+		"epoll_create1", "sched_process_exit", "prctl", "memfd_create", "pidfd_open", "pidfd_getfd",
+		"setreuid",
+	};
+	static const char *const io[] = {
+		"read", "recvfrom", "recvmsg", "recvmmsg", "readv", "preadv", "write", "writev", "pwritev",
+		"sendfile", "sendto", "sendmsg", "sendmmsg", "pread64", "pwrite64", "sendfile64", "recv", "send",
+	};
+	uint8_t set[EV_SC_MAX];
+	ev_sc_set_state(set);
+	expect_sc_set(set, st, sizeof(st) / sizeof(st[0]));
+	ev_sc_set_io(set);
+	expect_sc_set(set, io, sizeof(io) / sizeof(io[0]));
+	/* Falco's default ignore list: io minus state */
+	static const char *const ign[] = {"read", "readv", "preadv", "write", "writev", "pwritev", "sendfile",
+	                                  "pread64", "pwrite64", "sendfile64", "recv", "send"};
+	ev_sc_set_falco_ignored(set);
+	expect_sc_set(set, ign, sizeof(ign) / sizeof(ign[0]));
+
+	/* event_set_to_sc_set({KILL_E, KILL_X, SENDTO_E, SENDTO_X}) = {kill, sendto} */
+	uint8_t ev[EV_CODE_MAX] = {0};
+	ev[EV_SYSCALL_KILL_E] = ev[EV_SYSCALL_KILL_X] = ev[EV_SOCKET_SENDTO_E] = ev[EV_SOCKET_SENDTO_X] = 1;
+	static const char *const ks[] = {"kill", "sendto"};
+	ev_sc_set_of_events(ev, set);
+	expect_sc_set(set, ks, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +312,7 @@ int main(void)
 		cmocka_unit_test(dynamic_params),
 		cmocka_unit_test(syscall_names),
 		cmocka_unit_test(native_x86_64),
+		cmocka_unit_test(syscall_sets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
