@@ -42,7 +42,7 @@ test: deps $(TESTBUILD)/build.ninja $(FUZZBUILD)/build.ninja
 
 # Benchmarks: optimised build; every bench/<name>_bench prints its figures.
 bench: build
-	for b in $(BUILD)/bench/*_bench; do echo "== $$b"; $$b || exit 1; done
+	for b in $(BUILD)/bench/*_bench $(BUILD)/bench/*/*_bench; do echo "== $$b"; $$b || exit 1; done
 
 clean:
 	rm -rf $(BUILD) $(TESTBUILD) $(FUZZBUILD)

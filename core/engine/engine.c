@@ -75,7 +75,7 @@ struct eng *eng_new(struct eng_source *src, const struct eng_hooks *hooks, char 
 	e->src = *src;
 	if (hooks != NULL)
 		e->hooks = *hooks;
-	e->in_initial_state = true;
+	e->in_initial_state = src->is_capture;
 	if (src->convert) {
 		e->conv = ev_conv_new(0);
 		if (e->conv == NULL) {

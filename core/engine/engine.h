@@ -51,6 +51,7 @@ struct eng_source {
 	const char *kind;       /* "replay", "live", "plugin" (static string) */
 	const char *name;       /* what error messages name, e.g. the file path; borrowed from impl */
 	bool convert;           /* pass events through the old-capture converter */
+	bool is_capture;        /* a capture: its leading initial-state events are hidden */
 	void *impl;
 	/* 0 and *out filled, ENG_EOF at the end, or a negative errno. */
 	int (*next)(void *impl, struct eng_raw *out);

@@ -243,6 +243,16 @@ static inline const struct fld_info *fld_bind_info(const struct fld_bind *b)
 	return &b->cls->fields[b->field];
 }
 
+/* `falco --list [SOURCE]`: prints the field classes of `sources` (the
+ * engine's source names, NULL-terminated), or of `only` when non-NULL, in
+ * upstream's text / markdown / JSON layouts (`-v` adds types with verbose;
+ * `-N`: names only). Table-only, print-only and deprecated fields are left
+ * out, as upstream does. Returns 0. */
+#include <stdio.h>
+enum fld_list_fmt { FLD_LIST_TEXT, FLD_LIST_MARKDOWN, FLD_LIST_JSON };
+int fld_list(FILE *out, const struct fld_reg *reg, const char *const *sources, const char *only,
+             enum fld_list_fmt fmt, bool verbose, bool names_only);
+
 /* ---- extraction ---- */
 
 /* Allocates `nslots` cache slots. Returns 0 or -ENOMEM. */

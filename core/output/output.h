@@ -122,6 +122,8 @@ struct out_config {
 	const struct out_append *append; /* append_output, in order */
 	uint32_t nappend;
 	const char *print_format;        /* -p FORMAT: appended to every rule; NULL if none */
+	const struct out_kv *static_fields; /* for out_static_new (out_mgr_new ignores them) */
+	uint32_t nstatic_fields;
 
 	bool stdout_enabled;
 	bool syslog_enabled;
@@ -145,6 +147,16 @@ struct out_config {
  * append_output is left empty (upstream ships [{suggested_output: true}];
  * the config module passes it). */
 void out_config_defaults(struct out_config *c);
+
+/* The seam with core/config: fills *oc from a loaded falco.yaml. Strings
+ * are borrowed from fc (keep it until out_mgr_new and out_static_new have
+ * returned); the arrays are allocated here (free them with
+ * out_config_release). `unbuffered` is -U (forces buffered_outputs off);
+ * `print_format` is -p (NULL if not given). Returns 0 or -ENOMEM. */
+struct falco_config;
+int out_config_from_falco(struct out_config *oc, const struct falco_config *fc, bool unbuffered,
+                          const char *print_format);
+void out_config_release(struct out_config *oc);
 
 /* ---- the manager: formatter settings, queue, output thread, sinks ---- */
 

@@ -128,6 +128,8 @@ int st_import_capture(struct st_state *st, const struct cap_meta *m)
 		if (m->ifaces[i].type == CAP_IF_IPV4) {
 			st->if4_addr[st->nif4] = m->ifaces[i].u.v4.addr;
 			st->if4_mask[st->nif4++] = m->ifaces[i].u.v4.netmask;
+		} else if (m->ifaces[i].type == CAP_IF_IPV6 && st->nif6 < 16) {
+			memcpy(st->if6_addr[st->nif6++], m->ifaces[i].u.v6.addr, 16);
 		}
 	for (size_t i = 0; i < m->nusers; i++)
 		st_user_add(st, m->users[i].uid, m->users[i].gid, m->users[i].name, m->users[i].home,

@@ -213,6 +213,21 @@ static uint32_t infer_v4(const struct st_state *st, uint32_t dst)
 	return 0;
 }
 
+bool st_ip_is_local(const struct st_state *st, const uint8_t *ip, size_t len)
+{
+	if (len == 4) {
+		for (uint32_t i = 0; i < st->nif4; i++)
+			if (!memcmp(&st->if4_addr[i], ip, 4))
+				return true;
+		return false;
+	}
+	/* IPv6: same /64 as an interface address, as upstream compares */
+	for (uint32_t i = 0; i < st->nif6; i++)
+		if (!memcmp(st->if6_addr[i], ip, 8))
+			return true;
+	return false;
+}
+
 void st_infer_local_ipv4(const struct st_state *st, struct st_fd *f)
 {
 	uint32_t sip, dip;

@@ -313,6 +313,7 @@ enum st_field_id {
 	STF_USER_UID, STF_USER_NAME, STF_USER_HOMEDIR, STF_USER_SHELL, STF_USER_LOGINUID,
 	STF_USER_LOGINNAME, STF_GROUP_GID, STF_GROUP_NAME,
 	STF_CONTAINER_ID,
+	STF_FD_LIP, STF_FD_RIP, STF_FD_LPORT, STF_FD_RPORT, STF_FD_IS_SERVER,
 	STF_COUNT
 };
 
@@ -321,12 +322,25 @@ enum st_field_id {
 int st_field_lookup(const char *name, size_t len);
 const char *st_field_name(int id);
 
-/* Extracts a field for the current event. `arg` is the index for
- * proc.aname[N]/proc.apid[N] (-1 when absent). `buf` is scratch space for
- * composed strings. Returns false (and kind ST_V_NONE) when upstream would
- * print <NA>. */
+/* Extracts a field for the current event. `arg` is the index of
+ * proc.aname[N], proc.apid[N], proc.args[N] (-1 when absent). `buf` is
+ * scratch space for composed strings (fd.cip/fd.sip are printed there).
+ * Returns false (and kind ST_V_NONE) when upstream would print <NA>. */
 bool st_field_extract(struct st_state *st, int id, int arg, struct st_value *out,
                       char *buf, size_t cap);
+/* The same with the variable name of proc.env[NAME] (`key`, may be NULL). */
+bool st_field_extract_key(struct st_state *st, int id, int arg, const char *key,
+                          struct st_value *out, char *buf, size_t cap);
+/* fd.cip / fd.sip as bytes (network order) for the filter engine: writes 4
+ * or 16 bytes into ip and returns the length, 0 when there is none. */
+size_t st_field_ip(struct st_state *st, int id, uint8_t ip[16]);
+
+/* The filter engine's field classes over these extractors ("process":
+ * proc.* and thread.*, "fd", "user", "group"; core/fields interface). The
+ * extraction context's `state` must be the st_state being evaluated.
+ * Returns 0 or the registry's error. */
+struct fld_reg;
+int st_fields_register(struct fld_reg *reg);
 
 /* ---- resolver for the event printers ------------------------------------ */
 

@@ -22,6 +22,9 @@ void st_ip_str(const uint8_t *ip, int v6, char *buf, size_t cap);
  * upstream would infer (same address, same subnet, else first non-loopback). */
 void st_infer_local_ipv4(const struct st_state *st, struct st_fd *f);
 
+/* True when ip (4 or 16 bytes) is an address of a local interface. */
+bool st_ip_is_local(const struct st_state *st, const uint8_t *ip, size_t len);
+
 /* users.c */
 struct st_tables;   /* table.c */
 
@@ -44,6 +47,8 @@ struct st_state {
 	struct st_userdb *users;
 	uint32_t if4_addr[16], if4_mask[16]; /* IPv4 interfaces, network byte order */
 	uint32_t nif4;
+	uint8_t if6_addr[16][16];
+	uint32_t nif6;
 	struct st_tables *tables;
 };
 
@@ -84,6 +89,9 @@ void st_ip_str(const uint8_t *ip, int v6, char *buf, size_t cap);
 /* Fills a 0.0.0.0 end of an IPv4 socket with the local interface address
  * upstream would infer (same address, same subnet, else first non-loopback). */
 void st_infer_local_ipv4(const struct st_state *st, struct st_fd *f);
+
+/* True when ip (4 or 16 bytes) is an address of a local interface. */
+bool st_ip_is_local(const struct st_state *st, const uint8_t *ip, size_t len);
 
 /* users.c */
 void st_users_free(struct st_state *st);

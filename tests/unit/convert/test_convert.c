@@ -528,6 +528,57 @@ static void every_rule_runs(void **state)
 	assert_int_equal(rules, 253);
 }
 
+/* Cases from upstream's converter tests (falcosecurity/libs
+ * test/libscap/test_suites/engines/savefile/converter.cpp, at 48dfd53):
+ * PPME_SOCKET_ACCEPT_X_to_PPME_SOCKET_ACCEPT_5_X: the old accept exit keeps
+ * fd, tuple and queuepct and gets queuelen = queuemax = 0. */
+static void upstream_accept_to_accept_5(void **state)
+{
+	(void)state;
+	struct ev_conv *c = ev_conv_new(0);
+	struct tev x;
+	struct ev_view v;
+	int64_t fd = 25;
+	const char tuple[] = "tuple";
+	uint8_t queuepct = 3;
+	build(&x, 25, 12, EV_SOCKET_ACCEPT_X, 3, (const void *[]){&fd, tuple, &queuepct}, (uint32_t[]){8, 6, 1});
+	assert_int_equal(run(c, &x, &v), EV_CONV_PASS);
+	assert_int_equal(v.hdr->type, EV_SOCKET_ACCEPT_5_X);
+	assert_int_equal(v.nparams, 5);
+	assert_int_equal(p_i64(&v, 0), 25);
+	assert_memory_equal(v.val[1], tuple, 6);
+	assert_int_equal(v.len[2], 1);
+	assert_int_equal(*(const uint8_t *)v.val[2], 3);
+	assert_int_equal(p_u32(&v, 3), 0);
+	assert_int_equal(p_u32(&v, 4), 0);
+	ev_conv_free(c);
+}
+
+/* PPME_SYSCALL_BPF_X_1_to_2_X_2_params_with_enter / _no_enter: the enter's
+ * int64 cmd lands in a 32-bit parameter (truncated to its width); without
+ * the enter event it is empty. */
+static void upstream_bpf_cmd_truncated_or_empty(void **state)
+{
+	(void)state;
+	struct ev_conv *c = ev_conv_new(0);
+	struct tev e, x;
+	struct ev_view v;
+	int64_t res = 89, cmd = 0x0011223344556677;
+	build(&e, 25, 12, EV_SYSCALL_BPF_E, 1, (const void *[]){&cmd}, (uint32_t[]){8});
+	build(&x, 25, 12, EV_SYSCALL_BPF_X, 1, (const void *[]){&res}, (uint32_t[]){8});
+	assert_int_equal(run(c, &e, &v), EV_CONV_DROP);
+	assert_int_equal(run(c, &x, &v), EV_CONV_PASS);
+	assert_int_equal(v.hdr->type, EV_SYSCALL_BPF_2_X);
+	assert_int_equal(v.nparams, 2);
+	assert_int_equal(p_i64(&v, 0), 89);
+	assert_int_equal(p_u32(&v, 1), (uint32_t)cmd);
+	/* no enter event left: the cmd is empty */
+	assert_int_equal(run(c, &x, &v), EV_CONV_PASS);
+	assert_int_equal(v.nparams, 2);
+	assert_int_equal(v.len[1], 0);
+	ev_conv_free(c);
+}
+
 /* Random events (any code, any parameter count, random lengths and bytes,
  * random threads so enter events meet other exits) never crash the
  * converter or make it read out of bounds (ASan), and whatever it delivers
@@ -590,6 +641,8 @@ int main(void)
 		cmocka_unit_test(bad_input_is_an_error),
 		cmocka_unit_test(storage_is_bounded),
 		cmocka_unit_test(every_rule_runs),
+		cmocka_unit_test(upstream_accept_to_accept_5),
+		cmocka_unit_test(upstream_bpf_cmd_truncated_or_empty),
 		cmocka_unit_test(random_events_never_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -336,6 +336,41 @@ static void test_buffers_lists(void **st)
 	E("a and b", "filter error: unexpected identifier 'a'");
 }
 
+/* getopt(3) over an argv list: option chars and values in order, '?' for
+ * unknown options, "" for a missing value, stop at "--" or the first
+ * non-option, long options skipped; [c] selects the last value of -c. */
+static void test_getopt(void **st)
+{
+	(void)st;
+	reset();
+	V.list[0] = "-n";
+	V.list[1] = "-tfoo";
+	V.list[2] = "-t";
+	V.list[3] = "bar";
+	V.nlist = 4;
+	T("len(getopt(t.list, 'nt:')) = 5");          /* n t foo t bar */
+	T("getopt(t.list, 'nt:') intersects (foo)");
+	T("getopt(t.list, 'nt:')[t] = bar");           /* the last -t wins */
+	T("getopt(t.list, 'nt:')[n] = n");
+	F("getopt(t.list, 'nt:')[x] exists");         /* absent option: no value */
+	T("getopt(t.list, 'n') in (n, '?')");          /* -t unknown: '?' per char */
+	T("len(getopt(t.list, 'n')) = 6");             /* n, ? x4 (-tfoo), ? (-t), stop at bar */
+	V.list[0] = "--long";
+	V.list[1] = "-t";
+	V.nlist = 2;
+	T("getopt(t.list, 't:')[t] = ''");             /* missing value */
+	T("len(getopt(t.list, 't:')) = 1");
+	V.list[0] = "x";
+	V.list[1] = "-n";
+	F("len(getopt(t.list, 'n')) > 0");             /* stops at the first non-option */
+	V.list[0] = "--";
+	F("len(getopt(t.list, 'n')) > 0");
+	E("getopt(t.str, 'n') exists", "getopt() first argument must be a list");
+	E("getopt(t.list, t.list) exists", "getopt() second argument (optstring) must be a single value");
+	E("getopt(t.list, 'n')[ab] exists", "getopt() field argument must be a single option character");
+	E("getopt(t.list) exists", "getopt() requires exactly 2 arguments: args list and optstring");
+}
+
 static void test_logic_and_cache(void **st)
 {
 	(void)st;
@@ -398,6 +433,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strings),       cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_addresses),     cmocka_unit_test(test_buffers_lists),
+		cmocka_unit_test(test_getopt),
 		cmocka_unit_test(test_logic_and_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -117,12 +119,62 @@ static void test_builtin_evt(void **st)
 	fld_reg_free(r);
 }
 
+/* The text layout: a 30-column name block, tags before the description,
+ * table-only/deprecated fields left out (upstream's field listing). */
+static void test_list(void **st)
+{
+	(void)st;
+	static const struct fld_info lf[] = {
+		{"l.a", EV_PT_UINT64, 0, EV_PF_DEC, NULL, "first field"},
+		{"l.b", EV_PT_CHARBUF, FLD_F_ARG_REQUIRED | FLD_F_ARG_INDEX, EV_PF_NA, NULL, "with index"},
+		{"l.hidden", EV_PT_CHARBUF, FLD_F_TABLE_ONLY, EV_PF_NA, NULL, "not listed"},
+		{"l.old", EV_PT_CHARBUF, FLD_F_DEPRECATED, EV_PF_NA, NULL, "not listed"},
+		{"l.c", EV_PT_CHARBUF, FLD_F_IS_LIST | FLD_F_ARG_ALLOWED | FLD_F_ARG_KEY, EV_PF_NA, NULL,
+		 "a list"},
+	};
+	static const struct fld_class lc = {
+		.name = "lcls", .shortdesc = "Short", .desc = "Long description.", .sources = NULL,
+		.fields = lf, .nfields = 5, .extract = fake_extract,
+	};
+	struct fld_reg *r = fld_reg_new();
+	assert_int_equal(fld_reg_add(r, &lc), 0);
+	const char *const srcs[] = {"syscall", "k8s", NULL};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	fld_list(f, r, srcs, NULL, FLD_LIST_TEXT, false, false);
+	fclose(f);
+	assert_string_equal(buf,
+		"-------------------------------\n"
+		"Field Class:                  lcls (Short)\n"
+		"Description:                  Long description. \n"
+		"Event Sources:                k8s syscall \n"
+		"\n"
+		"l.a                           first field \n"
+		"l.b                           (ARG_INDEX,ARG_REQUIRED) with index \n"
+		"l.c                           (ARG_ALLOWED,ARG_KEY,EPF_IS_LIST) a list \n"
+		"\n");
+	free(buf);
+	f = open_memstream(&buf, &len);
+	fld_list(f, r, srcs, "k8s", FLD_LIST_TEXT, false, true);
+	fclose(f);
+	assert_string_equal(buf, "l.a\nl.b\nl.c\n");
+	free(buf);
+	f = open_memstream(&buf, &len);
+	fld_list(f, r, srcs, NULL, FLD_LIST_MARKDOWN, false, false);
+	fclose(f);
+	assert_non_null(strstr(buf, "`l.c` | LIST(CHARBUF) | a list\n"));
+	free(buf);
+	fld_reg_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_builtin_evt),
+		cmocka_unit_test(test_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -281,6 +282,9 @@ static void test_sockets(void **unused)
 	struct st_value v;
 	assert_true(st_field_extract(st, st_field_lookup("fd.sip", 6), -1, &v, buf, sizeof buf));
 	assert_string_equal(v.s, "93.184.216.34");
+	uint8_t ip[16];
+	assert_int_equal(st_field_ip(st, STF_FD_SIP, ip), 4);
+	assert_memory_equal(ip, ((uint8_t[]){93, 184, 216, 34}), 4);
 	/* the server side */
 	uint8_t tup2[13] = {2, 10, 0, 0, 2, 0x50, 0xc3, 10, 0, 0, 9, 0x50, 0}; /* 10.0.0.2:50000 -> 10.0.0.9:80 (ports are host order) */
 	evb_start(&b, EV_SOCKET_ACCEPT_5_X, 101, now++);
@@ -409,6 +413,58 @@ static void test_threads_table(void **unused)
 	st_free(st);
 }
 
+/* A /proc scan finds this test process as the kernel describes it through
+ * other interfaces (getpid, getppid, getcwd, getuid, an open fd). */
+static void test_scan_proc(void **unused)
+{
+	(void)unused;
+	char tmpl[] = "/tmp/st_scan_XXXXXX";
+	int fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	struct st_state *st = st_new(NULL);
+	assert_true(st_scan_proc(st, "/proc") > 0);
+	struct st_thread *me = st_find(st, getpid());
+	assert_non_null(me);
+	assert_int_equal(me->pid, getpid());
+	assert_int_equal(me->ptid, getppid());
+	assert_int_equal(me->uid, getuid());
+	char cwd[4096];
+	assert_non_null(getcwd(cwd, sizeof cwd - 1));
+	strcat(cwd, "/");
+	assert_string_equal(me->proc->cwd, cwd);
+	struct st_fd *f = st_fd_get(st, me, fd);
+	assert_non_null(f);
+	assert_string_equal(f->name, tmpl);
+	close(fd);
+	unlink(tmpl);
+	st_free(st);
+}
+
+/* capset, then thread.cap_*: bits named as in linux/capability.h
+ * (0 CHOWN, 1 DAC_OVERRIDE, 21 SYS_ADMIN). */
+static void test_caps(void **unused)
+{
+	(void)unused;
+	struct st_state *st = family();
+	struct evb b;
+	evb_start(&b, EV_SYSCALL_CAPSET_X, 102, now++);
+	evb_i64(&b, 0, 0);
+	int64_t inh = 0, perm = (1 << 0) | (1 << 1) | (1 << 21), eff = 1 << 21;
+	evb_i64(&b, 1, inh);
+	evb_i64(&b, 2, perm);
+	evb_i64(&b, 3, eff);
+	apply(st, &b);
+	char buf[512];
+	struct st_value v;
+	assert_true(st_field_extract(st, STF_THREAD_CAP_PERMITTED, -1, &v, buf, sizeof buf));
+	assert_string_equal(v.s, "CAP_CHOWN CAP_DAC_OVERRIDE CAP_SYS_ADMIN");
+	assert_true(st_field_extract(st, STF_THREAD_CAP_EFFECTIVE, -1, &v, buf, sizeof buf));
+	assert_string_equal(v.s, "CAP_SYS_ADMIN");
+	assert_true(st_field_extract(st, STF_THREAD_CAP_INHERITABLE, -1, &v, buf, sizeof buf));
+	assert_string_equal(v.s, "");
+	st_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -424,6 +480,8 @@ int main(void)
 		cmocka_unit_test(test_container_id),
 		cmocka_unit_test(test_passwd),
 		cmocka_unit_test(test_threads_table),
+		cmocka_unit_test(test_scan_proc),
+		cmocka_unit_test(test_caps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,1413 @@
+/*
+ * BPF programs of the live driver.
+ *
+ * `sys_exit` (tp_btf) is the only syscall program attached: it filters by
+ * the adaptive-syscalls table and tail-calls the handler of the syscall
+ * (`sc_<name>`, placed in syscall_progs by the loader), or writes a generic
+ * event when there is none. The handlers build the exit event of upstream's
+ * schema 4.x, which carries the enter parameters too, read from the saved
+ * registers. The sched tracepoints give successful execs and process exits.
+ */
+#include "common.h"
+#include "proc.h"
+
+#include <bpf/bpf_endian.h>
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define SC(name) SEC("tp_btf/sys_exit") int BPF_PROG(sc_##name, struct pt_regs *regs, long ret)
+
+/* ------------------------------------------------------------------------ */
+/* Dispatcher                                                                */
+
+static __always_inline bool skip_task(void)
+{
+	if (drv_self_tgid && (bpf_get_current_pid_tgid() >> 32) == drv_self_tgid)
+		return true;
+	/* 32-bit tasks use another syscall table: not supported yet */
+	struct task_struct *t = cur_task();
+	return (BPF_CORE_READ(t, thread_info.status) & 0x0002) != 0; /* TS_COMPAT */
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = BPF_CORE_READ(regs, orig_ax);
+	if (id < 0 || id >= DRV_NR_SYSCALLS)
+		return 0;
+	if (!drv_interesting[id] || skip_task())
+		return 0;
+	if (drv_drop_failed && ret < 0)
+		return 0;
+	bpf_tail_call(ctx, &syscall_progs, id);
+
+	/* no handler: a generic event with the syscall's ids */
+	struct evb *b = evb_start(EV_GENERIC_X, 2);
+	if (!b)
+		return 0;
+	push_u16(b, drv_ppm_sc[id]);
+	push_u16(b, (__u16)id);
+	evb_submit(b);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Files                                                                     */
+
+static __always_inline __s64 dirfd_arg(unsigned long v)
+{
+	__s32 fd = (__s32)v;
+	return fd == AT_FDCWD_K ? -100 : fd; /* PPM_AT_FDCWD is -100 too */
+}
+
+/* Open flags plus PPM_O_F_CREATED when the call created the file. */
+static __always_inline __u32 opened_flags(__u32 flags, struct file *f)
+{
+	__u32 r = open_flags_to_scap(flags);
+	if (f && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED_K))
+		r |= 1 << 14; /* PPM_O_F_CREATED */
+	int ol = file_overlay(f);
+	if (ol == OVL_UPPER)
+		r |= 1 << 15; /* PPM_FD_UPPER_LAYER */
+	else if (ol == OVL_LOWER)
+		r |= 1 << 16; /* PPM_FD_LOWER_LAYER */
+	return r;
+}
+
+SC(open)
+{
+	struct evb *b = evb_start(EV_SYSCALL_OPEN_X, 6);
+	if (!b)
+		return 0;
+	__u32 flags = sc_arg(regs, 1), mode = sc_arg(regs, 2), dev;
+	__u64 ino;
+	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
+	file_dev_ino(f, &dev, &ino);
+	push_s64(b, ret);
+	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
+	push_u32(b, opened_flags(flags, f));
+	push_u32(b, open_mode_to_scap(flags, mode));
+	push_u32(b, dev);
+	push_u64(b, ino);
+	evb_submit(b);
+	return 0;
+}
+
+SC(openat)
+{
+	struct evb *b = evb_start(EV_SYSCALL_OPENAT_2_X, 7);
+	if (!b)
+		return 0;
+	__u32 flags = sc_arg(regs, 2), mode = sc_arg(regs, 3), dev;
+	__u64 ino;
+	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
+	file_dev_ino(f, &dev, &ino);
+	push_s64(b, ret);
+	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
+	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
+	push_u32(b, opened_flags(flags, f));
+	push_u32(b, open_mode_to_scap(flags, mode));
+	push_u32(b, dev);
+	push_u64(b, ino);
+	evb_submit(b);
+	return 0;
+}
+
+SC(openat2)
+{
+	struct evb *b = evb_start(EV_SYSCALL_OPENAT2_X, 8);
+	if (!b)
+		return 0;
+	struct open_how how = {};
+	bpf_probe_read_user(&how, sizeof(how), (void *)sc_arg(regs, 2));
+	__u32 dev;
+	__u64 ino;
+	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
+	file_dev_ino(f, &dev, &ino);
+	push_s64(b, ret);
+	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
+	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
+	push_u32(b, opened_flags(how.flags, f));
+	push_u32(b, open_mode_to_scap(how.flags, how.mode));
+	/* RESOLVE_* (0x08 no_xdev, 0x02 no_magiclinks, 0x04 no_symlinks,
+	 * 0x08 beneath, 0x10 in_root, 0x20 cached) to PPM_RESOLVE_* */
+	__u32 r = 0, rv = how.resolve;
+	if (rv & 0x08) r |= 1 << 0;
+	if (rv & 0x10) r |= 1 << 1;
+	if (rv & 0x02) r |= 1 << 2;
+	if (rv & 0x04) r |= 1 << 3;
+	if (rv & 0x01) r |= 1 << 4;
+	if (rv & 0x20) r |= 1 << 5;
+	push_u32(b, r);
+	push_u32(b, dev);
+	push_u64(b, ino);
+	evb_submit(b);
+	return 0;
+}
+
+SC(creat)
+{
+	struct evb *b = evb_start(EV_SYSCALL_CREAT_X, 6);
+	if (!b)
+		return 0;
+	__u32 dev;
+	__u64 ino;
+	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
+	file_dev_ino(f, &dev, &ino);
+	push_s64(b, ret);
+	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
+	push_u32(b, sc_arg(regs, 1) & 07777);
+	push_u32(b, dev);
+	push_u64(b, ino);
+	int ol = file_overlay(f);
+	push_u16(b, ol == OVL_UPPER ? 1 : ol == OVL_LOWER ? 2 : 0); /* PPM_FD_*_LAYER_CREAT */
+	evb_submit(b);
+	return 0;
+}
+
+SC(close)
+{
+	struct evb *b = evb_start(EV_SYSCALL_CLOSE_X, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	evb_submit(b);
+	return 0;
+}
+
+/* res + one path: unlink, rmdir, chdir, chroot, umount */
+static __always_inline int res_path(__u16 code, struct pt_regs *regs, long ret)
+{
+	struct evb *b = evb_start(code, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
+	evb_submit(b);
+	return 0;
+}
+
+SC(unlink) { return res_path(EV_SYSCALL_UNLINK_2_X, regs, ret); }
+SC(rmdir) { return res_path(EV_SYSCALL_RMDIR_2_X, regs, ret); }
+SC(chdir) { return res_path(EV_SYSCALL_CHDIR_X, regs, ret); }
+SC(chroot) { return res_path(EV_SYSCALL_CHROOT_X, regs, ret); }
+
+/* res + two paths: link, rename, symlink */
+static __always_inline int res_path2(__u16 code, struct pt_regs *regs, long ret)
+{
+	struct evb *b = evb_start(code, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
+	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
+	evb_submit(b);
+	return 0;
+}
+
+SC(link) { return res_path2(EV_SYSCALL_LINK_2_X, regs, ret); }
+SC(rename) { return res_path2(EV_SYSCALL_RENAME_X, regs, ret); }
+SC(symlink) { return res_path2(EV_SYSCALL_SYMLINK_X, regs, ret); }
+
+/* res, olddirfd, oldpath, newdirfd, newpath[, flags]: linkat, renameat(2) */
+static __always_inline int res_at2(__u16 code, __u32 n, struct pt_regs *regs, long ret, __u32 flags)
+{
+	struct evb *b = evb_start(code, n);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
+	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
+	push_s64(b, dirfd_arg(sc_arg(regs, 2)));
+	push_str_user(b, (void *)sc_arg(regs, 3), MAX_PATH);
+	if (n == 6)
+		push_u32(b, flags);
+	evb_submit(b);
+	return 0;
+}
+
+SC(renameat) { return res_at2(EV_SYSCALL_RENAMEAT_X, 5, regs, ret, 0); }
+SC(renameat2) { return res_at2(EV_SYSCALL_RENAMEAT2_X, 6, regs, ret, sc_arg(regs, 4)); }
+SC(linkat)
+{
+	/* AT_SYMLINK_FOLLOW and AT_EMPTY_PATH have the same values upstream */
+	return res_at2(EV_SYSCALL_LINKAT_2_X, 6, regs, ret, sc_arg(regs, 4) & (0x400 | 0x1000));
+}
+
+SC(symlinkat)
+{
+	struct evb *b = evb_start(EV_SYSCALL_SYMLINKAT_X, 4);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
+	push_s64(b, dirfd_arg(sc_arg(regs, 1)));
+	push_str_user(b, (void *)sc_arg(regs, 2), MAX_PATH);
+	evb_submit(b);
+	return 0;
+}
+
+SC(unlinkat)
+{
+	struct evb *b = evb_start(EV_SYSCALL_UNLINKAT_2_X, 4);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
+	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
+	push_u32(b, sc_arg(regs, 2) & 0x200); /* AT_REMOVEDIR == PPM_AT_REMOVEDIR */
+	evb_submit(b);
+	return 0;
+}
+
+SC(mkdir)
+{
+	struct evb *b = evb_start(EV_SYSCALL_MKDIR_2_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
+	push_u32(b, sc_arg(regs, 1));
+	evb_submit(b);
+	return 0;
+}
+
+SC(mkdirat)
+{
+	struct evb *b = evb_start(EV_SYSCALL_MKDIRAT_X, 4);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
+	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
+	push_u32(b, sc_arg(regs, 2));
+	evb_submit(b);
+	return 0;
+}
+
+SC(chmod)
+{
+	struct evb *b = evb_start(EV_SYSCALL_CHMOD_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
+	push_u32(b, sc_arg(regs, 1) & 07777);
+	evb_submit(b);
+	return 0;
+}
+
+SC(fchmod)
+{
+	struct evb *b = evb_start(EV_SYSCALL_FCHMOD_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_u32(b, sc_arg(regs, 1) & 07777);
+	evb_submit(b);
+	return 0;
+}
+
+SC(fchmodat)
+{
+	struct evb *b = evb_start(EV_SYSCALL_FCHMODAT_X, 4);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
+	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
+	push_u32(b, sc_arg(regs, 2) & 07777);
+	evb_submit(b);
+	return 0;
+}
+
+SC(fchdir)
+{
+	struct evb *b = evb_start(EV_SYSCALL_FCHDIR_X, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	evb_submit(b);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* File descriptors                                                          */
+
+/* O_NONBLOCK / O_CLOEXEC (and the SOCK_, EFD_, IN_, SFD_, TFD_ aliases) to
+ * PPM_O_NONBLOCK / PPM_O_CLOEXEC; a negative value gives 0, as upstream. */
+static __always_inline __u32 nb_cloexec(__s32 f)
+{
+	__u32 r = 0;
+	if (f < 0)
+		return 0;
+	if (f & 04000) r |= 1 << 6;
+	if (f & 02000000) r |= 1 << 12;
+	return r;
+}
+
+SC(dup)
+{
+	struct evb *b = evb_start(EV_SYSCALL_DUP_1_X, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	evb_submit(b);
+	return 0;
+}
+
+SC(dup2)
+{
+	struct evb *b = evb_start(EV_SYSCALL_DUP2_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_s64(b, (__s32)sc_arg(regs, 1));
+	evb_submit(b);
+	return 0;
+}
+
+SC(dup3)
+{
+	struct evb *b = evb_start(EV_SYSCALL_DUP3_X, 4);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_s64(b, (__s32)sc_arg(regs, 1));
+	push_u32(b, (sc_arg(regs, 2) & 02000000) ? 1 << 12 : 0); /* O_CLOEXEC only */
+	evb_submit(b);
+	return 0;
+}
+
+SC(fcntl)
+{
+	struct evb *b = evb_start(EV_SYSCALL_FCNTL_X, 4);
+	if (!b)
+		return 0;
+	/* F_* commands to upstream's PPM_FCNTL_* */
+	__u32 cmd = sc_arg(regs, 1);
+	__u8 c;
+	switch (cmd) {
+	case 0: c = 1; break;     /* F_DUPFD */
+	case 1: c = 2; break;     /* F_GETFD */
+	case 2: c = 3; break;     /* F_SETFD */
+	case 3: c = 4; break;     /* F_GETFL */
+	case 4: c = 5; break;     /* F_SETFL */
+	case 5: c = 6; break;     /* F_GETLK */
+	case 6: c = 8; break;     /* F_SETLK */
+	case 7: c = 9; break;     /* F_SETLKW */
+	case 8: c = 10; break;    /* F_SETOWN */
+	case 9: c = 12; break;    /* F_GETOWN */
+	case 10: c = 13; break;   /* F_SETSIG */
+	case 11: c = 15; break;   /* F_GETSIG */
+	case 12: c = 17; break;   /* F_GETLK64 */
+	case 13: c = 18; break;   /* F_SETLK64 */
+	case 14: c = 19; break;   /* F_SETLKW64 */
+	case 15: c = 21; break;   /* F_SETOWN_EX */
+	case 16: c = 22; break;   /* F_GETOWN_EX */
+	case 1024: c = 23; break; /* F_SETLEASE */
+	case 1025: c = 24; break; /* F_GETLEASE */
+	case 1029: c = 25; break; /* F_CANCELLK */
+	case 1030: c = 26; break; /* F_DUPFD_CLOEXEC */
+	case 1026: c = 27; break; /* F_NOTIFY */
+	case 1031: c = 28; break; /* F_SETPIPE_SZ */
+	case 1032: c = 29; break; /* F_GETPIPE_SZ */
+	case 36: c = 30; break;   /* F_OFD_GETLK */
+	case 37: c = 31; break;   /* F_OFD_SETLK */
+	case 38: c = 32; break;   /* F_OFD_SETLKW */
+	default: c = 0;
+	}
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_u8(b, c);
+	push_u64(b, sc_arg(regs, 2));
+	evb_submit(b);
+	return 0;
+}
+
+static __always_inline __u64 pipe_ino(__s32 fd)
+{
+	__u32 dev;
+	__u64 ino;
+	file_dev_ino(fd_file(cur_task(), fd), &dev, &ino);
+	return ino;
+}
+
+static __always_inline int emit_pipe(__u16 code, __u32 n, struct pt_regs *regs, long ret, __u32 flags)
+{
+	struct evb *b = evb_start(code, n);
+	if (!b)
+		return 0;
+	__s32 fds[2] = {-1, -1};
+	if (ret == 0)
+		bpf_probe_read_user(fds, sizeof(fds), (void *)sc_arg(regs, 0));
+	push_s64(b, ret);
+	push_s64(b, fds[0]);
+	push_s64(b, fds[1]);
+	push_u64(b, ret == 0 ? pipe_ino(fds[0]) : 0);
+	if (n == 5)
+		push_u32(b, flags);
+	evb_submit(b);
+	return 0;
+}
+
+SC(pipe) { return emit_pipe(EV_SYSCALL_PIPE_X, 4, regs, ret, 0); }
+SC(pipe2)
+{
+	__s32 f = sc_arg(regs, 1);
+	__u32 r = nb_cloexec(f);
+	if (f > 0 && (f & 040000))
+		r |= 1 << 9; /* O_DIRECT */
+	return emit_pipe(EV_SYSCALL_PIPE2_X, 5, regs, ret, r);
+}
+
+SC(eventfd)
+{
+	struct evb *b = evb_start(EV_SYSCALL_EVENTFD_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_u64(b, sc_arg(regs, 0));
+	push_u32(b, 0);
+	evb_submit(b);
+	return 0;
+}
+
+SC(eventfd2)
+{
+	struct evb *b = evb_start(EV_SYSCALL_EVENTFD2_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_u16(b, nb_cloexec(sc_arg(regs, 1)));
+	push_u64(b, sc_arg(regs, 0));
+	evb_submit(b);
+	return 0;
+}
+
+SC(signalfd)
+{
+	struct evb *b = evb_start(EV_SYSCALL_SIGNALFD_X, 4);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_u32(b, 0); /* mask: upstream sends 0 */
+	push_u8(b, 0);  /* signalfd has no flags */
+	evb_submit(b);
+	return 0;
+}
+
+SC(signalfd4)
+{
+	struct evb *b = evb_start(EV_SYSCALL_SIGNALFD4_X, 4);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_u16(b, nb_cloexec(sc_arg(regs, 3)));
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_u32(b, 0); /* mask: upstream sends 0 */
+	evb_submit(b);
+	return 0;
+}
+
+SC(timerfd_create)
+{
+	struct evb *b = evb_start(EV_SYSCALL_TIMERFD_CREATE_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_u8(b, sc_arg(regs, 0));
+	/* upstream's u8 keeps PPM_O_NONBLOCK; PPM_O_CLOEXEC does not fit */
+	push_u8(b, (__u8)nb_cloexec(sc_arg(regs, 1)));
+	evb_submit(b);
+	return 0;
+}
+
+SC(inotify_init)
+{
+	struct evb *b = evb_start(EV_SYSCALL_INOTIFY_INIT_X, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_u8(b, 0);
+	evb_submit(b);
+	return 0;
+}
+
+SC(inotify_init1)
+{
+	struct evb *b = evb_start(EV_SYSCALL_INOTIFY_INIT1_X, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_u16(b, nb_cloexec(sc_arg(regs, 0)));
+	evb_submit(b);
+	return 0;
+}
+
+SC(memfd_create)
+{
+	struct evb *b = evb_start(EV_SYSCALL_MEMFD_CREATE_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_str_user(b, (void *)sc_arg(regs, 0), MAX_NAME);
+	/* MFD_CLOEXEC 1, MFD_ALLOW_SEALING 2, MFD_HUGETLB 4: same bits upstream */
+	push_u32(b, sc_arg(regs, 1) & 7);
+	evb_submit(b);
+	return 0;
+}
+
+SC(userfaultfd)
+{
+	struct evb *b = evb_start(EV_SYSCALL_USERFAULTFD_X, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_u32(b, sc_arg(regs, 0)); /* raw, as upstream */
+	evb_submit(b);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* I/O (only when a rule asks for them)                                      */
+
+static __always_inline int emit_rw(__u16 code, struct pt_regs *regs, long ret, bool is_read, bool has_pos)
+{
+	struct evb *b = evb_start(code, has_pos ? 5 : 4);
+	if (!b)
+		return 0;
+	void *buf = (void *)sc_arg(regs, 1);
+	__u64 size = sc_arg(regs, 2);
+	push_s64(b, ret);
+	if (is_read)
+		push_bytes_user(b, buf, ret > 0 ? ret : 0, drv_snaplen);
+	else
+		push_bytes_user(b, buf, ret > 0 ? ret : size, drv_snaplen);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_u32(b, size);
+	if (has_pos)
+		push_u64(b, sc_arg(regs, 3));
+	evb_submit(b);
+	return 0;
+}
+
+SC(read) { return emit_rw(EV_SYSCALL_READ_X, regs, ret, true, false); }
+SC(write) { return emit_rw(EV_SYSCALL_WRITE_X, regs, ret, false, false); }
+SC(pread64) { return emit_rw(EV_SYSCALL_PREAD_X, regs, ret, true, true); }
+SC(pwrite64) { return emit_rw(EV_SYSCALL_PWRITE_X, regs, ret, false, true); }
+
+/* ------------------------------------------------------------------------ */
+/* Network                                                                   */
+
+#define OUTBOUND 0
+#define INBOUND 1
+
+/* The socket tuple of `fd` (family, then source and destination). For an
+ * outbound socket the source is the local end; for inbound, the remote. */
+static __always_inline void push_socktuple(struct evb *b, __s32 fd, int dir, void *usr_addr)
+{
+	struct socket *sock = file_socket(fd_file(cur_task(), fd));
+	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	if (!sk) {
+		push_empty(b);
+		return;
+	}
+	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u64 start = b->pos;
+	if (fam == AF_INET_K) {
+		struct inet_sock *inet = (struct inet_sock *)sk;
+		__u32 laddr = BPF_CORE_READ(inet, inet_saddr);
+		__u16 lport = BPF_CORE_READ(inet, inet_sport);
+		__u32 raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__u16 rport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		if (rport == 0 && usr_addr) {
+			struct sockaddr_in sin = {};
+			bpf_probe_read_user(&sin, sizeof(sin), usr_addr);
+			raddr = sin.sin_addr.s_addr;
+			rport = sin.sin_port;
+		}
+		raw_u8(b, family_to_scap(fam));
+		if (dir == OUTBOUND) {
+			raw_u32(b, laddr);
+			raw_u16(b, bpf_ntohs(lport));
+			raw_u32(b, raddr);
+			raw_u16(b, bpf_ntohs(rport));
+		} else {
+			raw_u32(b, raddr);
+			raw_u16(b, bpf_ntohs(rport));
+			raw_u32(b, laddr);
+			raw_u16(b, bpf_ntohs(lport));
+		}
+	} else if (fam == AF_INET6_K) {
+		struct inet_sock *inet = (struct inet_sock *)sk;
+		struct in6_addr l = BPF_CORE_READ(inet, pinet6, saddr);
+		struct in6_addr r = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+		__u16 lport = BPF_CORE_READ(inet, inet_sport);
+		__u16 rport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		if (rport == 0 && usr_addr) {
+			struct sockaddr_in6 sin6 = {};
+			bpf_probe_read_user(&sin6, sizeof(sin6), usr_addr);
+			r = sin6.sin6_addr;
+			rport = sin6.sin6_port;
+		}
+		raw_u8(b, family_to_scap(fam));
+		struct in6_addr *first = dir == OUTBOUND ? &l : &r, *second = dir == OUTBOUND ? &r : &l;
+		__u16 p1 = dir == OUTBOUND ? lport : rport, p2 = dir == OUTBOUND ? rport : lport;
+		for (int i = 0; i < 4; i++)
+			raw_u32(b, first->in6_u.u6_addr32[i]);
+		raw_u16(b, bpf_ntohs(p1));
+		for (int i = 0; i < 4; i++)
+			raw_u32(b, second->in6_u.u6_addr32[i]);
+		raw_u16(b, bpf_ntohs(p2));
+	} else if (fam == AF_UNIX_K) {
+		struct unix_sock *us = (struct unix_sock *)sk;
+		struct unix_sock *peer = (struct unix_sock *)BPF_CORE_READ(us, peer);
+		raw_u8(b, family_to_scap(fam));
+		const char *path;
+		if (dir == OUTBOUND) {
+			raw_u64(b, (__u64)peer);
+			raw_u64(b, (__u64)us);
+			path = peer ? (const char *)BPF_CORE_READ(peer, addr, name[0].sun_path) : NULL;
+		} else {
+			raw_u64(b, (__u64)us);
+			raw_u64(b, (__u64)peer);
+			path = (const char *)BPF_CORE_READ(us, addr, name[0].sun_path);
+		}
+		char c0 = 0;
+		if (path)
+			bpf_probe_read_kernel(&c0, 1, path);
+		if (path && c0 == 0)
+			path++; /* abstract address: skip the leading NUL */
+		long n = path ? bpf_probe_read_kernel_str(&b->data[b->pos & EVB_MASK], 108, path) : 0;
+		if (n <= 0) {
+			raw_u8(b, 0);
+		} else {
+			b->pos += n;
+		}
+	} else {
+		push_empty(b);
+		return;
+	}
+	put_len(b, b->pos - start);
+}
+
+/* A user sockaddr as upstream encodes it: family, then address and port in
+ * host order (INET, INET6) or the path (UNIX). */
+static __always_inline void push_sockaddr(struct evb *b, void *p, __u32 len)
+{
+	struct {
+		__u16 ss_family;
+		char pad[126];
+	} ss = {};
+	__u32 n = len < sizeof(ss) ? len : sizeof(ss);
+	barrier_var(n);
+	n &= 0xff;
+	if (!p || n == 0 || bpf_probe_read_user(&ss, n > sizeof(ss) ? sizeof(ss) : n, p)) {
+		push_empty(b);
+		return;
+	}
+	__u64 start = b->pos;
+	__u16 fam = ss.ss_family;
+	if (fam == AF_INET_K) {
+		struct sockaddr_in *sin = (void *)&ss;
+		raw_u8(b, family_to_scap(fam));
+		raw_u32(b, sin->sin_addr.s_addr);
+		raw_u16(b, bpf_ntohs(sin->sin_port));
+	} else if (fam == AF_INET6_K) {
+		struct sockaddr_in6 *sin6 = (void *)&ss;
+		raw_u8(b, family_to_scap(fam));
+		for (int i = 0; i < 4; i++)
+			raw_u32(b, sin6->sin6_addr.in6_u.u6_addr32[i]);
+		raw_u16(b, bpf_ntohs(sin6->sin6_port));
+	} else if (fam == AF_UNIX_K) {
+		struct sockaddr_un *sun = (void *)&ss;
+		raw_u8(b, family_to_scap(fam));
+		const char *path = sun->sun_path[0] ? sun->sun_path : sun->sun_path + 1;
+		long n = bpf_probe_read_kernel_str(&b->data[b->pos & EVB_MASK], 108, path);
+		if (n <= 0)
+			raw_u8(b, 0);
+		else
+			b->pos += n;
+	} else {
+		push_empty(b);
+		return;
+	}
+	put_len(b, b->pos - start);
+}
+
+SC(socket)
+{
+	struct evb *b = evb_start(EV_SOCKET_SOCKET_X, 5);
+	if (!b)
+		return 0;
+	__u32 type = sc_arg(regs, 1);
+	push_s64(b, ret);
+	push_u32(b, family_to_scap(sc_arg(regs, 0)));
+	push_u32(b, type);
+	push_u32(b, sc_arg(regs, 2));
+	push_u32(b, nb_cloexec(type)); /* SOCK_NONBLOCK, SOCK_CLOEXEC */
+	evb_submit(b);
+	return 0;
+}
+
+SC(bind)
+{
+	struct evb *b = evb_start(EV_SOCKET_BIND_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_sockaddr(b, (void *)sc_arg(regs, 1), sc_arg(regs, 2));
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	evb_submit(b);
+	return 0;
+}
+
+SC(connect)
+{
+	struct evb *b = evb_start(EV_SOCKET_CONNECT_X, 4);
+	if (!b)
+		return 0;
+	__s32 fd = sc_arg(regs, 0);
+	void *addr = (void *)sc_arg(regs, 1);
+	push_s64(b, ret);
+	if (ret == 0 || ret == -EINPROGRESS_K)
+		push_socktuple(b, fd, OUTBOUND, addr);
+	else
+		push_empty(b);
+	push_s64(b, fd);
+	push_sockaddr(b, addr, sc_arg(regs, 2));
+	evb_submit(b);
+	return 0;
+}
+
+SC(listen)
+{
+	struct evb *b = evb_start(EV_SOCKET_LISTEN_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_s32(b, sc_arg(regs, 1));
+	evb_submit(b);
+	return 0;
+}
+
+static __always_inline int emit_accept(__u16 code, __u32 n, struct pt_regs *regs, long ret)
+{
+	struct evb *b = evb_start(code, n);
+	if (!b)
+		return 0;
+	__u32 qlen = 0, qmax = 0;
+	__u8 qpct = 0;
+	push_s64(b, ret);
+	if (ret >= 0) {
+		push_socktuple(b, ret, INBOUND, NULL);
+		struct socket *ls = file_socket(fd_file(cur_task(), (__s32)sc_arg(regs, 0)));
+		struct sock *sk = ls ? BPF_CORE_READ(ls, sk) : NULL;
+		if (sk) {
+			qlen = BPF_CORE_READ(sk, sk_ack_backlog);
+			qmax = BPF_CORE_READ(sk, sk_max_ack_backlog);
+			if (qlen && qmax)
+				qpct = (__u8)((__u64)qlen * 100 / qmax);
+		}
+	} else {
+		push_empty(b);
+	}
+	push_u8(b, qpct);
+	push_u32(b, qlen);
+	push_u32(b, qmax);
+	if (n == 6)
+		push_s32(b, sc_arg(regs, 3));
+	evb_submit(b);
+	return 0;
+}
+
+SC(accept) { return emit_accept(EV_SOCKET_ACCEPT_5_X, 5, regs, ret); }
+SC(accept4) { return emit_accept(EV_SOCKET_ACCEPT4_6_X, 6, regs, ret); }
+
+SC(sendto)
+{
+	struct evb *b = evb_start(EV_SOCKET_SENDTO_X, 5);
+	if (!b)
+		return 0;
+	__s32 fd = sc_arg(regs, 0);
+	__u64 size = sc_arg(regs, 2);
+	push_s64(b, ret);
+	push_bytes_user(b, (void *)sc_arg(regs, 1), ret > 0 ? ret : size, drv_snaplen);
+	push_s64(b, fd);
+	push_u32(b, size);
+	if (ret >= 0)
+		push_socktuple(b, fd, OUTBOUND, (void *)sc_arg(regs, 4));
+	else
+		push_empty(b);
+	evb_submit(b);
+	return 0;
+}
+
+SC(recvfrom)
+{
+	struct evb *b = evb_start(EV_SOCKET_RECVFROM_X, 5);
+	if (!b)
+		return 0;
+	__s32 fd = sc_arg(regs, 0);
+	push_s64(b, ret);
+	push_bytes_user(b, (void *)sc_arg(regs, 1), ret > 0 ? ret : 0, drv_snaplen);
+	if (ret >= 0)
+		push_socktuple(b, fd, INBOUND, NULL);
+	else
+		push_empty(b);
+	push_s64(b, fd);
+	push_u32(b, sc_arg(regs, 2));
+	evb_submit(b);
+	return 0;
+}
+
+/* The first iovec of a msghdr: enough for the data snapshot. */
+static __always_inline void msg_first_iov(void *msg, void **base, __u64 *len, void **name)
+{
+	struct user_msghdr mh = {};
+	struct iovec iov = {};
+	bpf_probe_read_user(&mh, sizeof(mh), msg);
+	bpf_probe_read_user(&iov, sizeof(iov), mh.msg_iov);
+	*base = iov.iov_base;
+	*len = iov.iov_len;
+	*name = mh.msg_name;
+}
+
+SC(sendmsg)
+{
+	struct evb *b = evb_start(EV_SOCKET_SENDMSG_X, 5);
+	if (!b)
+		return 0;
+	__s32 fd = sc_arg(regs, 0);
+	void *base, *name;
+	__u64 len;
+	msg_first_iov((void *)sc_arg(regs, 1), &base, &len, &name);
+	push_s64(b, ret);
+	push_bytes_user(b, base, ret > 0 && ret < len ? ret : len, drv_snaplen);
+	push_s64(b, fd);
+	push_u32(b, len);
+	if (ret >= 0)
+		push_socktuple(b, fd, OUTBOUND, name);
+	else
+		push_empty(b);
+	evb_submit(b);
+	return 0;
+}
+
+SC(recvmsg)
+{
+	struct evb *b = evb_start(EV_SOCKET_RECVMSG_X, 6);
+	if (!b)
+		return 0;
+	__s32 fd = sc_arg(regs, 0);
+	void *base, *name;
+	__u64 len;
+	msg_first_iov((void *)sc_arg(regs, 1), &base, &len, &name);
+	push_s64(b, ret);
+	push_u32(b, ret > 0 ? ret : 0);
+	push_bytes_user(b, base, ret > 0 ? (ret < len ? ret : len) : 0, drv_snaplen);
+	if (ret >= 0)
+		push_socktuple(b, fd, INBOUND, NULL);
+	else
+		push_empty(b);
+	push_empty(b); /* msgcontrol */
+	push_s64(b, fd);
+	evb_submit(b);
+	return 0;
+}
+
+SC(shutdown)
+{
+	struct evb *b = evb_start(EV_SOCKET_SHUTDOWN_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_u8(b, sc_arg(regs, 1)); /* SHUT_RD 0, WR 1, RDWR 2 == PPM_SHUT_* */
+	evb_submit(b);
+	return 0;
+}
+
+SC(socketpair)
+{
+	struct evb *b = evb_start(EV_SOCKET_SOCKETPAIR_X, 8);
+	if (!b)
+		return 0;
+	__s32 fds[2] = {-1, -1};
+	__u64 src = 0, peer = 0;
+	if (ret == 0) {
+		bpf_probe_read_user(fds, sizeof(fds), (void *)sc_arg(regs, 3));
+		struct socket *s = file_socket(fd_file(cur_task(), fds[0]));
+		struct sock *sk = s ? BPF_CORE_READ(s, sk) : NULL;
+		if (sk) {
+			src = (__u64)sk;
+			peer = (__u64)BPF_CORE_READ((struct unix_sock *)sk, peer);
+		}
+	}
+	push_s64(b, ret);
+	push_s64(b, fds[0]);
+	push_s64(b, fds[1]);
+	push_u64(b, src);
+	push_u64(b, peer);
+	push_u32(b, family_to_scap(sc_arg(regs, 0)));
+	push_u32(b, sc_arg(regs, 1));
+	push_u32(b, sc_arg(regs, 2));
+	evb_submit(b);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Processes                                                                 */
+
+static __always_inline int emit_clone(__u16 code, struct pt_regs *regs, long ret, __u64 raw_flags)
+{
+	struct evb *b = evb_start(code, 21);
+	if (!b)
+		return 0;
+	struct task_struct *t = cur_task();
+	push_s64(b, ret);
+	if (ret >= 0) {
+		push_exe_args(b, t);
+	} else {
+		push_empty(b);
+		push_empty(b);
+	}
+	push_s64(b, task_pid(t));
+	push_s64(b, task_tgid(t));
+	push_s64(b, task_ppid(t));
+	push_cwd(b, t);
+	push_mem_comm(b, t);
+	push_cgroups(b, t);
+
+	__u32 flags = clone_flags_to_scap(raw_flags);
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(p, level);
+	if (level != 0 || BPF_CORE_READ(t, nsproxy, pid_ns_for_children) != BPF_CORE_READ(p, numbers[0].ns))
+		flags |= 1 << 29; /* PPM_CL_CHILD_IN_PIDNS */
+	push_u32(b, flags);
+	push_u32(b, task_euid(t));
+	push_u32(b, task_egid(t));
+	push_s64(b, task_vnr(t, PIDTYPE_PID));
+	push_s64(b, task_vnr(t, PIDTYPE_TGID));
+	__u64 ns_start = 0;
+	if (ret == 0) {
+		struct pid_namespace *ns = BPF_CORE_READ(p, numbers[level & 31].ns);
+		ns_start = BPF_CORE_READ(ns, child_reaper, start_time);
+	}
+	push_u64(b, ns_start);
+	evb_submit(b);
+	return 0;
+}
+
+/* clone, fork, vfork and clone3 share one program (verified once): the
+ * syscall number picks the event code and where the flags come from. */
+SC(clone)
+{
+	long id = BPF_CORE_READ(regs, orig_ax);
+	__u64 flags;
+	__u16 code;
+	if (id == 57) { /* fork */
+		code = EV_SYSCALL_FORK_20_X;
+		flags = 0;
+	} else if (id == 58) { /* vfork */
+		code = EV_SYSCALL_VFORK_20_X;
+		flags = 0x00004000 | 0x00000100; /* CLONE_VFORK | CLONE_VM */
+	} else if (id == 435) { /* clone3: clone_args.flags */
+		code = EV_SYSCALL_CLONE3_X;
+		flags = 0;
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)sc_arg(regs, 0));
+	} else {
+		code = EV_SYSCALL_CLONE_20_X;
+		flags = sc_arg(regs, 0);
+	}
+	return emit_clone(code, regs, ret, flags);
+}
+
+/* A failed execve/execveat: the task is unchanged, so its own state plus the
+ * syscall's arguments. Successful calls are reported by sched_process_exec. */
+static __always_inline int emit_exec_fail(__u16 code, __u32 n, struct pt_regs *regs, long ret, int path_arg)
+{
+	if (ret == 0)
+		return 0;
+	struct evb *b = evb_start(code, n);
+	if (!b)
+		return 0;
+	struct task_struct *t = cur_task();
+	const char *const *argv = (const char *const *)sc_arg(regs, path_arg + 1);
+	const char *a0 = NULL;
+	bpf_probe_read_user(&a0, sizeof(a0), argv);
+	push_s64(b, ret);
+	push_str_user(b, a0, MAX_PATH);
+	/* args: argv[1..] joined with NULs */
+	__u64 start = b->pos;
+	for (int i = 1; i < 32; i++) {
+		const char *a = NULL;
+		if (!argv || bpf_probe_read_user(&a, sizeof(a), &argv[i]) || !a)
+			break;
+		long r = bpf_probe_read_user_str(&b->data[b->pos & EVB_MASK], MAX_NAME, a);
+		if (r <= 0)
+			break;
+		b->pos += r;
+		if (b->pos - start > MAX_ARGS)
+			break;
+	}
+	put_len(b, b->pos - start);
+	push_s64(b, task_pid(t));
+	push_s64(b, task_tgid(t));
+	push_s64(b, task_ppid(t));
+	push_cwd(b, t);
+	push_mem_comm(b, t);
+	push_cgroups(b, t);
+	push_exec_tail(b, t);
+	if (n == 31)
+		push_str_user(b, (void *)sc_arg(regs, path_arg), MAX_PATH);
+	evb_submit(b);
+	return 0;
+}
+
+/* execve and execveat share one program (verified once). */
+SC(execve)
+{
+	if (BPF_CORE_READ(regs, orig_ax) == 322)
+		return emit_exec_fail(EV_SYSCALL_EXECVEAT_X, 30, regs, ret, 1);
+	return emit_exec_fail(EV_SYSCALL_EXECVE_19_X, 31, regs, ret, 0);
+}
+
+/* Every successful execve and execveat, after the new image is in place. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct task_struct *t = cur_task();
+	if (BPF_CORE_READ(t, flags) & PF_KTHREAD_K)
+		return 0;
+	if (!drv_interesting[59] && !drv_interesting[322]) /* execve, execveat */
+		return 0;
+	if (drv_self_tgid && task_tgid(t) == drv_self_tgid)
+		return 0;
+	struct evb *b = evb_start(EV_SYSCALL_EXECVE_19_X, 31);
+	if (!b)
+		return 0;
+	push_s64(b, 0);
+	push_exec_head(b, t);
+	push_exec_tail(b, t);
+	push_str_kernel(b, BPF_CORE_READ(bprm, filename), MAX_PATH);
+	evb_submit(b);
+	return 0;
+}
+
+/* Every thread that exits (procexit). */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_exit, struct task_struct *t)
+{
+	if (BPF_CORE_READ(t, flags) & PF_KTHREAD_K)
+		return 0;
+	if (drv_self_tgid && task_tgid(t) == drv_self_tgid)
+		return 0;
+	struct evb *b = evb_start(EV_PROCEXIT_1_E, 5);
+	if (!b)
+		return 0;
+	__s32 code = BPF_CORE_READ(t, exit_code);
+	push_s64(b, code);
+	push_s64(b, (code & 0xff00) >> 8);
+	__u8 sig = code & 0x7f;
+	push_u8(b, ((sig + 1) >> 1) > 0 && sig != 0x7f ? sig : 0); /* WIFSIGNALED ? WTERMSIG : 0 */
+	push_u8(b, (code & 0x80) != 0);
+	/* reaper: 0 when there are no children; otherwise the init of the
+	 * task's pid namespace (subreapers and sibling threads not looked at) */
+	__s64 reaper = 0;
+	struct list_head *head = &t->children;
+	if (BPF_CORE_READ(head, next) != head) {
+		struct pid *p = BPF_CORE_READ(t, thread_pid);
+		unsigned int level = BPF_CORE_READ(p, level);
+		struct pid_namespace *ns = BPF_CORE_READ(p, numbers[level & 31].ns);
+		reaper = BPF_CORE_READ(ns, child_reaper, pid);
+	}
+	push_s64(b, reaper);
+	evb_submit(b);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Credentials, namespaces, signals, modules, misc                           */
+
+SC(setuid)
+{
+	struct evb *b = evb_start(EV_SYSCALL_SETUID_X, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_u32(b, sc_arg(regs, 0));
+	evb_submit(b);
+	return 0;
+}
+
+SC(setgid)
+{
+	struct evb *b = evb_start(EV_SYSCALL_SETGID_X, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_u32(b, sc_arg(regs, 0));
+	evb_submit(b);
+	return 0;
+}
+
+static __always_inline int emit_res_u32x(__u16 code, __u32 n, struct pt_regs *regs, long ret)
+{
+	struct evb *b = evb_start(code, n);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	for (int i = 0; i < 3; i++)
+		if (i + 1 < n)
+			push_u32(b, sc_arg(regs, i));
+	evb_submit(b);
+	return 0;
+}
+
+SC(setresuid) { return emit_res_u32x(EV_SYSCALL_SETRESUID_X, 4, regs, ret); }
+SC(setresgid) { return emit_res_u32x(EV_SYSCALL_SETRESGID_X, 4, regs, ret); }
+SC(setreuid) { return emit_res_u32x(EV_SYSCALL_SETREUID_X, 3, regs, ret); }
+SC(setregid) { return emit_res_u32x(EV_SYSCALL_SETREGID_X, 3, regs, ret); }
+
+SC(setns)
+{
+	struct evb *b = evb_start(EV_SYSCALL_SETNS_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_u32(b, clone_flags_to_scap(sc_arg(regs, 1)));
+	evb_submit(b);
+	return 0;
+}
+
+SC(unshare)
+{
+	struct evb *b = evb_start(EV_SYSCALL_UNSHARE_X, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_u32(b, clone_flags_to_scap(sc_arg(regs, 0)));
+	evb_submit(b);
+	return 0;
+}
+
+SC(capset)
+{
+	struct evb *b = evb_start(EV_SYSCALL_CAPSET_X, 4);
+	if (!b)
+		return 0;
+	const struct cred *c = BPF_CORE_READ(cur_task(), cred);
+	push_s64(b, ret);
+	push_u64(b, BPF_CORE_READ(c, cap_inheritable.val) & CAPS_MASK);
+	push_u64(b, BPF_CORE_READ(c, cap_permitted.val) & CAPS_MASK);
+	push_u64(b, BPF_CORE_READ(c, cap_effective.val) & CAPS_MASK);
+	evb_submit(b);
+	return 0;
+}
+
+/* PTRACE_* requests to upstream's PPM_PTRACE_* codes. */
+static __always_inline __u16 ptrace_req_to_scap(__u64 r)
+{
+	if (r <= 9)
+		return r + 1; /* TRACEME .. SINGLESTEP */
+	switch (r) {
+	case 16: return 11;     /* ATTACH */
+	case 17: return 12;     /* DETACH */
+	case 24: return 13;     /* SYSCALL */
+	case 0x4200: return 14; /* SETOPTIONS */
+	case 0x4201: return 15; /* GETEVENTMSG */
+	case 0x4202: return 16; /* GETSIGINFO */
+	case 0x4203: return 17; /* SETSIGINFO */
+	case 0x4204: return 18; /* GETREGSET */
+	case 0x4205: return 19; /* SETREGSET */
+	case 0x4206: return 20; /* SEIZE */
+	case 0x4207: return 21; /* INTERRUPT */
+	case 0x4208: return 22; /* LISTEN */
+	case 0x4209: return 23; /* PEEKSIGINFO */
+	case 0x420a: return 24; /* GETSIGMASK */
+	case 0x420b: return 25; /* SETSIGMASK */
+	case 12: return 26;     /* GETREGS */
+	case 13: return 27;     /* SETREGS */
+	case 14: return 28;     /* GETFPREGS */
+	case 15: return 29;     /* SETFPREGS */
+	case 18: return 30;     /* GETFPXREGS */
+	case 19: return 31;     /* SETFPXREGS */
+	case 21: return 32;     /* OLDSETOPTIONS */
+	case 25: return 33;     /* GET_THREAD_AREA */
+	case 26: return 34;     /* SET_THREAD_AREA */
+	case 30: return 35;     /* ARCH_PRCTL */
+	case 31: return 36;     /* SYSEMU */
+	case 32: return 37;     /* SYSEMU_SINGLESTEP */
+	case 33: return 38;     /* SINGLEBLOCK */
+	default: return 0;
+	}
+}
+
+SC(ptrace)
+{
+	struct evb *b = evb_start(EV_SYSCALL_PTRACE_X, 5);
+	if (!b)
+		return 0;
+	__u16 req = ptrace_req_to_scap(sc_arg(regs, 0));
+	__u64 addr = sc_arg(regs, 2), data = sc_arg(regs, 3);
+	push_s64(b, ret);
+	/* addr and data are DYN: a type index (0 = u64, 1 = signal) + value */
+	__u64 start = b->pos;
+	raw_u8(b, 0);
+	raw_u64(b, ret < 0 ? 0 : addr);
+	put_len(b, b->pos - start);
+	start = b->pos;
+	if (ret < 0) {
+		raw_u8(b, 0);
+		raw_u64(b, 0);
+	} else if (req >= 2 && req <= 4) { /* PEEK*: the word read */
+		__u64 w = 0;
+		bpf_probe_read_user(&w, sizeof(w), (void *)data);
+		raw_u8(b, 0);
+		raw_u64(b, w);
+	} else if (req == 8 || req == 10 || req == 12 || req == 13) { /* CONT, SINGLESTEP, DETACH, SYSCALL */
+		raw_u8(b, 1);
+		raw_u8(b, data);
+	} else {
+		raw_u8(b, 0);
+		raw_u64(b, data);
+	}
+	put_len(b, b->pos - start);
+	push_u16(b, req);
+	push_s64(b, (__s32)sc_arg(regs, 1));
+	evb_submit(b);
+	return 0;
+}
+
+SC(bpf)
+{
+	struct evb *b = evb_start(EV_SYSCALL_BPF_2_X, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_u32(b, sc_arg(regs, 0)); /* BPF_* commands keep their numbers */
+	evb_submit(b);
+	return 0;
+}
+
+SC(init_module)
+{
+	struct evb *b = evb_start(EV_SYSCALL_INIT_MODULE_X, 4);
+	if (!b)
+		return 0;
+	__u64 len = sc_arg(regs, 1);
+	push_s64(b, ret);
+	push_bytes_user(b, (void *)sc_arg(regs, 0), len, drv_snaplen);
+	push_u64(b, len);
+	push_str_user(b, (void *)sc_arg(regs, 2), MAX_NAME);
+	evb_submit(b);
+	return 0;
+}
+
+SC(finit_module)
+{
+	struct evb *b = evb_start(EV_SYSCALL_FINIT_MODULE_X, 4);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_str_user(b, (void *)sc_arg(regs, 1), MAX_NAME);
+	push_u32(b, sc_arg(regs, 2) & 7); /* MODULE_INIT_* bits == PPM_* bits */
+	evb_submit(b);
+	return 0;
+}
+
+SC(kill)
+{
+	struct evb *b = evb_start(EV_SYSCALL_KILL_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_u8(b, sc_arg(regs, 1));
+	evb_submit(b);
+	return 0;
+}
+
+SC(tkill)
+{
+	struct evb *b = evb_start(EV_SYSCALL_TKILL_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_u8(b, sc_arg(regs, 1));
+	evb_submit(b);
+	return 0;
+}
+
+SC(tgkill)
+{
+	struct evb *b = evb_start(EV_SYSCALL_TGKILL_X, 4);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, (__s32)sc_arg(regs, 0));
+	push_s64(b, (__s32)sc_arg(regs, 1));
+	push_u8(b, sc_arg(regs, 2));
+	evb_submit(b);
+	return 0;
+}
+
+SC(prctl)
+{
+	struct evb *b = evb_start(EV_SYSCALL_PRCTL_X, 4);
+	if (!b)
+		return 0;
+	__u32 opt = sc_arg(regs, 0);
+	unsigned long arg2 = sc_arg(regs, 1);
+	push_s64(b, ret);
+	push_u32(b, opt); /* PR_* options keep their numbers */
+	if (opt == 15 || opt == 16) { /* PR_SET_NAME, PR_GET_NAME */
+		push_str_user(b, (void *)arg2, TASK_COMM);
+		push_s64(b, 0);
+	} else {
+		push_empty(b);
+		push_s64(b, arg2);
+	}
+	evb_submit(b);
+	return 0;
+}
+
+SC(mount)
+{
+	struct evb *b = evb_start(EV_SYSCALL_MOUNT_X, 5);
+	if (!b)
+		return 0;
+	__u32 flags = sc_arg(regs, 3); /* raw MS_* bits, as upstream */
+	push_s64(b, ret);
+	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
+	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
+	push_str_user(b, (void *)sc_arg(regs, 2), MAX_NAME);
+	push_u32(b, flags);
+	evb_submit(b);
+	return 0;
+}
+
+SC(umount2)
+{
+	struct evb *b = evb_start(EV_SYSCALL_UMOUNT2_X, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
+	push_u32(b, sc_arg(regs, 1) & 0xf); /* MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW */
+	evb_submit(b);
+	return 0;
+}
