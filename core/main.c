@@ -134,7 +134,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 static struct falco_config *load_config(const struct opts *o)
 {
 	struct falco_config *cfg = NULL;
-	struct cfg_err err = {{0}};
+	struct cfg_err err = {.has_pos = false};
 	const char *path = o->conf_file;
 	if (path == NULL && access(FALCO_INSTALL_CONF_FILE, R_OK) == 0)
 		path = FALCO_INSTALL_CONF_FILE;

@@ -29,6 +29,10 @@
 
 struct cfg_err {
 	char msg[1024];
+	/* Where a YAML syntax error was found (set by cfg_yaml_read only). */
+	bool has_pos;
+	uint32_t line, col;   /* 0-based */
+	uint64_t offset;
 };
 
 /* ------------------------------------------------------------------ */
@@ -189,9 +193,15 @@ enum cfg_metrics_flag {
 	CFG_METRICS_JEMALLOC_STATS = 1 << 8,
 };
 
+/* Where plugins with a relative `library_path` are looked up (upstream:
+ * <share dir>/plugins/). Override at build time with -DCFG_PLUGINS_DIR=... */
+#ifndef CFG_PLUGINS_DIR
+#define CFG_PLUGINS_DIR "/usr/share/falco/plugins/"
+#endif
+
 struct cfg_plugin {
 	char *name;
-	char *library_path;    /* as written (resolution against the plugins dir is the host's job) */
+	char *library_path;    /* absolute: a relative path is resolved under CFG_PLUGINS_DIR */
 	char *init_config;     /* "" when absent; a map is converted to JSON text */
 	char *open_params;     /* trimmed */
 };
@@ -298,7 +308,7 @@ struct falco_config {
 
 	struct {
 		bool enabled;
-		unsigned threadiness;          /* 0: as written; the web server picks the CPU count */
+		unsigned threadiness;          /* 0 in the file means one per online CPU */
 		unsigned listen_port;
 		char *listen_address;
 		char *k8s_healthz_endpoint;
@@ -363,6 +373,12 @@ int cfg_load_string(const char *text, const char *name, const char *const *opts,
 		    struct cfg_err *err);
 
 void cfg_free(struct falco_config *cfg);
+
+/* Upstream's plugin path rule: an absolute `path` is kept; a relative one is
+ * joined to `dir` and normalized (`.`, `..`, repeated `/`), and must stay
+ * inside `dir`. On success `*out` is a malloc'd path owned by the caller;
+ * -EINVAL when the path escapes `dir`. */
+int cfg_plugin_library_path(const char *dir, const char *path, char **out);
 
 /* Validates a merged tree against the schema (exposed for tests and
  * `--config-schema` users). */

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/internal.h"
 #include "config/fill.h"
@@ -201,12 +202,75 @@ static void fill_capture(struct fctx *f, struct falco_config *c)
 	c->capture.max_file_size_mb = (uint64_t)get_int(f, "capture.max_file_size_mb", 0);
 }
 
+/* Appends the components of `path` to a normalized component stack. */
+static int push_components(struct cfg_strlist *st, const char *path)
+{
+	char *copy = strdup(path), *save = NULL;
+	if (!copy)
+		return -ENOMEM;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, "."))
+			continue;
+		if (!strcmp(c, "..")) {
+			if (st->n && strcmp(st->v[st->n - 1], "..")) {
+				free(st->v[--st->n]);
+				continue;
+			}
+			if (path[0] == '/')   /* "/.." is "/" */
+				continue;
+		}
+		if (cfg_strlist_add(st, c)) {
+			free(copy);
+			return -ENOMEM;
+		}
+	}
+	free(copy);
+	return 0;
+}
+
+int cfg_plugin_library_path(const char *dir, const char *path, char **out)
+{
+	*out = NULL;
+	if (!path[0] || path[0] == '/')
+		return (*out = strdup(path)) ? 0 : -ENOMEM;
+	struct cfg_strlist base = { 0 }, full = { 0 };
+	int rc = push_components(&base, dir);
+	if (!rc)
+		rc = push_components(&full, dir);
+	if (!rc)
+		rc = push_components(&full, path);
+	/* Inside `dir`: its components are a strict prefix of the result. */
+	bool inside = !rc && full.n > base.n;
+	for (size_t i = 0; inside && i < base.n; i++)
+		inside = !strcmp(base.v[i], full.v[i]);
+	struct sbuf b = { 0 };
+	for (size_t i = 0; inside && i < full.n && !rc; i++) {
+		rc = sbuf_puts(&b, "/");
+		if (!rc)
+			rc = sbuf_puts(&b, full.v[i]);
+	}
+	cfg_strlist_free(&base);
+	cfg_strlist_free(&full);
+	if (rc || !inside) {
+		free(b.s);
+		return rc ? rc : -EINVAL;
+	}
+	*out = b.s;
+	return 0;
+}
+
 static void fill_plugin(struct fctx *f, const struct cfg_node *n, struct cfg_plugin *p)
 {
 	const struct cfg_node *ic = cfg_map_get(n, "init_config");
 	const struct cfg_node *op = cfg_map_get(n, "open_params");
 	p->name = dup_or_fail(f, cfg_map_get(n, "name")->text);
-	p->library_path = dup_or_fail(f, cfg_map_get(n, "library_path")->text);
+	const struct cfg_node *lp = cfg_map_get(n, "library_path");
+	int rc = cfg_plugin_library_path(CFG_PLUGINS_DIR, lp->text, &p->library_path);
+	if (rc == -EINVAL)
+		failn(f, lp, "plugin library_path '%s' resolves outside the plugins directory (%s)",
+		      lp->text, CFG_PLUGINS_DIR);
+	else if (rc && !f->rc)
+		f->rc = rc;
 	if (ic && (ic->kind == CFG_MAP || ic->kind == CFG_SEQ))
 		p->init_config = cfg_node_to_json(ic);
 	else
@@ -397,6 +461,10 @@ static void fill_webserver(struct fctx *f, struct falco_config *c)
 	typeof(c->webserver) *w = &c->webserver;
 	w->enabled = get_bool(f, "webserver.enabled", false);
 	w->threadiness = (unsigned)get_int(f, "webserver.threadiness", 0);
+	if (w->threadiness == 0) {   /* upstream: one thread per CPU */
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		w->threadiness = n > 0 ? (unsigned)n : 1;
+	}
 	w->listen_port = (unsigned)get_int(f, "webserver.listen_port", 8765);
 	w->listen_address = get_str(f, "webserver.listen_address", "0.0.0.0");
 	if (w->listen_address && !valid_ip(w->listen_address))

@@ -54,9 +54,11 @@ static const struct schema s_kmod[] = { I("buf_size_preset"), B("drop_failed_exi
 static const struct schema s_modern[] = {
 	U("cpus_for_each_buffer", UINT16_MAX), I("buf_size_preset"), B("drop_failed_exit"),
 	B("disable_iterators"), END };
-static const struct schema s_replay[] = { { "capture_file", ST_STR, 0, 0, 0, 0, F_REQUIRED }, END };
+static const struct schema s_replay[] = { S("capture_file"), END };
 static const struct schema s_engine[] = {
-	{ "kind", ST_STR, 0, engine_kinds, 0, 0, F_REQUIRED }, M("kmod", s_kmod),
+	/* Upstream's schema requires `kind`; we default it (modern_ebpf) so that
+	 * `-o engine.modern_ebpf.x=y` works on a file without an engine block. */
+	SE("kind", engine_kinds), M("kmod", s_kmod),
 	M("modern_ebpf", s_modern), M("replay", s_replay), END };
 static const struct schema s_capture[] = {
 	B("enabled"), S("path_prefix"), SE("mode", capture_modes), U("default_duration", UINT32_MAX),

@@ -321,7 +321,8 @@ char *cfg_expand_env(const char *in)
 		} else if (d[1] == '$' && d[2] == '{') {
 			if (!strchr(d, '}'))
 				break;
-			sbuf_splice(&b, pos, 1, "");
+			if (sbuf_splice(&b, pos, 1, ""))
+				goto fail;
 			pos++;
 		} else {
 			break;
@@ -348,6 +349,7 @@ struct builder {
 	size_t nanchors, capanchors;
 	size_t nodes;
 	size_t alias_nodes;
+	bool in_key;            /* building a map key: no ${ENV} expansion (as upstream) */
 	struct cfg_err *err;
 };
 
@@ -366,6 +368,10 @@ static int parse_error(struct builder *b)
 		return -ENOMEM;
 	}
 	const char *what = p->problem ? p->problem : "invalid YAML";
+	b->err->has_pos = true;
+	b->err->line = (uint32_t)p->problem_mark.line;
+	b->err->col = (uint32_t)p->problem_mark.column;
+	b->err->offset = p->problem_mark.index;
 	if (p->context)
 		cfg_errf(b->err, "%s:%zu:%zu: %s %s", b->src->name, p->problem_mark.line + 1,
 			 p->problem_mark.column + 1, p->context, what);
@@ -448,7 +454,7 @@ static struct cfg_node *make_scalar(struct builder *b, yaml_event_t *ev)
 	if (plain && plain_null(text))
 		return cfg_node_new(CFG_NULL, NULL, &pos);
 	char *expanded = NULL;
-	if (b->opts && b->opts->expand_env) {
+	if (b->opts && b->opts->expand_env && !b->in_key) {
 		expanded = cfg_expand_env(text);
 		if (!expanded) {
 			cfg_errf(b->err, "%s:%u:%u: environment expansion of '%s' does not end",
@@ -477,7 +483,9 @@ static struct cfg_node *build_children(struct builder *b, struct cfg_node *n, in
 			yaml_event_delete(&ev);
 			return n;
 		}
+		b->in_key = n->kind == CFG_MAP;
 		struct cfg_node *key = build(b, &ev, depth + 1);
+		b->in_key = false;
 		yaml_event_delete(&ev);
 		if (!key)
 			goto fail;
@@ -609,6 +617,7 @@ int cfg_yaml_read(const char *text, size_t len, const char *name,
 	struct cfg_err local;
 	struct builder b = { .opts = opts, .err = err ? err : &local };
 	b.err->msg[0] = 0;
+	b.err->has_pos = false;
 	*docs = NULL;
 	*ndocs = 0;
 	b.src = cfg_src_new(name, opts && opts->cli);

@@ -307,6 +307,11 @@ static void test_env_expansion(void **state)
 	assert_string_equal(str_at(d, "empty_test"), "");
 	cfg_node_free(d);
 
+	/* Map keys are not expanded. */
+	d = read1("${ENV_VAR}: ${ENV_VAR}\n", true);
+	assert_string_equal(str_at(d, "${ENV_VAR}"), "envVarValue");
+	cfg_node_free(d);
+
 	/* Without expansion (rules files, -o values) the text stays. */
 	d = read1("a: ${ENV_VAR}\n", false);
 	assert_string_equal(str_at(d, "a"), "${ENV_VAR}");
@@ -481,7 +486,8 @@ static void test_rejections(void **state)
 	load_fails("engine:\n  kind: modern_ebpf\n  modern_ebpf:\n    bufsize: 1\n", NULL, 0,
 		   "main.yaml:4:5", "engine.modern_ebpf.bufsize", "unknown key", NULL);
 	load_fails("engine:\n  kind: bpf\n", NULL, 0, "main.yaml:2:9", "engine.kind", "'bpf'", NULL);
-	load_fails("engine:\n  modern_ebpf: {}\n", NULL, 0, "engine", "missing required key 'kind'", NULL);
+	load_fails("plugins:\n  - name: a\n", NULL, 0, "main.yaml:2:5", "plugins[0]",
+		   "missing required key 'library_path'", NULL);
 	load_fails("plugins:\n  - name: a\n    library_path: a.so\n  - name: b\n    lib: x\n", NULL, 0,
 		   "main.yaml:5:5", "plugins[1].lib", "unknown key", NULL);
 	load_fails("stdout_output: true\n", NULL, 0, "main.yaml:1:16", "stdout_output", "expected a map", NULL);
@@ -533,6 +539,7 @@ static void test_code_defaults(void **state)
 	assert_false(c->syslog_output.enabled);
 	assert_false(c->webserver.enabled);
 	assert_int_equal(c->webserver.listen_port, 8765);
+	assert_int_equal(c->webserver.threadiness, sysconf(_SC_NPROCESSORS_ONLN));
 	assert_string_equal(c->webserver.listen_address, "0.0.0.0");
 	assert_string_equal(c->webserver.k8s_healthz_endpoint, "/healthz");
 	assert_string_equal(c->webserver.ssl_certificate, "/etc/falco/falco.pem");
@@ -671,6 +678,13 @@ static void test_typed_sections(void **state)
 	assert_int_equal(c->base_syscalls.custom_set.n, 2);
 	cfg_free(c);
 
+	/* engine.kind defaults to modern_ebpf, also when -o creates the block. */
+	const char *eo[] = { "engine.modern_ebpf.cpus_for_each_buffer=0" };
+	c = load_ok("priority: info\n", eo, 1);
+	assert_int_equal(c->engine.kind, CFG_ENGINE_MODERN_EBPF);
+	assert_int_equal(c->engine.modern_ebpf.cpus_for_each_buffer, 0);
+	cfg_free(c);
+
 	/* Missing rules files are dropped from the list. */
 	c = load_ok("rules_files: [r1.yaml, nope.yaml]\n", NULL, 0);
 	assert_int_equal(c->rules_files.n, 1);
@@ -704,6 +718,47 @@ static void test_schema_print(void **state)
 		depth += *p == '{' ? 1 : *p == '}' ? -1 : 0;
 	assert_int_equal(depth, 0);
 	free(buf);
+}
+
+/* upstream's plugin_library_path_traversal and plugin_init_config cases */
+static void test_plugin_paths(void **state)
+{
+	(void)state;
+	char *out;
+	assert_int_equal(cfg_plugin_library_path("/usr/share/falco/plugins/", "libx.so", &out), 0);
+	assert_string_equal(out, "/usr/share/falco/plugins/libx.so");
+	free(out);
+	assert_int_equal(cfg_plugin_library_path("/p/", "./sub//a/../libx.so", &out), 0);
+	assert_string_equal(out, "/p/sub/libx.so");
+	free(out);
+	assert_int_equal(cfg_plugin_library_path("/p/", "/opt/falco/plugins/libmyplugin.so", &out), 0);
+	assert_string_equal(out, "/opt/falco/plugins/libmyplugin.so");
+	free(out);
+	assert_int_equal(cfg_plugin_library_path("/p/", "../../tmp/evil.so", &out), -EINVAL);
+	assert_int_equal(cfg_plugin_library_path("/p/", "./../../tmp/evil.so", &out), -EINVAL);
+	assert_int_equal(cfg_plugin_library_path("/p/", "subdir/../../../tmp/evil.so", &out), -EINVAL);
+	assert_int_equal(cfg_plugin_library_path("/p/", "..", &out), -EINVAL);
+	assert_int_equal(cfg_plugin_library_path("/p/", "../p2/x.so", &out), -EINVAL);
+
+	load_fails("plugins:\n  - name: evil\n    library_path: ../../tmp/evil.so\n", NULL, 0,
+		   "main.yaml:3:19", "resolves outside the plugins directory", NULL);
+	struct falco_config *c = load_ok(
+		"plugins:\n"
+		"  - name: a\n    library_path: liba.so\n"
+		"    init_config: '{\"maxEventSize\": 262144}'\n"
+		"  - name: b\n    library_path: libb.so\n    init_config: \"\"\n"
+		"  - name: c\n    library_path: libc.so\n    init_config: null\n"
+		"  - name: d\n    library_path: libd.so\n"
+		"    init_config:\n      maxEventSize: 262144\n      sslCertificate: /etc/falco/falco.pem\n",
+		NULL, 0);
+	assert_int_equal(c->n_plugins, 4);
+	assert_string_equal(c->plugins[0].library_path, CFG_PLUGINS_DIR "liba.so");
+	assert_string_equal(c->plugins[0].init_config, "{\"maxEventSize\": 262144}");
+	assert_string_equal(c->plugins[1].init_config, "");
+	assert_string_equal(c->plugins[2].init_config, "");
+	assert_string_equal(c->plugins[3].init_config,
+			    "{\"maxEventSize\":262144,\"sslCertificate\":\"/etc/falco/falco.pem\"}");
+	cfg_free(c);
 }
 
 static int setup(void **state)
@@ -746,6 +801,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_typed_sections),
 		cmocka_unit_test(test_priorities),
 		cmocka_unit_test(test_schema_print),
+		cmocka_unit_test(test_plugin_paths),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
