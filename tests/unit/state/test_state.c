@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cmocka.h>
 
@@ -421,6 +425,24 @@ static void test_scan_proc(void **unused)
 	char tmpl[] = "/tmp/st_scan_XXXXXX";
 	int fd = mkstemp(tmpl);
 	assert_true(fd >= 0);
+	/* a listening TCP socket, a connection to it, and a bound unix socket */
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof a;
+	assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &al), 0);
+	int cs = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(cs, (struct sockaddr *)&a, sizeof a), 0);
+	struct sockaddr_in me_addr;
+	al = sizeof me_addr;
+	getsockname(cs, (struct sockaddr *)&me_addr, &al);
+	int us = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un ua = {.sun_family = AF_UNIX};
+	snprintf(ua.sun_path, sizeof ua.sun_path, "/tmp/st_scan_sock_%d", getpid());
+	unlink(ua.sun_path);
+	assert_int_equal(bind(us, (struct sockaddr *)&ua, sizeof ua), 0);
+
 	struct st_state *st = st_new(NULL);
 	assert_true(st_scan_proc(st, "/proc") > 0);
 	struct st_thread *me = st_find(st, getpid());
@@ -432,10 +454,29 @@ static void test_scan_proc(void **unused)
 	assert_non_null(getcwd(cwd, sizeof cwd - 1));
 	strcat(cwd, "/");
 	assert_string_equal(me->proc->cwd, cwd);
+	assert_int_equal(me->sid, getsid(0));
+	assert_int_equal(me->vpgid, getpgrp());
 	struct st_fd *f = st_fd_get(st, me, fd);
 	assert_non_null(f);
 	assert_string_equal(f->name, tmpl);
+	f = st_fd_get(st, me, ls);
+	assert_non_null(f);
+	assert_int_equal(f->type, ST_FD_IPV4_SERVSOCK);
+	assert_int_equal(f->dport, ntohs(a.sin_port));
+	f = st_fd_get(st, me, cs);
+	assert_non_null(f);
+	char want[64];
+	snprintf(want, sizeof want, "127.0.0.1:%u->127.0.0.1:%u", ntohs(me_addr.sin_port), ntohs(a.sin_port));
+	assert_string_equal(f->name, want);
+	f = st_fd_get(st, me, us);
+	assert_non_null(f);
+	assert_int_equal(f->type, ST_FD_UNIX_SOCK);
+	assert_string_equal(f->name, ua.sun_path);
 	close(fd);
+	close(ls);
+	close(cs);
+	close(us);
+	unlink(ua.sun_path);
 	unlink(tmpl);
 	st_free(st);
 }
