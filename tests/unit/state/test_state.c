@@ -605,6 +605,50 @@ static void test_rlimit_getcwd(void **unused)
 	st_free(st);
 }
 
+/* Robustness: events of every code with random parameter bytes and
+ * lengths (random tids among a few, so threads and fds get created and
+ * reused) never crash the parsers or the extractors (ASan/UBSan build). */
+static void test_random_events(void **unused)
+{
+	(void)unused;
+	struct st_opts o = {.sz = sizeof o, .thread_table_size = 64, .max_fds_per_process = 64};
+	struct st_state *st = st_new(&o);
+	uint64_t x = 88172645463325252ull; /* xorshift64 */
+	char buf[4096];
+	for (int i = 0; i < 50000; i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		uint16_t type = (uint16_t)(x % EV_CODE_MAX);
+		const struct ev_info *info = ev_info(type);
+		if (!info || !info->name || ev_is_large(type))
+			continue;
+		struct evb b;
+		evb_start(&b, type, 1 + (x >> 20) % 8, (uint64_t)i * 1000);
+		for (uint32_t k = 0; k < info->nparams; k++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			uint8_t bytes[40];
+			uint32_t len = (uint32_t)(x % 41);
+			for (uint32_t j = 0; j < len; j++)
+				bytes[j] = (uint8_t)(x >> (j % 8) * 8) ^ (uint8_t)j;
+			if (len == 8 && (x & 3) == 0) { /* small plausible numbers: fds, ids */
+				int64_t v = (int64_t)(x % 16) - 2;
+				memcpy(bytes, &v, 8);
+			}
+			evb_raw(&b, k, bytes, len);
+		}
+		const struct ev_view *v = evb_done(&b);
+		if (!v)
+			continue;
+		st_apply(st, v, 0);
+		for (int id = 0; id < STF_COUNT; id++) {
+			struct st_value val;
+			st_field_extract(st, id, (int)(x % 3) - 1, &val, buf, sizeof buf);
+		}
+		st_fd_desc(st, v->hdr->tid, (int64_t)(x % 8), buf, sizeof buf);
+	}
+	assert_true(st_counters(st).threads <= 64);
+	st_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,6 +670,7 @@ int main(void)
 		cmocka_unit_test(test_rename_open_file),
 		cmocka_unit_test(test_purge),
 		cmocka_unit_test(test_rlimit_getcwd),
+		cmocka_unit_test(test_random_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
