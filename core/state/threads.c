@@ -412,6 +412,54 @@ struct st_thread *st_add_thread(struct st_state *st, int64_t tid, int64_t pid, i
 	return t;
 }
 
+/* A thread record outside the table (the plugin API's detached entries). */
+struct st_thread *st_thread_detached(struct st_state *st)
+{
+	struct st_thread *t = thread_alloc(st);
+	if (!t)
+		return NULL;
+	t->sid = t->vpgid = t->pgid = t->reaper_tid = t->ptid = -1;
+	t->loginuid = UINT32_MAX;
+	t->lastevent_fd = -1;
+	t->proc = st_proc_new(st);
+	if (!t->proc) {
+		thread_release(st, t);
+		return NULL;
+	}
+	t->proc->nlive = 1;
+	grp_add(t);
+	return t;
+}
+
+void st_thread_detached_free(struct st_state *st, struct st_thread *t)
+{
+	grp_del(t);
+	st_proc_unref(st, t->proc);
+	thread_release(st, t);
+}
+
+/* Puts a detached record into the table under `tid`; NULL (and the record
+ * freed) when the tid is taken or the table is full. */
+struct st_thread *st_thread_attach(struct st_state *st, struct st_thread *t, int64_t tid)
+{
+	if (st_find(st, tid) || st->cnt.threads >= st->opts.thread_table_size) {
+		if (!st_find(st, tid))
+			st->cnt.table_full_drops++;
+		st_thread_detached_free(st, t);
+		return NULL;
+	}
+	t->tid = tid;
+	if (t->pid <= 0)
+		t->pid = tid;
+	if (t->vtid <= 0)
+		t->vtid = tid;
+	hash_insert(st, t);
+	st->cnt.threads++;
+	st->cnt.added++;
+	st_set_ptid(st, t, t->ptid);
+	return t;
+}
+
 void st_join_process(struct st_state *st, struct st_thread *t, struct st_thread *leader)
 {
 	if (!leader || t->proc == leader->proc)

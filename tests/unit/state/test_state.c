@@ -649,6 +649,43 @@ static void test_random_events(void **unused)
 	st_free(st);
 }
 
+/* The plugin SDK's way in: a detached threads entry, its subtable reached
+ * through a TABLE field and its fields listed, then the entry added. */
+static void test_detached_entries(void **unused)
+{
+	(void)unused;
+	struct st_state *st = family();
+	struct st_table *t = st_table_get(st, "threads", ST_T_INT64);
+	st_entry *e = st_table_entry_new(t);
+	assert_non_null(e);
+	union st_data out, in = {.str = "plugin-made"};
+	assert_int_equal(st_table_write(t, e, st_table_field(t, "comm", ST_T_STRING), &in), 0);
+	assert_int_equal(st_table_read(t, e, st_table_field(t, "file_descriptors", ST_T_TABLE), &out), 0);
+	struct st_table *fds = out.table;
+	uint32_t n;
+	const struct st_field_info *fi = st_table_fields(fds, &n);
+	assert_true(n > 10);
+	assert_string_equal(fi[0].name, "type");
+	assert_int_equal(st_table_key_type(fds), ST_T_INT64);
+	union st_data key = {.s64 = 500};
+	st_entry *added = st_table_entry_add(t, &key, e);
+	assert_non_null(added);
+	assert_string_equal(st_find(st, 500)->comm, "plugin-made");
+	/* a detached fd added to the new thread's table */
+	assert_int_equal(st_table_read(t, added, st_table_field(t, "file_descriptors", ST_T_TABLE), &out), 0);
+	fds = out.table;
+	st_entry *fe = st_table_entry_new(fds);
+	union st_data nm = {.str = "/plugin/file"};
+	assert_int_equal(st_table_write(fds, fe, st_table_field(fds, "name", ST_T_STRING), &nm), 0);
+	union st_data fk = {.s64 = 7};
+	assert_non_null(st_table_entry_add(fds, &fk, fe));
+	assert_string_equal(fd_name(st, 500, 7), "/plugin/file");
+	/* a key already taken: refused, the detached entry consumed */
+	assert_null(st_table_entry_add(t, &key, st_table_entry_new(t)));
+	st_table_entry_destroy(t, st_table_entry_new(t));
+	st_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -671,6 +708,7 @@ int main(void)
 		cmocka_unit_test(test_purge),
 		cmocka_unit_test(test_rlimit_getcwd),
 		cmocka_unit_test(test_random_events),
+		cmocka_unit_test(test_detached_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
