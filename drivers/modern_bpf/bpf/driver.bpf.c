@@ -25,14 +25,13 @@ static __always_inline bool skip_task(void)
 	if (drv_self_tgid && (bpf_get_current_pid_tgid() >> 32) == drv_self_tgid)
 		return true;
 	/* 32-bit tasks use another syscall table: not supported yet */
-	struct task_struct *t = cur_task();
-	return (BPF_CORE_READ(t, thread_info.status) & 0x0002) != 0; /* TS_COMPAT */
+	return (cur_task()->thread_info.status & 0x0002) != 0; /* TS_COMPAT */
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	long id = BPF_CORE_READ(regs, orig_ax);
+	long id = regs->orig_ax;
 	if (id < 0 || id >= DRV_NR_SYSCALLS)
 		return 0;
 	if (!drv_interesting[id] || skip_task())
@@ -64,7 +63,7 @@ static __always_inline __s64 dirfd_arg(unsigned long v)
 static __always_inline __u32 opened_flags(__u32 flags, struct file *f)
 {
 	__u32 r = open_flags_to_scap(flags);
-	if (f && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED_K))
+	if (f && (KCAST(struct file, f)->f_mode & FMODE_CREATED_K))
 		r |= 1 << 14; /* PPM_O_F_CREATED */
 	int ol = file_overlay(f);
 	if (ol == OVL_UPPER)
