@@ -32,7 +32,7 @@ struct blk {
 
 const char *cap_block_name(uint32_t t)
 {
-	static char pl[][16] = {"", "process list V1", "process list V2", "process list V3",
+	static const char pl[][16] = {"", "process list V1", "process list V2", "process list V3",
 	                        "process list V4", "process list V5", "process list V6",
 	                        "process list V7", "process list V8", "process list V9"};
 	int v = cap_pl_version(t);

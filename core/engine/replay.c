@@ -63,6 +63,7 @@ int eng_replay_open(const char *path, struct eng_source *out, char *err)
 		.kind = "replay",
 		.name = rp->path,
 		.convert = true,
+		.is_capture = true,
 		.impl = rp,
 		.next = replay_next,
 		.error = replay_error,

@@ -243,6 +243,16 @@ static inline const struct fld_info *fld_bind_info(const struct fld_bind *b)
 	return &b->cls->fields[b->field];
 }
 
+/* `falco --list [SOURCE]`: prints the field classes of `sources` (the
+ * engine's source names, NULL-terminated), or of `only` when non-NULL, in
+ * upstream's text / markdown / JSON layouts (`-v` adds types with verbose;
+ * `-N`: names only). Table-only, print-only and deprecated fields are left
+ * out, as upstream does. Returns 0. */
+#include <stdio.h>
+enum fld_list_fmt { FLD_LIST_TEXT, FLD_LIST_MARKDOWN, FLD_LIST_JSON };
+int fld_list(FILE *out, const struct fld_reg *reg, const char *const *sources, const char *only,
+             enum fld_list_fmt fmt, bool verbose, bool names_only);
+
 /* ---- extraction ---- */
 
 /* Allocates `nslots` cache slots. Returns 0 or -ENOMEM. */
@@ -300,6 +310,15 @@ static inline int fld_set_double(struct fld_vals *o, double x)
 }
 /* Copies a computed string into o->buf (truncated to FLD_BUF_SIZE-1). */
 int fld_set_copy(struct fld_vals *o, const char *s, size_t len);
+
+/* Renders values as upstream's outputs show them (its tostring): numbers in
+ * the field's print format (enum ev_pfmt), BOOL as true/false, addresses in
+ * dotted / IPv6 form, IPNET as <IPNET>, BYTEBUF with '.' for unprintable
+ * bytes (base64 when `base64`, falco.yaml buffer_format_base64), a list as
+ * "(a,b)", no value (NULL or n == 0) as "<NA>". Writes at most cap bytes
+ * including the NUL; returns the full length (as snprintf). */
+size_t fld_render(const struct fld_vals *v, uint8_t type, uint8_t fmt, bool is_list,
+                  bool base64, char *buf, size_t cap);
 
 /* The native width in bytes of a numeric type (0 for strings, buffers, addresses). */
 uint32_t fld_type_width(uint8_t type);

@@ -34,6 +34,7 @@ static void *cfail(struct cstate *s, const struct flt_node *n, const char *fmt, 
 	s->failed = true;
 	if (s->err) {
 		s->err->pos = n ? n->pos : (struct flt_pos){0, 1, 1};
+		s->err->kind = FLT_E_COMPILE;
 		va_list ap;
 		va_start(ap, fmt);
 		vsnprintf(s->err->msg, sizeof s->err->msg, fmt, ap);
@@ -85,7 +86,10 @@ static struct fld_bind *bind_field(struct cstate *s, const struct flt_node *n)
 	int rc = fld_bind(c->reg, c->source, n->str, n->has_arg ? n->arg : NULL, b, err, sizeof err);
 	if (rc < 0) {
 		free(b);
-		return cfail(s, n, "%s", err);
+		cfail(s, n, "%s", err);
+		if (rc == -ENOENT && s->err)
+			s->err->kind = FLT_E_FIELD;
+		return NULL;
 	}
 	for (uint32_t i = 0; i < c->nbinds; i++) {
 		if (strcmp(c->binds[i]->text, b->text) == 0) {
@@ -118,6 +122,7 @@ static const struct {
 } tr_names[] = {
 	{"tolower", TR_TOLOWER}, {"toupper", TR_TOUPPER}, {"b64", TR_B64},
 	{"basename", TR_BASENAME}, {"len", TR_LEN}, {"join", TR_JOIN}, {"concat", TR_CONCAT},
+	{"getopt", TR_GETOPT},
 };
 
 void flt_expr_free(struct flt_expr *x)
@@ -212,9 +217,28 @@ static struct flt_expr *compile_multi(struct cstate *s, const struct flt_node *n
 	x->tr = tr;
 	x->type = EV_PT_CHARBUF;
 	x->name = "INTERNAL";
-	if (n->has_arg) {
+	x->sel = -1;
+	if (n->has_arg && tr != TR_GETOPT) {
 		flt_expr_free(x);
 		return cfail(s, n, "transformer '%s' does not support field arguments", n->str);
+	}
+	if (tr == TR_GETOPT) {
+		if (n->has_arg && strlen(n->arg) != 1) {
+			flt_expr_free(x);
+			return cfail(s, n, "getopt() field argument must be a single option character");
+		}
+		x->sel = n->has_arg ? (unsigned char)n->arg[0] : -1;
+		if (!n->has_arg)
+			x->flags = FLD_F_IS_LIST;
+		free(x->vals);
+		free(x->store);
+		x->cap = 64;
+		x->vals = calloc(x->cap, sizeof(*x->vals));
+		x->store = malloc(FLD_BUF_SIZE);
+		if (!x->vals || !x->store) {
+			flt_expr_free(x);
+			return cfail(s, n, "out of memory");
+		}
 	}
 	for (uint32_t i = 0; i < n->nkids; i++) {
 		const struct flt_node *k = n->kids[i];
@@ -252,7 +276,16 @@ static struct flt_expr *compile_multi(struct cstate *s, const struct flt_node *n
 		x->args[x->nargs++] = a;
 	}
 	bool bad = false;
-	if (tr == TR_JOIN) {
+	if (tr == TR_GETOPT) {
+		if (x->nargs != 2)
+			return flt_expr_free(x), cfail(s, n, "getopt() requires exactly 2 arguments: args list and optstring");
+		if (!(x->args[0]->flags & FLD_F_IS_LIST))
+			return flt_expr_free(x), cfail(s, n, "getopt() first argument must be a list");
+		if (x->args[1]->flags & FLD_F_IS_LIST)
+			return flt_expr_free(x), cfail(s, n, "getopt() second argument (optstring) must be a single value");
+		if (x->args[0]->type != EV_PT_CHARBUF || x->args[1]->type != EV_PT_CHARBUF)
+			return flt_expr_free(x), cfail(s, n, "getopt() arguments must be strings");
+	} else if (tr == TR_JOIN) {
 		if (x->nargs != 2)
 			return flt_expr_free(x), cfail(s, n, "join() requires exactly 2 arguments: separator and list");
 		if (x->args[0]->flags & FLD_F_IS_LIST)
@@ -281,9 +314,9 @@ static struct flt_expr *compile_transformer(struct cstate *s, const struct flt_n
 	for (size_t i = 0; i < sizeof tr_names / sizeof tr_names[0]; i++)
 		if (strcmp(n->str, tr_names[i].name) == 0)
 			tr = tr_names[i].tr;
-	if (tr == TR_NONE || strcmp(n->str, "getopt") == 0)
+	if (tr == TR_NONE)
 		return cfail(s, n, "filter error: unsupported transformer '%s'", n->str);
-	if (tr == TR_JOIN || tr == TR_CONCAT || n->nkids != 1)
+	if (tr == TR_JOIN || tr == TR_CONCAT || tr == TR_GETOPT || n->nkids != 1)
 		return compile_multi(s, n, tr);
 	if (n->has_arg)
 		return cfail(s, n, "filter error: transformer '%s' does not support field arguments", n->str);

@@ -159,6 +159,108 @@ static const struct fld_vals *eval_multi(struct flt_expr *x, struct fld_ctx *ctx
 	return x->out;
 }
 
+/* getopt(3)-style scan of an argv list with an optstring: options (and
+ * their values) in order, '?' for unknown ones, "" for a missing value; with
+ * a selector, only the last value (or name) of that option. */
+static bool go_push(struct flt_expr *x, size_t *used, const char *s, size_t len)
+{
+	if (x->out->n >= x->cap || *used + len + 1 > FLD_BUF_SIZE)
+		return false;
+	memcpy(x->store + *used, s, len);
+	x->store[*used + len] = '\0';
+	x->vals[x->out->n].ptr = x->store + *used;
+	x->vals[x->out->n].len = (uint32_t)len;
+	x->out->n++;
+	*used += len + 1;
+	return true;
+}
+
+static const struct fld_vals *eval_getopt(struct flt_expr *x, struct fld_ctx *ctx)
+{
+	const struct fld_vals *os = flt_expr_eval(x->args[1], ctx);
+	if (!os || os->n == 0)
+		return NULL;
+	bool valid[256] = {0}, witharg[256] = {0};
+	const char *o = os->v[0].ptr;
+	size_t ol = strnlen(o, os->v[0].len), i = ol && o[0] == ':' ? 1 : 0;
+	for (; i < ol; i++) {
+		unsigned char c = (unsigned char)o[i];
+		if (c == ':')
+			continue;
+		valid[c] = true;
+		if (i + 1 < ol && o[i + 1] == ':') {
+			witharg[c] = true;
+			i++;
+		}
+	}
+	const struct fld_vals *av = flt_expr_eval(x->args[0], ctx);
+	if (!av)
+		return NULL;
+	size_t used = 0;
+	const char *selp = NULL;
+	size_t sell = 0;
+	bool found = false;
+	x->out->n = 0;
+	x->out->v = x->vals;
+	for (uint32_t a = 0; a < av->n; a++) {
+		const char *arg = av->v[a].ptr;
+		size_t al = strnlen(arg, av->v[a].len);
+		if (al == 2 && arg[0] == '-' && arg[1] == '-')
+			break;
+		if (al > 2 && arg[0] == '-' && arg[1] == '-')
+			continue;
+		if (al < 2 || arg[0] != '-')
+			break;
+		for (size_t k = 1; k < al; k++) {
+			unsigned char c = (unsigned char)arg[k];
+			if (c == ':' || !valid[c]) {
+				if (x->sel < 0)
+					go_push(x, &used, "?", 1);
+				continue;
+			}
+			bool match = x->sel < 0 || c == x->sel;
+			if (!witharg[c]) {
+				if (match && x->sel < 0)
+					go_push(x, &used, arg + k, 1);
+				else if (match)
+					selp = arg + k, sell = 1, found = true;
+				continue;
+			}
+			const char *val = NULL;
+			size_t vl = 0;
+			if (k + 1 < al) {
+				val = arg + k + 1;
+				vl = al - k - 1;
+			} else if (a + 1 < av->n) {
+				a++;
+				val = av->v[a].ptr;
+				vl = strnlen(val, av->v[a].len);
+			}
+			if (match) {
+				if (!val && x->sel < 0) {
+					go_push(x, &used, "", 0);
+				} else if (!val) {
+					selp = "", sell = 0, found = true;
+				} else if (x->sel < 0) {
+					go_push(x, &used, arg + k, 1);
+					go_push(x, &used, val, vl);
+				} else {
+					selp = val, sell = vl, found = true;
+				}
+			}
+			break;
+		}
+	}
+	if (x->sel >= 0) {
+		if (!found)
+			return NULL;
+		x->out->n = 0;
+		used = 0;
+		go_push(x, &used, selp, sell);
+	}
+	return x->out;
+}
+
 /* NULL (or n == 0) when there is no value. */
 const struct fld_vals *flt_expr_eval(struct flt_expr *x, struct fld_ctx *ctx)
 {
@@ -172,6 +274,8 @@ const struct fld_vals *flt_expr_eval(struct flt_expr *x, struct fld_ctx *ctx)
 	case X_TRANSFORM:
 		break;
 	}
+	if (x->tr == TR_GETOPT)
+		return eval_getopt(x, ctx);
 	if (x->tr == TR_NONE || x->tr == TR_JOIN || x->tr == TR_CONCAT)
 		return eval_multi(x, ctx);
 	const struct fld_vals *in = flt_expr_eval(x->args[0], ctx);

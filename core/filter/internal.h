@@ -27,6 +27,7 @@ enum flt_tr {
 	TR_LEN,
 	TR_JOIN,
 	TR_CONCAT,
+	TR_GETOPT,
 };
 
 /* A value producer: a bound field, a transformer over producers, or a
@@ -44,6 +45,7 @@ struct flt_expr {
 	struct fld_val *vals;       /* owned: per-value slots for list outputs */
 	char *store;                /* owned: FLD_BUF_SIZE bytes per value slot */
 	uint32_t cap;               /* value slots */
+	int sel;                    /* getopt(...)[c]: the option char; -1 for none */
 };
 
 struct flt_check {

@@ -38,6 +38,8 @@ static const char *const field_names[STF_COUNT] = {
 	[STF_USER_SHELL] = "user.shell", [STF_USER_LOGINUID] = "user.loginuid",
 	[STF_USER_LOGINNAME] = "user.loginname", [STF_GROUP_GID] = "group.gid",
 	[STF_GROUP_NAME] = "group.name", [STF_CONTAINER_ID] = "container.id",
+	[STF_FD_LIP] = "fd.lip", [STF_FD_RIP] = "fd.rip", [STF_FD_LPORT] = "fd.lport",
+	[STF_FD_RPORT] = "fd.rport", [STF_FD_IS_SERVER] = "fd.is_server",
 };
 
 int st_field_lookup(const char *name, size_t len)
@@ -224,6 +226,90 @@ static const char *event_fdname(struct st_state *st, char *buf, size_t cap)
 	return "";
 }
 
+/* The client (fd.cip) or server (fd.sip) address of a socket fd. */
+static size_t fd_ip(const struct st_fd *f, int id, uint8_t ip[16])
+{
+	bool role_none = !(f->flags & (ST_FDF_ROLE_CLIENT | ST_FDF_ROLE_SERVER));
+	bool conn = f->type == ST_FD_IPV4_SOCK || f->type == ST_FD_IPV6_SOCK;
+	bool serv = f->type == ST_FD_IPV4_SERVSOCK || f->type == ST_FD_IPV6_SERVSOCK;
+	bool v6 = f->type == ST_FD_IPV6_SOCK || f->type == ST_FD_IPV6_SERVSOCK;
+	if (role_none || !(conn || (serv && id == STF_FD_SIP)))
+		return 0;
+	memcpy(ip, id == STF_FD_CIP ? f->sip : f->dip, v6 ? 16 : 4);
+	return v6 ? 16 : 4;
+}
+
+static struct st_fd *event_fd(struct st_state *st)
+{
+	const struct ev_info *info = ev_info(st->cur.type);
+	struct st_thread *t = st->cur.thread;
+	if (!st->cur.ev || !info || !t ||
+	    !(info->flags & (EV_F_CREATES_FD | EV_F_USES_FD | EV_F_DESTROYS_FD)))
+		return NULL;
+	if (st->cur.fd)
+		return st->cur.fd;
+	return t->lastevent_fd != -1 ? st_fd_get(st, t, t->lastevent_fd) : NULL;
+}
+
+size_t st_field_ip(struct st_state *st, int id, uint8_t ip[16])
+{
+	struct st_fd *f = event_fd(st);
+	if (!f)
+		return 0;
+	if (id == STF_FD_LIP || id == STF_FD_RIP) {
+		bool v6 = f->type == ST_FD_IPV6_SOCK;
+		if ((f->type != ST_FD_IPV4_SOCK && !v6) ||
+		    !(f->flags & (ST_FDF_ROLE_CLIENT | ST_FDF_ROLE_SERVER)))
+			return 0;
+		bool local = st_ip_is_local(st, f->sip, v6 ? 16 : 4);
+		memcpy(ip, (id == STF_FD_LIP) == local ? f->sip : f->dip, v6 ? 16 : 4);
+		return v6 ? 16 : 4;
+	}
+	return fd_ip(f, id, ip);
+}
+
+/* "a//b" -> "a/b", as upstream shows raw names */
+static void squeeze_slashes(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; p++)
+		if (!(*p == '/' && o > s && o[-1] == '/'))
+			*o++ = *p;
+	*o = 0;
+}
+
+/* The raw name an event gives when the table has no fd (openat's path as
+ * passed; the other fd-naming events as for fd.name). */
+static const char *event_fdname_raw(struct st_state *st, char *buf, size_t cap)
+{
+	const struct ev_view *ev = st->cur.ev;
+	uint16_t type = st->cur.type;
+	if (type == EV_SYSCALL_OPENAT_2_X || type == EV_SYSCALL_OPENAT2_X) {
+		if (ev->nparams < 3 || !ev->len[2])
+			return NULL;
+		size_t n = strnlen((const char *)ev->val[2], ev->len[2]);
+		snprintf(buf, cap, "%.*s", (int)n, (const char *)ev->val[2]);
+		return buf;
+	}
+	return event_fdname(st, buf, cap);
+}
+
+/* fd.lip/rip/lport/rport: the local or remote end of a connected socket,
+ * local meaning the client address is one of this machine's. */
+static bool local_remote(struct st_state *st, const struct st_fd *f, int id, struct st_value *v,
+                         char *buf, size_t cap)
+{
+	bool v6 = f->type == ST_FD_IPV6_SOCK;
+	if ((f->type != ST_FD_IPV4_SOCK && !v6) || !(f->flags & (ST_FDF_ROLE_CLIENT | ST_FDF_ROLE_SERVER)))
+		return v_none(v);
+	bool local = st_ip_is_local(st, f->sip, v6 ? 16 : 4);
+	bool want_client = (id == STF_FD_LIP || id == STF_FD_LPORT) == local;
+	if (id == STF_FD_LPORT || id == STF_FD_RPORT)
+		return v_u64(v, want_client ? f->sport : f->dport);
+	st_ip_str(want_client ? f->sip : f->dip, v6, buf, cap);
+	return v_str(v, buf);
+}
+
 static bool extract_fd(struct st_state *st, int id, struct st_value *v, char *buf, size_t cap)
 {
 	const struct ev_info *info = ev_info(st->cur.type);
@@ -242,8 +328,15 @@ static bool extract_fd(struct st_state *st, int id, struct st_value *v, char *bu
 		const char *n = event_fdname(st, buf, cap);
 		return n ? v_str(v, n) : v_none(v);
 	}
-	case STF_FD_NAMERAW:
-		return f ? v_str(v, f->name_raw) : v_none(v);
+	case STF_FD_NAMERAW: {
+		const char *n = f ? f->name_raw : event_fdname_raw(st, buf, cap);
+		if (!n)
+			return v_none(v);
+		if (n != buf)
+			snprintf(buf, cap, "%s", n);
+		squeeze_slashes(buf);
+		return v_str(v, buf);
+	}
 	case STF_FD_TYPE:
 		return f ? v_str(v, st_fd_typestr(f->type)) : v_none(v);
 	case STF_FD_TYPECHAR:
@@ -293,15 +386,14 @@ static bool extract_fd(struct st_state *st, int id, struct st_value *v, char *bu
 	bool serv = f->type == ST_FD_IPV4_SERVSOCK || f->type == ST_FD_IPV6_SERVSOCK;
 	switch (id) {
 	case STF_FD_CIP:
-		if (role_none || !conn)
+	case STF_FD_SIP: {
+		uint8_t ip[16];
+		size_t n = fd_ip(f, id, ip);
+		if (!n)
 			return v_none(v);
-		st_ip_str(f->sip, f->type == ST_FD_IPV6_SOCK, buf, cap);
+		st_ip_str(ip, n == 16, buf, cap);
 		return v_str(v, buf);
-	case STF_FD_SIP:
-		if (role_none || !(conn || serv))
-			return v_none(v);
-		st_ip_str(f->dip, f->type == ST_FD_IPV6_SOCK || f->type == ST_FD_IPV6_SERVSOCK, buf, cap);
-		return v_str(v, buf);
+	}
 	case STF_FD_CPORT:
 		if (role_none || !conn)
 			return v_none(v);
@@ -329,15 +421,53 @@ static bool extract_fd(struct st_state *st, int id, struct st_value *v, char *bu
 	case STF_FD_INO: return v_u64(v, f->ino);
 	case STF_FD_DEV: return v_u64(v, f->dev);
 	case STF_FD_CONNECTED: return v_bool(v, f->flags & ST_FDF_CONNECTED);
-	case STF_FD_NAME_CHANGED: return v_bool(v, strcmp(f->name, f->old_name) != 0);
+	case STF_FD_NAME_CHANGED:
+		return v_bool(v, f == st->cur.fd && (f->flags & ST_FDF_NAME_CHANGED));
+	case STF_FD_LIP: case STF_FD_RIP: case STF_FD_LPORT: case STF_FD_RPORT:
+		return local_remote(st, f, id, v, buf, cap);
+	case STF_FD_IS_SERVER:
+		if (serv)
+			return v_bool(v, true);
+		if (conn)
+			return v_bool(v, st_ip_is_local(st, f->dip, f->type == ST_FD_IPV6_SOCK ? 16 : 4));
+		return v_bool(v, false);
 	default: return v_none(v);
 	}
 }
 
+/* Linux capability names by bit number (linux/capability.h). */
+static const char *const cap_names[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+	"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+	"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN",
+	"CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON",
+	"CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+};
+
+/* The names of the set bits, space-separated ("" for none). */
+static const char *caps_str(uint64_t caps, char *buf, size_t cap)
+{
+	size_t o = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof cap_names / sizeof cap_names[0]; i++) {
+		if (!(caps & (1ull << i)))
+			continue;
+		int n = snprintf(buf + o, cap - o, "%s%s", o ? " " : "", cap_names[i]);
+		if (n < 0 || (size_t)n >= cap - o)
+			break;
+		o += (size_t)n;
+	}
+	return buf;
+}
+
 /* ---- proc/thread/user/group ---------------------------------------------- */
 
-static bool extract_thread(struct st_state *st, int id, int arg, struct st_value *v, char *buf,
-                           size_t cap)
+static bool extract_thread(struct st_state *st, int id, int arg, const char *key,
+                           struct st_value *v, char *buf, size_t cap)
 {
 	struct st_thread *t = st->cur.thread;
 	if (id == STF_THREAD_TID) {
@@ -355,9 +485,9 @@ static bool extract_thread(struct st_state *st, int id, int arg, struct st_value
 	case STF_PROC_VPID: return t->vpid == -1 ? v_none(v) : v_i64(v, t->vpid);
 	case STF_THREAD_VTID: return t->vtid == -1 ? v_none(v) : v_i64(v, t->vtid);
 	case STF_THREAD_ISMAIN: return v_bool(v, t->tid == t->pid);
-	case STF_THREAD_CAP_PERMITTED: return v_u64(v, t->cap_permitted);
-	case STF_THREAD_CAP_EFFECTIVE: return v_u64(v, t->cap_effective);
-	case STF_THREAD_CAP_INHERITABLE: return v_u64(v, t->cap_inheritable);
+	case STF_THREAD_CAP_PERMITTED: return v_str(v, caps_str(t->cap_permitted, buf, cap));
+	case STF_THREAD_CAP_EFFECTIVE: return v_str(v, caps_str(t->cap_effective, buf, cap));
+	case STF_THREAD_CAP_INHERITABLE: return v_str(v, caps_str(t->cap_inheritable, buf, cap));
 	case STF_PROC_NAME: return v_str(v, t->comm);
 	case STF_PROC_EXE: return v_str(v, t->proc->exe);
 	case STF_PROC_EXEPATH: return v_str(v, t->proc->exepath);
@@ -369,12 +499,27 @@ static bool extract_thread(struct st_state *st, int id, int arg, struct st_value
 	case STF_PROC_ARGS: {
 		size_t o = 0;
 		buf[0] = 0;
+		if (arg >= 0) { /* the N-th argument, "" past the end */
+			const char *p = t->proc->args, *end = p + t->proc->args_len;
+			for (int i = 0; p < end; i++, p += strlen(p) + 1)
+				if (i == arg)
+					return v_str(v, p);
+			return v_str(v, "");
+		}
 		join_list(buf, cap, t->proc->args, t->proc->args_len, &o);
 		return v_str(v, buf);
 	}
 	case STF_PROC_ENV: {
 		size_t o = 0;
 		buf[0] = 0;
+		if (key) { /* the value of one variable, "" when unset */
+			size_t kl = strlen(key);
+			const char *p = t->proc->env, *end = p + t->proc->env_len;
+			for (; p < end; p += strlen(p) + 1)
+				if (!strncmp(p, key, kl) && p[kl] == '=')
+					return v_str(v, p + kl + 1);
+			return v_str(v, "");
+		}
 		join_list(buf, cap, t->proc->env, t->proc->env_len, &o);
 		return v_str(v, buf);
 	}
@@ -461,12 +606,18 @@ static bool extract_thread(struct st_state *st, int id, int arg, struct st_value
 bool st_field_extract(struct st_state *st, int id, int arg, struct st_value *out, char *buf,
                       size_t cap)
 {
+	return st_field_extract_key(st, id, arg, NULL, out, buf, cap);
+}
+
+bool st_field_extract_key(struct st_state *st, int id, int arg, const char *key,
+                          struct st_value *out, char *buf, size_t cap)
+{
 	memset(out, 0, sizeof *out);
 	if (id < 0 || id >= STF_COUNT || cap < 2 || !st->cur.ev)
 		return v_none(out);
-	if (id >= STF_FD_NUM && id <= STF_FD_NAME_CHANGED)
+	if ((id >= STF_FD_NUM && id <= STF_FD_NAME_CHANGED) || (id >= STF_FD_LIP && id <= STF_FD_IS_SERVER))
 		return extract_fd(st, id, out, buf, cap);
-	return extract_thread(st, id, arg, out, buf, cap);
+	return extract_thread(st, id, arg, key, out, buf, cap);
 }
 
 /* ---- the printers' resolver ----------------------------------------------- */

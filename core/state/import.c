@@ -128,6 +128,8 @@ int st_import_capture(struct st_state *st, const struct cap_meta *m)
 		if (m->ifaces[i].type == CAP_IF_IPV4) {
 			st->if4_addr[st->nif4] = m->ifaces[i].u.v4.addr;
 			st->if4_mask[st->nif4++] = m->ifaces[i].u.v4.netmask;
+		} else if (m->ifaces[i].type == CAP_IF_IPV6 && st->nif6 < 16) {
+			memcpy(st->if6_addr[st->nif6++], m->ifaces[i].u.v6.addr, 16);
 		}
 	for (size_t i = 0; i < m->nusers; i++)
 		st_user_add(st, m->users[i].uid, m->users[i].gid, m->users[i].name, m->users[i].home,
@@ -158,7 +160,7 @@ static ssize_t read_file(const char *path, char *buf, size_t cap)
 
 static void scan_status(struct st_thread *t, const char *dir)
 {
-	char path[512], buf[4096];
+	char path[1024], buf[4096];
 	snprintf(path, sizeof path, "%s/status", dir);
 	if (read_file(path, buf, sizeof buf) < 0)
 		return;
@@ -184,7 +186,7 @@ static void scan_status(struct st_thread *t, const char *dir)
 
 static void scan_fds(struct st_state *st, struct st_thread *t, const char *dir)
 {
-	char path[512], link[4096];
+	char path[1200], link[4096];
 	snprintf(path, sizeof path, "%s/fd", dir);
 	DIR *d = opendir(path);
 	if (!d)
@@ -195,7 +197,7 @@ static void scan_fds(struct st_state *st, struct st_thread *t, const char *dir)
 		long fd = strtol(e->d_name, &end, 10);
 		if (*end || end == e->d_name)
 			continue;
-		char p2[600];
+		char p2[1300];
 		snprintf(p2, sizeof p2, "%s/%ld", path, fd);
 		ssize_t n = readlink(p2, link, sizeof link - 1);
 		if (n < 0)
@@ -235,7 +237,7 @@ static void scan_fds(struct st_state *st, struct st_thread *t, const char *dir)
 
 static void scan_task(struct st_state *st, const char *procfs, long pid, long tid)
 {
-	char dir[512], path[600], buf[65536];
+	char dir[512], path[1024], buf[65536];
 	snprintf(dir, sizeof dir, "%s/%ld/task/%ld", procfs, pid, tid);
 	struct st_thread *t = st_add_thread(st, tid, pid, 0);
 	if (!t)

@@ -77,7 +77,8 @@ enum st_fd_flags {
 	ST_FDF_CLONED = 1u << 3,     /* inherited through fork */
 	ST_FDF_FROM_PROC = 1u << 4,  /* from a /proc scan or a capture's fd list */
 	ST_FDF_OVERLAY_UPPER = 1u << 5,
-	ST_FDF_OVERLAY_LOWER = 1u << 6
+	ST_FDF_OVERLAY_LOWER = 1u << 6,
+	ST_FDF_NAME_CHANGED = 1u << 7  /* the name changed during the current event */
 };
 
 /* open flags bits we look at (upstream's PPM_O_* values) */
@@ -149,6 +150,7 @@ struct st_proc {
 	bool child_subreaper;    /* prctl(PR_SET_CHILD_SUBREAPER) */
 	struct st_fdtab *fds;
 	struct st_thread *threads;  /* private: the group's threads */
+	struct st_proc *next_free;  /* private: recycling */
 	uint32_t nthreads;          /* threads in the table */
 };
 
@@ -313,6 +315,7 @@ enum st_field_id {
 	STF_USER_UID, STF_USER_NAME, STF_USER_HOMEDIR, STF_USER_SHELL, STF_USER_LOGINUID,
 	STF_USER_LOGINNAME, STF_GROUP_GID, STF_GROUP_NAME,
 	STF_CONTAINER_ID,
+	STF_FD_LIP, STF_FD_RIP, STF_FD_LPORT, STF_FD_RPORT, STF_FD_IS_SERVER,
 	STF_COUNT
 };
 
@@ -321,12 +324,25 @@ enum st_field_id {
 int st_field_lookup(const char *name, size_t len);
 const char *st_field_name(int id);
 
-/* Extracts a field for the current event. `arg` is the index for
- * proc.aname[N]/proc.apid[N] (-1 when absent). `buf` is scratch space for
- * composed strings. Returns false (and kind ST_V_NONE) when upstream would
- * print <NA>. */
+/* Extracts a field for the current event. `arg` is the index of
+ * proc.aname[N], proc.apid[N], proc.args[N] (-1 when absent). `buf` is
+ * scratch space for composed strings (fd.cip/fd.sip are printed there).
+ * Returns false (and kind ST_V_NONE) when upstream would print <NA>. */
 bool st_field_extract(struct st_state *st, int id, int arg, struct st_value *out,
                       char *buf, size_t cap);
+/* The same with the variable name of proc.env[NAME] (`key`, may be NULL). */
+bool st_field_extract_key(struct st_state *st, int id, int arg, const char *key,
+                          struct st_value *out, char *buf, size_t cap);
+/* fd.cip / fd.sip as bytes (network order) for the filter engine: writes 4
+ * or 16 bytes into ip and returns the length, 0 when there is none. */
+size_t st_field_ip(struct st_state *st, int id, uint8_t ip[16]);
+
+/* The filter engine's field classes over these extractors ("process":
+ * proc.* and thread.*, "fd", "user", "group"; core/fields interface). The
+ * extraction context's `state` must be the st_state being evaluated.
+ * Returns 0 or the registry's error. */
+struct fld_reg;
+int st_fields_register(struct fld_reg *reg);
 
 /* ---- resolver for the event printers ------------------------------------ */
 

@@ -22,6 +22,9 @@ void st_ip_str(const uint8_t *ip, int v6, char *buf, size_t cap);
  * upstream would infer (same address, same subnet, else first non-loopback). */
 void st_infer_local_ipv4(const struct st_state *st, struct st_fd *f);
 
+/* True when ip (4 or 16 bytes) is an address of a local interface. */
+bool st_ip_is_local(const struct st_state *st, const uint8_t *ip, size_t len);
+
 /* users.c */
 struct st_tables;   /* table.c */
 
@@ -30,8 +33,11 @@ struct st_state {
 	struct st_thread **buckets;
 	uint32_t bucket_mask;
 	struct st_thread *free_threads;   /* recycled records, chained by hnext */
+	struct st_thread *last;           /* the last thread found (st_find) */
 	struct st_fd *free_fds;           /* recycled fd records (fdtab.c) */
 	uint64_t nprocs;
+	struct st_proc *free_procs;       /* recycled process records, with empty fd tables */
+	uint32_t nfree_procs;
 	struct st_counters cnt;
 	struct st_event_ctx cur;
 	struct st_fd *scratch_fd;         /* a closed fd kept for the event that closed it */
@@ -44,6 +50,8 @@ struct st_state {
 	struct st_userdb *users;
 	uint32_t if4_addr[16], if4_mask[16]; /* IPv4 interfaces, network byte order */
 	uint32_t nif4;
+	uint8_t if6_addr[16][16];
+	uint32_t nif6;
 	struct st_tables *tables;
 };
 
@@ -62,6 +70,9 @@ void st_purge(struct st_state *st, uint64_t now);
 /* fdtab.c */
 struct st_fdtab *st_fdtab_new(void);
 void st_fdtab_unref(struct st_state *st, struct st_fdtab *ft);
+/* Drops one reference; returns the table emptied when it was the last one
+ * (for reuse), else NULL. */
+struct st_fdtab *st_fdtab_release(struct st_state *st, struct st_fdtab *ft);
 void st_fdtab_copy(struct st_state *st, struct st_fdtab *dst, const struct st_fdtab *src);
 void st_fd_pool_free(struct st_state *st);
 void st_fd_copy(struct st_fd *dst, const struct st_fd *src);
@@ -84,6 +95,9 @@ void st_ip_str(const uint8_t *ip, int v6, char *buf, size_t cap);
 /* Fills a 0.0.0.0 end of an IPv4 socket with the local interface address
  * upstream would infer (same address, same subnet, else first non-loopback). */
 void st_infer_local_ipv4(const struct st_state *st, struct st_fd *f);
+
+/* True when ip (4 or 16 bytes) is an address of a local interface. */
+bool st_ip_is_local(const struct st_state *st, const uint8_t *ip, size_t len);
 
 /* users.c */
 void st_users_free(struct st_state *st);

@@ -34,10 +34,14 @@ check(rc == 0 and "-e <file>" in out and "--dump-events" in out, "--help")
 # Errors: exit 1 and a message naming the culprit.
 rc, _, err = run("--no-such-option")
 check(rc == 1 and "--no-such-option" in err, "unknown option")
-rc, _, err = run("-o", "engine.kind=modern_ebpf")
-check(rc == 1 and "engine.kind=modern_ebpf" in err, "unsupported engine.kind")
+rc, _, err = run("-o", "engine.kind=kmod")
+check(rc == 1 and "kmod" in err, "engine.kind=kmod is not built")
+rc, _, err = run("-o", "engine.kind=bogus")
+check(rc == 1 and "bogus" in err, "invalid engine.kind")
 rc, _, err = run("-o", "nokey")
-check(rc == 1 and "key=value" in err, "-o without '='")
+check(rc == 1 and "nokey" in err, "-o without '='")
+rc, _, err = run("-c", "/nonexistent/falco.yaml", "-e", "x.scap")
+check(rc == 1 and "/nonexistent/falco.yaml" in err, "missing -c file")
 rc, _, err = run("-e", "/nonexistent/x.scap")
 check(rc == 1 and "/nonexistent/x.scap" in err, "missing capture file")
 rc, _, err = run("-o", "engine.kind=replay")
@@ -53,6 +57,10 @@ cap = f"{SHARED}/captures/{name}.scap"
 rc, dump_e, _ = run("-e", cap, "--dump-events")
 rc2, dump_o, _ = run("-o", "engine.kind=replay", "-o", f"engine.replay.capture_file={cap}", "--dump-events")
 check(rc == 0 and rc2 == 0 and dump_e == dump_o, "-e and -o engine.replay.capture_file agree")
+# the project's falco.yaml loads and -e overrides its engine.kind
+conf = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "falco.yaml")
+rc3, dump_c, err = run("-c", conf, "-e", cap, "--dump-events")
+check(rc3 == 0 and dump_c == dump_e, "-c falco.yaml -e FILE: " + err.strip()[:200])
 
 oracle = [json.loads(l) for l in open(f"{SHARED}/oracle/{name}.events.jsonl")]
 lines = dump_e.splitlines()

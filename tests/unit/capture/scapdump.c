@@ -100,10 +100,12 @@ int main(int argc, char **argv)
 	while ((rc = cap_next(r, &ev)) == 0) {
 		struct ev_hdr h;
 		memcpy(&h, ev.hdr, sizeof(h));
+		const struct ev_info *info = ev_info(h.type);
 		printf("{\"kind\":\"ev\",\"off\":%llu,\"bt\":%u,\"cpu\":%u,\"flags\":%u,\"ts\":%llu,"
-		       "\"tid\":%llu,\"type\":%u,\"len\":%u,\"np\":%u,\"lens\":[",
+		       "\"tid\":%llu,\"type\":%u,\"name\":\"%s\",\"len\":%u,\"np\":%u,\"lens\":[",
 		       (unsigned long long)ev.offset, ev.block_type, ev.cpu, ev.flags,
-		       (unsigned long long)h.ts, (unsigned long long)h.tid, h.type, h.len, h.nparams);
+		       (unsigned long long)h.ts, (unsigned long long)h.tid, h.type,
+		       info && info->name ? info->name : "?", h.len, h.nparams);
 		bool large = ev_is_large(h.type);
 		for (uint32_t i = 0; i < h.nparams; i++) {
 			uint32_t l = 0;

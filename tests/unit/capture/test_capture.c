@@ -349,6 +349,113 @@ static void test_old_versions(void **state)
 	free(f.p);
 }
 
+/* A full V9 entry in upstream's current field order, followed by 5 bytes of
+ * a future field that must be skipped by the entry length; then a second
+ * entry to prove the reader stays aligned. */
+static void v9_full_entry(struct bb *b, uint64_t tid)
+{
+	struct bb e = {0};
+	u64(&e, tid); u64(&e, 2); u64(&e, 3); u64(&e, 4); u64(&e, 5); /* tid pid ptid sid vpgid */
+	str16(&e, "comm"); str16(&e, "exe"); str16(&e, "/exepath");
+	strn16(&e, "x\0y\0", 4);
+	str16(&e, "/cwd");
+	u64(&e, 6); u32(&e, 7); u32(&e, 8); u32(&e, 9);                /* fdlimit flags uid gid */
+	u32(&e, 10); u32(&e, 11); u32(&e, 12); u64(&e, 13); u64(&e, 14); /* vm*, pfmajor, pfminor */
+	strn16(&e, "E=1\0", 4);
+	u64(&e, 15); u64(&e, 16);                                       /* vtid vpid */
+	strn16(&e, "cpu=/c\0", 7);
+	str16(&e, "/root");
+	u64(&e, 17); u32(&e, 18); u32(&e, 19); u8(&e, 1);              /* pidns tty loginuid writable */
+	u64(&e, 20); u64(&e, 21); u64(&e, 22);                          /* caps i p e */
+	u8(&e, 1); u64(&e, 23); u64(&e, 24); u64(&e, 25);              /* upper ino ctime mtime */
+	u8(&e, 1); u8(&e, 1); u64(&e, 26);                              /* memfd lower pgid */
+	put(&e, "\xAA\xBB\xCC\xDD\xEE", 5);                      /* a field from the future */
+	u32(b, (uint32_t)(e.n + 4));
+	put(b, e.p, e.n);
+	free(e.p);
+}
+
+static void test_pl_v9_full(void **state)
+{
+	(void)state;
+	struct bb f = {0}, b = {0};
+	shb(&f);
+	v9_full_entry(&b, 1);
+	v9_full_entry(&b, 77);
+	block(&f, CAP_BLOCK_PL_V9, &b);
+	char err[CAP_ERR_LEN];
+	struct cap_reader *r = cap_open_mem(f.p, f.n, NULL, err);
+	if (r == NULL)
+		fail_msg("%s", err);
+	const struct cap_meta *m = cap_meta(r);
+	assert_int_equal(m->nprocs, 2);
+	for (int i = 0; i < 2; i++) {
+		const struct cap_proc *p = &m->procs[i];
+		assert_int_equal(p->tid, i ? 77 : 1);
+		assert_int_equal(p->pid, 2);
+		assert_int_equal(p->ptid, 3);
+		assert_int_equal(p->sid, 4);
+		assert_int_equal(p->vpgid, 5);
+		assert_string_equal(p->comm, "comm");
+		assert_string_equal(p->exe, "exe");
+		assert_string_equal(p->exepath, "/exepath");
+		assert_int_equal(p->args_len, 4);
+		assert_memory_equal(p->args, "x\0y\0", 4);
+		assert_string_equal(p->cwd, "/cwd");
+		assert_int_equal(p->fdlimit, 6);
+		assert_int_equal(p->flags, 7);
+		assert_int_equal(p->uid, 8);
+		assert_int_equal(p->gid, 9);
+		assert_int_equal(p->vmsize_kb, 10);
+		assert_int_equal(p->vmrss_kb, 11);
+		assert_int_equal(p->vmswap_kb, 12);
+		assert_int_equal(p->pfmajor, 13);
+		assert_int_equal(p->pfminor, 14);
+		assert_int_equal(p->env_len, 4);
+		assert_int_equal(p->vtid, 15);
+		assert_int_equal(p->vpid, 16);
+		assert_int_equal(p->cgroups_len, 7);
+		assert_string_equal(p->root, "/root");
+		assert_int_equal(p->pidns_init_start_ts, 17);
+		assert_int_equal(p->tty, 18);
+		assert_int_equal(p->loginuid, 19);
+		assert_true(p->exe_writable);
+		assert_int_equal(p->cap_inheritable, 20);
+		assert_int_equal(p->cap_permitted, 21);
+		assert_int_equal(p->cap_effective, 22);
+		assert_true(p->exe_upper_layer);
+		assert_int_equal(p->exe_ino, 23);
+		assert_int_equal(p->exe_ino_ctime, 24);
+		assert_int_equal(p->exe_ino_mtime, 25);
+		assert_true(p->exe_from_memfd);
+		assert_true(p->exe_lower_layer);
+		assert_int_equal(p->pgid, 26);
+	}
+
+	/* our writer produces the same bytes, minus the future field */
+	char path[] = "/tmp/falco-capv9-XXXXXX";
+	int fd = mkstemp(path);
+	close(fd);
+	struct cap_writer *w = cap_writer_open(path, NULL, err);
+	assert_int_equal(cap_write_procs(w, m->procs, 1), 0);
+	assert_int_equal(cap_writer_close(w, err), 0);
+	struct bb want = {0};
+	v9_full_entry(&want, 1);
+	uint32_t wlen = (uint32_t)want.n - 5;
+	memcpy(want.p, &wlen, 4);
+	uint8_t got[1024];
+	FILE *fp = fopen(path, "rb");
+	size_t n = fread(got, 1, sizeof(got), fp);
+	fclose(fp);
+	unlink(path);
+	assert_true(n >= 28 + 8 + wlen);
+	assert_memory_equal(got + 28 + 8, want.p, wlen); /* after SHB and the block header */
+	free(want.p);
+	cap_close(r);
+	free(f.p);
+	free(b.p);
+}
+
 /* ---- shared captures ---- */
 
 static const char *const captures[] = {
@@ -613,14 +720,17 @@ static bool at_boundary(const uint8_t *p, size_t n, size_t off)
 	return o == off;
 }
 
+/* Three captures cover the layouts: V1 events with a V6 process list,
+ * V2 events with V9 lists, and a section header with pcapng options. */
 static void test_truncation(void **state)
 {
 	(void)state;
+	static const char *const which[] = {"cat_write", "empty", "curl_google_comments"};
 	char msg[CAP_ERR_LEN];
-	for (size_t c = 0; c < NCAPS; c++) {
+	for (size_t c = 0; c < 3; c++) {
 		size_t n;
-		uint8_t *p = load(captures[c], &n);
-		for (size_t off = 0; off < n; off += (off < 4096 ? 7 : 211)) {
+		uint8_t *p = load(which[c], &n);
+		for (size_t off = 0; off < n; off += (off < 4096 ? 7 : 397)) {
 			uint8_t *cut = malloc(off ? off : 1); /* exact size: ASan sees overreads */
 			memcpy(cut, p, off);
 			int rc = read_all(cut, off, msg);
@@ -643,7 +753,7 @@ static void test_bit_flips(void **state)
 	for (size_t c = 0; c < NCAPS; c++) {
 		size_t n;
 		uint8_t *p = load(captures[c], &n);
-		for (int k = 0; k < 150; k++) {
+		for (int k = 0; k < 60; k++) {
 			uint8_t *q = malloc(n);
 			memcpy(q, p, n);
 			for (int f = 0; f < 1 + k % 4; f++) {
@@ -728,6 +838,100 @@ static void test_writer_errors(void **state)
 	unlink(path);
 }
 
+/* Truncated files on disk, plain and gzip: the error names the file and an
+ * offset; the window logic of the file reader sees every cut. */
+static void test_file_truncation(void **state)
+{
+	(void)state;
+	size_t n;
+	uint8_t *p = load("curl_google", &n);
+	char path[] = "/tmp/falco-capt-XXXXXX", err[CAP_ERR_LEN];
+	int fd = mkstemp(path);
+	close(fd);
+	const char *base = strrchr(path, '/') + 1;
+	for (int gz = 0; gz < 2; gz++) {
+		for (size_t cut = 13; cut < n; cut += n / 7) {
+			gzFile f = gzopen(path, gz ? "wb1" : "wbT");
+			assert_non_null(f);
+			assert_int_equal(gzwrite(f, p, (unsigned)cut), (int)cut);
+			gzclose(f);
+			if (gz) { /* cut the compressed stream too */
+				assert_int_equal(truncate(path, (off_t)(cut / 8 + 20)), 0);
+			}
+			struct cap_reader *r = cap_open(path, NULL, err);
+			const char *msg = err;
+			if (r) {
+				struct cap_event ev;
+				int rc;
+				while ((rc = cap_next(r, &ev)) == 0)
+					;
+				assert_true(rc < 0);
+				msg = cap_error(r);
+			}
+			if (strstr(msg, base) == NULL || strstr(msg, "offset ") == NULL)
+				fail_msg("cut %zu: message '%s'", cut, msg);
+			cap_close(r);
+		}
+	}
+	unlink(path);
+	free(p);
+}
+
+/* The writer picks the block type from the flags and the size: EVF for
+ * flags, a large block for CAP_EF_LARGE or an event above 64 KiB. */
+static void test_writer_blocks(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/falco-capb-XXXXXX", err[CAP_ERR_LEN];
+	int fd = mkstemp(path);
+	close(fd);
+	struct cap_writer_opts wo = {.sz = sizeof(wo), .gzip = true, .level = 1};
+	struct cap_writer *w = cap_writer_open(path, &wo, err);
+	assert_non_null(w);
+
+	size_t big = 3000000; /* above the 1 MiB read window: it has to grow */
+	uint8_t *payload = malloc(big), *evbuf = malloc(big + 64);
+	for (size_t i = 0; i < big; i++)
+		payload[i] = (uint8_t)(i * 7);
+	uint32_t id = 999;
+	const void *vals[2] = {&id, payload};
+	uint32_t lens[2] = {4, (uint32_t)big};
+	int64_t l1 = ev_encode(evbuf, big + 64, 10, UINT64_MAX, EV_PLUGINEVENT_E, 2, vals, lens);
+	assert_int_equal(l1, 26 + 8 + 4 + big);
+	assert_int_equal(cap_write_event(w, (const struct ev_hdr *)evbuf, 1, 0), 0);
+	lens[1] = 10;
+	assert_true(ev_encode(evbuf, big + 64, 11, UINT64_MAX, EV_PLUGINEVENT_E, 2, vals, lens) > 0);
+	assert_int_equal(cap_write_event(w, (const struct ev_hdr *)evbuf, 2, CAP_EF_LARGE), 0);
+	assert_int_equal(cap_write_event(w, (const struct ev_hdr *)evbuf, 3, CAP_EF_STATE_ONLY), 0);
+	assert_int_equal(cap_write_event(w, (const struct ev_hdr *)evbuf, 4,
+	                                 CAP_EF_STATE_ONLY | CAP_EF_LARGE), 0);
+	assert_int_equal(cap_writer_close(w, err), 0);
+
+	struct cap_reader *r = cap_open(path, NULL, err);
+	assert_non_null(r);
+	struct cap_event ev;
+	static const uint32_t want_bt[] = {CAP_BLOCK_EV_V2_LARGE, CAP_BLOCK_EV_V2_LARGE,
+	                                   CAP_BLOCK_EVF_V2, CAP_BLOCK_EVF_V2_LARGE};
+	static const uint32_t want_flags[] = {0, 0, CAP_EF_STATE_ONLY, CAP_EF_STATE_ONLY};
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(cap_next(r, &ev), 0);
+		assert_int_equal(ev.block_type, want_bt[i]);
+		assert_int_equal(ev.flags, want_flags[i]);
+		assert_int_equal(ev.cpu, i + 1);
+		struct ev_view v;
+		uint32_t len;
+		memcpy(&len, &ev.hdr->len, 4);
+		assert_int_equal(ev_decode(ev.hdr, len, &v), 0);
+		assert_int_equal(v.len[1], i == 0 ? big : 10);
+		assert_memory_equal(v.val[1], payload, v.len[1]);
+	}
+	assert_int_equal(cap_next(r, &ev), CAP_EOF);
+	cap_close(r);
+	free(payload);
+	free(evbuf);
+	unlink(path);
+}
+
 /* A metadata-only file and an empty event stream read cleanly. */
 static void test_minimal(void **state)
 {
@@ -764,11 +968,14 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_old_versions),
 		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_pl_v9_full),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_bit_flips),
 		cmocka_unit_test(test_error_names_place),
 		cmocka_unit_test(test_writer_errors),
+		cmocka_unit_test(test_writer_blocks),
+		cmocka_unit_test(test_file_truncation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -469,6 +469,36 @@ static void storage_is_bounded(void **state)
 	ev_conv_free(c);
 }
 
+/* The byte budget (max_threads * 16 KiB): with room for one thread, an
+ * enter event larger than 16 KiB is not kept (counted), and the thread's
+ * older enter event does not stand in for it. */
+static void storage_byte_budget(void **state)
+{
+	(void)state;
+	struct ev_conv *c = ev_conv_new(1);
+	struct ev_view v;
+	static uint8_t big[20000];
+	struct tev e, x;
+	int64_t fd = 3, res = 0;
+	uint32_t size = 7;
+	build(&e, 1, 1, EV_SYSCALL_WRITE_E, 2, (const void *[]){&fd, &size}, (uint32_t[]){8, 4});
+	assert_int_equal(run(c, &e, &v), EV_CONV_DROP);
+	/* a write enter event of 20000 bytes (a malformed-but-decodable size) */
+	static uint8_t pad[19900];
+	int64_t r = ev_encode(big, sizeof(big), 2, 1, EV_SYSCALL_WRITE_E, 2, (const void *[]){&fd, pad},
+	                      (uint32_t[]){8, sizeof(pad)});
+	assert_true(r > 16384);
+	const void *out;
+	assert_int_equal(ev_conv_next(c, big, (size_t)r, &out), EV_CONV_DROP);
+	struct ev_conv_stats st;
+	ev_conv_get_stats(c, &st);
+	assert_int_equal(st.oversize, 1);
+	build(&x, 1, 3, EV_SYSCALL_WRITE_X, 2, (const void *[]){&res, NULL}, (uint32_t[]){8, 0});
+	assert_int_equal(run(c, &x, &v), EV_CONV_PASS);
+	assert_int_equal(p_i64(&v, 2), 0); /* default fd: the first enter event was dropped */
+	ev_conv_free(c);
+}
+
 /* Every rule of the table runs: for each (code, nparams) that has a rule,
  * an event of zero-filled parameters (fixed-size types at their size) is
  * converted without error and the result has the current layout. */
@@ -526,6 +556,57 @@ static void every_rule_runs(void **state)
 	}
 	/* upstream's table has 253 entries at libs 48dfd53 */
 	assert_int_equal(rules, 253);
+}
+
+/* Cases from upstream's converter tests (falcosecurity/libs
+ * test/libscap/test_suites/engines/savefile/converter.cpp, at 48dfd53):
+ * PPME_SOCKET_ACCEPT_X_to_PPME_SOCKET_ACCEPT_5_X: the old accept exit keeps
+ * fd, tuple and queuepct and gets queuelen = queuemax = 0. */
+static void upstream_accept_to_accept_5(void **state)
+{
+	(void)state;
+	struct ev_conv *c = ev_conv_new(0);
+	struct tev x;
+	struct ev_view v;
+	int64_t fd = 25;
+	const char tuple[] = "tuple";
+	uint8_t queuepct = 3;
+	build(&x, 25, 12, EV_SOCKET_ACCEPT_X, 3, (const void *[]){&fd, tuple, &queuepct}, (uint32_t[]){8, 6, 1});
+	assert_int_equal(run(c, &x, &v), EV_CONV_PASS);
+	assert_int_equal(v.hdr->type, EV_SOCKET_ACCEPT_5_X);
+	assert_int_equal(v.nparams, 5);
+	assert_int_equal(p_i64(&v, 0), 25);
+	assert_memory_equal(v.val[1], tuple, 6);
+	assert_int_equal(v.len[2], 1);
+	assert_int_equal(*(const uint8_t *)v.val[2], 3);
+	assert_int_equal(p_u32(&v, 3), 0);
+	assert_int_equal(p_u32(&v, 4), 0);
+	ev_conv_free(c);
+}
+
+/* PPME_SYSCALL_BPF_X_1_to_2_X_2_params_with_enter / _no_enter: the enter's
+ * int64 cmd lands in a 32-bit parameter (truncated to its width); without
+ * the enter event it is empty. */
+static void upstream_bpf_cmd_truncated_or_empty(void **state)
+{
+	(void)state;
+	struct ev_conv *c = ev_conv_new(0);
+	struct tev e, x;
+	struct ev_view v;
+	int64_t res = 89, cmd = 0x0011223344556677;
+	build(&e, 25, 12, EV_SYSCALL_BPF_E, 1, (const void *[]){&cmd}, (uint32_t[]){8});
+	build(&x, 25, 12, EV_SYSCALL_BPF_X, 1, (const void *[]){&res}, (uint32_t[]){8});
+	assert_int_equal(run(c, &e, &v), EV_CONV_DROP);
+	assert_int_equal(run(c, &x, &v), EV_CONV_PASS);
+	assert_int_equal(v.hdr->type, EV_SYSCALL_BPF_2_X);
+	assert_int_equal(v.nparams, 2);
+	assert_int_equal(p_i64(&v, 0), 89);
+	assert_int_equal(p_u32(&v, 1), (uint32_t)cmd);
+	/* no enter event left: the cmd is empty */
+	assert_int_equal(run(c, &x, &v), EV_CONV_PASS);
+	assert_int_equal(v.nparams, 2);
+	assert_int_equal(v.len[1], 0);
+	ev_conv_free(c);
 }
 
 /* Random events (any code, any parameter count, random lengths and bytes,
@@ -589,7 +670,10 @@ int main(void)
 		cmocka_unit_test(mismatched_enter_is_an_error),
 		cmocka_unit_test(bad_input_is_an_error),
 		cmocka_unit_test(storage_is_bounded),
+		cmocka_unit_test(storage_byte_budget),
 		cmocka_unit_test(every_rule_runs),
+		cmocka_unit_test(upstream_accept_to_accept_5),
+		cmocka_unit_test(upstream_bpf_cmd_truncated_or_empty),
 		cmocka_unit_test(random_events_never_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,7 +84,7 @@ static int on_event(void *ctx, const struct eng_event *ev)
 
 static struct eng *start(struct mem_src *m, struct seen *s, bool want_hidden)
 {
-	struct eng_source src = {.kind = "test", .name = "mem", .convert = true, .impl = m,
+	struct eng_source src = {.kind = "test", .name = "mem", .convert = true, .is_capture = true, .impl = m,
 	                         .next = mem_next, .error = mem_error, .close = mem_close};
 	struct eng_hooks hooks = {.ctx = s, .parse = on_parse, .consume = on_event, .want_hidden = want_hidden};
 	char err[ENG_ERR_LEN];
@@ -175,6 +175,26 @@ static void initial_state_only_at_start_and_state_only_flag(void **state)
 	eng_free(e);
 }
 
+/* A live source (not a capture) has no initial-state phase. */
+static void live_source_shows_leading_container_events(void **state)
+{
+	(void)state;
+	static struct mem_src m;
+	memset(&m, 0, sizeof(m));
+	struct seen s = {0};
+	const char json[] = "{}";
+	add(&m, EV_CONTAINER_JSON_E, 1, (const void *[]){json}, (uint32_t[]){3}, 0);
+	struct eng_source src = {.kind = "test", .name = "mem", .convert = true, .is_capture = false, .impl = &m,
+	                         .next = mem_next, .error = mem_error, .close = mem_close};
+	struct eng_hooks hooks = {.ctx = &s, .consume = on_event};
+	char err[ENG_ERR_LEN];
+	struct eng *e = eng_new(&src, &hooks, err);
+	assert_int_equal(eng_run(e), 0);
+	assert_int_equal(s.n, 1);
+	assert_false(s.hidden[0]);
+	eng_free(e);
+}
+
 static void consumer_can_stop(void **state)
 {
 	(void)state;
@@ -209,6 +229,7 @@ int main(void)
 		cmocka_unit_test(numbers_and_hides_as_upstream),
 		cmocka_unit_test(want_hidden_shows_everything_numbered),
 		cmocka_unit_test(initial_state_only_at_start_and_state_only_flag),
+		cmocka_unit_test(live_source_shows_leading_container_events),
 		cmocka_unit_test(consumer_can_stop),
 		cmocka_unit_test(conversion_error_names_source_and_offset),
 	};
