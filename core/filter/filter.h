@@ -204,6 +204,16 @@ int flt_expand_macros(struct flt_node **root, flt_macro_fn lookup, void *user,
 char *flt_expand_list(const char *cond, const char *name, const char *const *items,
                       uint32_t nitems, bool *used);
 
+/* Calls fn for every FLT_FIELD node of the tree (also inside transformers
+ * and on right-hand sides), in order: e.g. for the rules loader's
+ * deprecated-field warnings (evt.dir, evt.latency*, evt.wait_latency). */
+void flt_foreach_field(const struct flt_node *ast,
+                       void (*fn)(void *user, const struct flt_node *field), void *user);
+
+/* True when the condition compares a `ka.*` or `jevt.*` field to "<NA>"
+ * with = == != in intersects pmatch: upstream's LOAD_UNSAFE_NA_CHECK. */
+bool flt_has_unsafe_na_check(const struct flt_node *ast);
+
 /* Event types a condition can match, for rule indexing and adaptive
  * syscalls, as upstream derives them: `and` intersects, `or` unites, `not` is
  * pushed down to the leaves; `evt.type`/`syscall.type` with = == != in give
