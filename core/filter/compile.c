@@ -716,3 +716,16 @@ const struct fld_vals *flt_expr_values(struct flt_expr *x, struct fld_ctx *ctx, 
 		*type = x->type;
 	return flt_expr_eval(x, ctx);
 }
+
+void flt_expr_shape(const struct flt_expr *x, uint8_t *type, uint8_t *fmt, uint32_t *flags)
+{
+	const struct flt_expr *base = x;
+	while (base->kind == X_TRANSFORM && base->nargs == 1 && base->tr != TR_GETOPT)
+		base = base->args[0];
+	if (type)
+		*type = x->type;
+	if (fmt)
+		*fmt = base->kind == X_FIELD ? fld_bind_info(base->b)->fmt : EV_PF_NA;
+	if (flags)
+		*flags = x->flags;
+}

@@ -180,6 +180,10 @@ bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx);
 struct flt_expr *flt_compile_expr(struct flt_compiler *c, const struct flt_node *n,
                                   struct flt_error *err);
 void flt_expr_free_public(struct flt_expr *x);
+/* The shape of x's values: type (after transformers), print format (the
+ * underlying field's, as upstream prints transformed values) and FLD_F_*
+ * flags (FLD_F_IS_LIST for list values). Any pointer may be NULL. */
+void flt_expr_shape(const struct flt_expr *x, uint8_t *type, uint8_t *fmt, uint32_t *flags);
 /* The values of x for the event in ctx (n == 0: no value), and their type. */
 const struct fld_vals *flt_expr_values(struct flt_expr *x, struct fld_ctx *ctx, uint8_t *type);
 
