@@ -115,6 +115,13 @@ int rules_ctx_extend(struct rules_ctx *out, const struct rules_ctx *parent,
 		     enum rules_ctx_type type, const char *item_name, const char *name,
 		     uint32_t line, uint32_t col, uint64_t offset);
 int rules_ctx_copy(struct rules_ctx *out, const struct rules_ctx *in);
+/* Upstream's context for a position inside a condition (parse and compile
+ * errors): `parent` plus a "condition expression" location named after the
+ * condition's first characters, at the parser's line/col/idx added to the
+ * parent's position. Its snippet is taken from the condition text
+ * (rules_ctx_snippet(ctx, condition, strlen(condition), ...)). */
+int rules_ctx_condition(struct rules_ctx *out, const struct rules_ctx *parent, const char *condition,
+			uint32_t line, uint32_t col, uint32_t idx);
 void rules_ctx_free(struct rules_ctx *ctx);
 
 /* Upstream's snippet: the line of `content` holding the last location's
