@@ -480,7 +480,9 @@ static void test_config_files_dir(void **state)
 static void test_rejections(void **state)
 {
 	(void)state;
-	load_fails("json_output: true\nfoo: bar\n", NULL, 0, "main.yaml:2:1", "foo", "unknown key", NULL);
+	load_fails("json_output: true\nfoo: bar\n", NULL, 0, "main.yaml:2:1", "foo: unknown key", NULL);
+	load_fails("webserver:\n  listen_prot: 1\n", NULL, 0, "main.yaml:2:3", "webserver.listen_prot",
+		   "unknown key (did you mean 'listen_port'?)", NULL);
 	load_fails("engine:\n  kind: modern_ebpf\n  modern_ebpf:\n    buf_size_preset: big\n", NULL, 0,
 		   "main.yaml:4:22", "engine.modern_ebpf.buf_size_preset", "expected an integer", NULL);
 	load_fails("engine:\n  kind: modern_ebpf\n  modern_ebpf:\n    bufsize: 1\n", NULL, 0,
