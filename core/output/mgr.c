@@ -372,8 +372,13 @@ struct out_mgr *out_mgr_new(const struct out_config *c, char *err, size_t errlen
 		snprintf(err, errlen, "Failed to get hostname");
 		goto fail;
 	}
-	if (copy_append(m, c) ||
-	    (c->print_format && !(m->print_format = strdup(c->print_format))) ||
+	/* -p c|container|k|kubernetes ask for what the container plugin now
+	 * suggests by itself: upstream ignores them */
+	const char *pf = c->print_format;
+	if (pf && (!strcmp(pf, "c") || !strcmp(pf, "container") || !strcmp(pf, "k") ||
+	           !strcmp(pf, "kubernetes")))
+		pf = NULL;
+	if (copy_append(m, c) || (pf && !(m->print_format = strdup(pf))) ||
 	    !(m->rt = rt_new(c))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

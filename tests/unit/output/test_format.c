@@ -383,6 +383,23 @@ static void test_append_output(void **st)
 	g_nstatic = 0;
 }
 
+/* -p c / container / k / kubernetes add nothing (falco init_falco_engine.cpp) */
+static void test_print_container(void **st)
+{
+	(void)st;
+	const char *const kinds[] = {"c", "container", "k", "kubernetes"};
+	for (int i = 0; i < 4; i++) {
+		struct fx f = {0};
+		struct out_config c = quiet_config();
+		c.print_format = kinds[i];
+		fx_open(&f, &c);
+		char *s = render(&f, "base", OUT_PRI_CRITICAL, NULL, 0, NULL);
+		assert_string_equal(s, "23:31:56.746609046: Critical base");
+		free(s);
+		fx_close(&f);
+	}
+}
+
 static void test_compile_errors(void **st)
 {
 	(void)st;
@@ -488,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_json_object),
 		cmocka_unit_test(test_json_switches),
 		cmocka_unit_test(test_append_output),
+		cmocka_unit_test(test_print_container),
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_internal),
 		cmocka_unit_test(test_summary),
