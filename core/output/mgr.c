@@ -366,6 +366,7 @@ struct out_mgr *out_mgr_new(const struct out_config *c, char *err, size_t errlen
 	m->inc_fields = c->json_include_output_fields_property;
 	m->inc_tags = c->json_include_tags_property;
 	m->iso8601 = c->time_format_iso_8601;
+	m->base64 = c->buffer_format_base64;
 	m->log = c->log_stream ? c->log_stream : stderr;
 	int rc = resolve_hostname(m, c);
 	if (rc) {

@@ -114,6 +114,7 @@ struct out_config {
 	bool json_include_output_fields_property; /* default true */
 	bool json_include_tags_property;          /* default true */
 	bool time_format_iso_8601;
+	bool buffer_format_base64;  /* byte buffers (evt.buffer, ...) in base64, not '.'-escaped */
 	bool buffered_outputs;      /* -U forces false: the caller applies it */
 	uint64_t queue_capacity;    /* outputs_queue.capacity; 0 = unbounded */
 	uint32_t output_timeout_ms; /* default 2000 */

@@ -244,6 +244,32 @@ static void test_values_text(void **st)
 	fx_close(&f);
 }
 
+/* buffer_format_base64: byte buffers in base64 (RFC 4648: "a\x01z" is
+ * YQF6, "ab" is YWI=) instead of '.' for non-printables */
+static void test_base64(void **st)
+{
+	(void)st;
+	struct fx f = {0};
+	struct out_config c = quiet_config();
+	c.buffer_format_base64 = true;
+	c.json_output = true;
+	fx_open(&f, &c);
+	V.buf = "a\x01z";
+	V.buflen = 3;
+	char *s = render(&f, "buf=%t.buf", OUT_PRI_INFORMATIONAL, NULL, 0, NULL);
+	assert_non_null(strstr(s, "\"output\":\"23:31:56.746609046: Informational buf=YQF6\""));
+	assert_non_null(strstr(s, "\"t.buf\":\"YQF6\""));
+	free(s);
+	V.buflen = 2;
+	V.buf = "ab";
+	fld_ctx_next(&f.ctx);
+	struct out_rule *r;
+	s = render(&f, "%t.buf", OUT_PRI_INFORMATIONAL, NULL, 0, &r);
+	assert_non_null(strstr(s, "Informational YWI=\""));
+	free(s);
+	fx_close(&f);
+}
+
 static void test_width_and_transformers(void **st)
 {
 	(void)st;
@@ -501,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_text_line),
 		cmocka_unit_test(test_values_text),
 		cmocka_unit_test(test_width_and_transformers),
+		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_text_escaping),
 		cmocka_unit_test(test_json_object),
 		cmocka_unit_test(test_json_switches),
