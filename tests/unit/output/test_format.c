@@ -506,6 +506,84 @@ static void test_summary(void **st)
 	fx_close(&f);
 }
 
+/* libsinsp's own formatter tests (userspace/libsinsp/test/eventformatter.ut.cpp),
+ * with our test fields standing in: proc.name -> t.str ("init"), thread.tid
+ * -> t.u64 (1), evt.asynctype (no value) -> t.none. Falco always formats with
+ * a leading '*' (missing values as <NA>), so the "stop_on_null" cases do not
+ * apply. */
+static char *fmt_text(struct fx *f, const char *fmt, char *err)
+{
+	struct out_fmt *o = out_fmt_compile(f->c, f->reg, "syscall", fmt, err, 256);
+	if (!o)
+		return NULL;
+	fld_ctx_fini(&f->ctx);
+	fx_ready(f);
+	char *s = out_fmt_text(o, &f->ctx);
+	out_fmt_free(o);
+	return s;
+}
+
+static void test_upstream_formatter_cases(void **st)
+{
+	(void)st;
+	static const char *const bad[] = {
+		"start %some.field end", "start %a end", "start % end", "start %t.str %",
+		"start %some_transformer(t.str) end", "start %val(t.str) end", "start %(t.str) end",
+		"start %toupper(t.str", "start %toupper(tolower)", "start %toupper(tolower(t.str",
+		"start %toupper(tolower(t.str)", "start %toupper(val(t.str))",
+		"start %toupper(val(t.str)", "start %touper(", "start %(",
+		"start %toupper(t.u64) end", "start %toupper (t.str) end",
+	};
+	static const struct { const char *fmt, *want; } good[] = {
+		{"start %t.str end", "start init end"},
+		{"start %2t.str end", "start in end"},
+		{"start %10t.str end", "start init       end"},
+		{"start %t.str %t.u64 end", "start init 1 end"},
+		{"start%t.strand%t.u64end", "startinitand1end"},
+		{"*start %t.str %t.none end", "start init <NA> end"},
+		{"start end", "start end"},
+		{"start %toupper(t.str) end", "start INIT end"},
+		{"start %tolower(toupper(t.str)) end", "start init end"},
+		{"start %toupper( t.str) end", "start INIT end"},
+		{"start %toupper(t.str ) end", "start INIT end"},
+		{"start %toupper( t.str ) end", "start INIT end"},
+		{"start %toupper( tolower(t.str)) end", "start INIT end"},
+		{"start %toupper( tolower( t.str ) ) end", "start INIT end"},
+	};
+	struct fx f = {0};
+	struct out_config c = quiet_config();
+	fx_open(&f, &c);
+	fx_ready(&f);
+	V.str = "init";
+	V.u64 = 1;
+	char err[256];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *s = fmt_text(&f, bad[i], err);
+		if (s)
+			fail_msg("'%s' compiled (%s)", bad[i], s);
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char *s = fmt_text(&f, good[i].fmt, err);
+		if (!s)
+			fail_msg("'%s': %s", good[i].fmt, err);
+		if (strcmp(s, good[i].want))
+			fail_msg("'%s': got '%s', want '%s'", good[i].fmt, s, good[i].want);
+		free(s);
+	}
+	fx_close(&f);
+
+	/* JSON: keys are the plain fields; transformed values are left out
+	 * (field_with_transformer_excluded_json, continue_on_null_json) */
+	c.json_output = true;
+	fx_open(&f, &c);
+	V.str = "init";
+	char *s = render(&f, "start %toupper(t.str) %t.none %2t.str end", OUT_PRI_DEBUG, NULL, 0, NULL);
+	assert_non_null(strstr(s, "\"output_fields\":{\"evt.time\":1507591916746609046,"
+	                          "\"t.none\":null,\"t.str\":\"init\"}"));
+	free(s);
+	fx_close(&f);
+}
+
 static void test_priorities(void **st)
 {
 	(void)st;
@@ -536,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_internal),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_upstream_formatter_cases),
 		cmocka_unit_test(test_priorities),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
