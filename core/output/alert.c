@@ -106,6 +106,17 @@ static void add_suggested(struct obuf *b, const struct fld_reg *reg, const char 
 	}
 }
 
+/* `%container.info` is deprecated: upstream replaces it with nothing (the
+ * container plugin suggests its fields itself); the rules loader warns. */
+static char *drop_container_info(char *s)
+{
+	static const char tok[] = "%container.info";
+	char *p;
+	while (s && (p = strstr(s, tok)))
+		memmove(p, p + sizeof tok - 1, strlen(p + sizeof tok - 1) + 1);
+	return s;
+}
+
 static char *full_output(const struct out_mgr *m, const struct fld_reg *reg,
                          const struct out_rule_desc *d)
 {
@@ -126,7 +137,7 @@ static char *full_output(const struct out_mgr *m, const struct fld_reg *reg,
 		ob_add(&b, " ", 1);
 		ob_str(&b, m->print_format);
 	}
-	return ob_finish(&b);
+	return drop_container_info(ob_finish(&b));
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -221,7 +221,9 @@ struct out_rule_desc {
  * flt_compiler_nslots). `reg` is the registry behind c (for suggested
  * fields). Returns the rule, owned by m (freed by out_mgr_free), or NULL
  * with upstream's message in err, e.g. "invalid formatting syntax:
- * formatting cannot end with a %". The rule's counter starts at 0 and
+ * formatting cannot end with a %". `%container.info` is removed, as
+ * upstream does (its loader warns LOAD_DEPRECATED_ITEM: the caller's job).
+ * The rule's counter starts at 0 and
  * counts in the exit summary in the order rules were compiled. */
 struct out_rule *out_rule_compile(struct out_mgr *m, struct flt_compiler *c,
                                   const struct fld_reg *reg, const struct out_rule_desc *d,

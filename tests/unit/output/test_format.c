@@ -409,6 +409,51 @@ static void test_append_output(void **st)
 	g_nstatic = 0;
 }
 
+/* falco unit_tests/engine/test_extra_output.cpp: extra_format_by_tag_rule
+ * (an entry applies when the rule has all its tags / is the named rule, in
+ * entry order) and extra_format_empty_container_info. */
+static void test_upstream_extra_output(void **st)
+{
+	(void)st;
+	const char *t1[] = {"tag1"}, *t12[] = {"tag1", "tag2"};
+	const struct out_append app[] = {
+		{.tags = t1, .ntags = 1, .extra_output = "extra 1"},
+		{.rule = "another_rule", .extra_output = "extra 2"},
+		{.tags = t12, .ntags = 2, .extra_output = "extra 3"},
+	};
+	struct out_config c = quiet_config();
+	c.append = app;
+	c.nappend = 3;
+	struct fx f = {0};
+	fx_open(&f, &c);
+	char err[256];
+	struct out_rule_desc d[] = {
+		{"legit_rule", "syscall", "out 1", OUT_PRI_INFORMATIONAL, t1, 1},
+		{"another_rule", "syscall", "out 2", OUT_PRI_INFORMATIONAL, t1, 1},
+		{"a_third_rule", "syscall", "out 3", OUT_PRI_INFORMATIONAL, t12, 2},
+		{"ci", "syscall", "out 1 (%container.info)", OUT_PRI_INFORMATIONAL, NULL, 0},
+	};
+	const char *want[] = {
+		"23:31:56.746609046: Informational out 1 extra 1",
+		"23:31:56.746609046: Informational out 2 extra 1 extra 2",
+		"23:31:56.746609046: Informational out 3 extra 1 extra 3",
+		"23:31:56.746609046: Informational out 1 ()",
+	};
+	struct out_rule *r[4];
+	for (int i = 0; i < 4; i++) {
+		r[i] = out_rule_compile(f.m, f.c, f.reg, &d[i], err, sizeof err);
+		if (!r[i])
+			fail_msg("%s: %s", d[i].name, err);
+	}
+	fx_ready(&f);
+	for (int i = 0; i < 4; i++) {
+		char *s = out_rule_render(f.m, r[i], &f.ctx);
+		assert_string_equal(s, want[i]);
+		free(s);
+	}
+	fx_close(&f);
+}
+
 /* -p c / container / k / kubernetes add nothing (falco init_falco_engine.cpp) */
 static void test_print_container(void **st)
 {
@@ -611,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_json_switches),
 		cmocka_unit_test(test_append_output),
 		cmocka_unit_test(test_print_container),
+		cmocka_unit_test(test_upstream_extra_output),
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_internal),
 		cmocka_unit_test(test_summary),
