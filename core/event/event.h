@@ -364,7 +364,9 @@ int64_t ev_encode(void *buf, size_t cap, uint64_t ts, uint64_t tid, uint16_t typ
  *
  * Memory is bounded: the last enter event of at most `max_threads` threads
  * is kept (a set-associative cache; the least recently stored one of a set
- * is evicted and counted). One converter per event stream; not thread-safe.
+ * is evicted and counted), in at most max_threads * 16 KiB of buffers (an
+ * enter event that would exceed it is not kept, and counted). One converter
+ * per event stream; not thread-safe.
  */
 struct ev_conv;
 
@@ -374,7 +376,8 @@ struct ev_conv_stats {
 	uint64_t converted; /* delivered after at least one rewrite */
 	uint64_t dropped;   /* not delivered: stored enter events, unused codes */
 	uint64_t stored;    /* enter events kept for their exit */
-	uint64_t evicted;   /* stored enter events lost to the memory bound */
+	uint64_t evicted;   /* stored enter events lost to the thread bound */
+	uint64_t oversize;  /* enter events not kept: over the byte budget */
 	uint64_t no_enter;  /* exit events converted without their enter event */
 };
 
@@ -392,7 +395,8 @@ void ev_conv_free(struct ev_conv *c);
 /* Converts one event. `evt` is a complete event of `avail` bytes (the
  * caller's buffer, not modified). On EV_CONV_PASS, *out points either to
  * `evt` or to a buffer owned by the converter that stays valid until the
- * next call. Returns EV_CONV_PASS, EV_CONV_DROP, or a negative errno
+ * next call. A current event passes after a header check only: decode it
+ * (ev_decode) before use; converted events are always well formed. Returns EV_CONV_PASS, EV_CONV_DROP, or a negative errno
  * (-EINVAL malformed event, -EPROTO no rule for an old layout or an enter
  * event of another syscall, -ENOMEM) with ev_conv_error() saying why. */
 int ev_conv_next(struct ev_conv *c, const void *evt, size_t avail, const void **out);

@@ -208,6 +208,9 @@ struct fld_ctx {
 	bool fd_is_syslog;          /* the event's fd is /dev/log (evt.is_syslog) */
 	uint64_t first_ts;          /* timestamp of the capture's first event (evt.reltime) */
 	const char *hostname;       /* borrowed: evt.hostname; NULL when unknown */
+	/* Set by the plugin host for plugin events (NULL otherwise): */
+	const char *plugin_name;    /* borrowed: evt.pluginname */
+	const char *plugin_info;    /* borrowed: evt.plugininfo (the plugin's event_to_string) */
 	uint64_t gen;               /* bumped by fld_ctx_next() */
 	struct fld_cache_slot *slots; /* owned; one per binding slot */
 	uint32_t nslots;
@@ -310,6 +313,15 @@ static inline int fld_set_double(struct fld_vals *o, double x)
 }
 /* Copies a computed string into o->buf (truncated to FLD_BUF_SIZE-1). */
 int fld_set_copy(struct fld_vals *o, const char *s, size_t len);
+
+/* Renders values as upstream's outputs show them (its tostring): numbers in
+ * the field's print format (enum ev_pfmt), BOOL as true/false, addresses in
+ * dotted / IPv6 form, IPNET as <IPNET>, BYTEBUF with '.' for unprintable
+ * bytes (base64 when `base64`, falco.yaml buffer_format_base64), a list as
+ * "(a,b)", no value (NULL or n == 0) as "<NA>". Writes at most cap bytes
+ * including the NUL; returns the full length (as snprintf). */
+size_t fld_render(const struct fld_vals *v, uint8_t type, uint8_t fmt, bool is_list,
+                  bool base64, char *buf, size_t cap);
 
 /* The native width in bytes of a numeric type (0 for strings, buffers, addresses). */
 uint32_t fld_type_width(uint8_t type);

@@ -77,7 +77,8 @@ enum st_fd_flags {
 	ST_FDF_CLONED = 1u << 3,     /* inherited through fork */
 	ST_FDF_FROM_PROC = 1u << 4,  /* from a /proc scan or a capture's fd list */
 	ST_FDF_OVERLAY_UPPER = 1u << 5,
-	ST_FDF_OVERLAY_LOWER = 1u << 6
+	ST_FDF_OVERLAY_LOWER = 1u << 6,
+	ST_FDF_NAME_CHANGED = 1u << 7  /* the name changed during the current event */
 };
 
 /* open flags bits we look at (upstream's PPM_O_* values) */
@@ -149,6 +150,7 @@ struct st_proc {
 	bool child_subreaper;    /* prctl(PR_SET_CHILD_SUBREAPER) */
 	struct st_fdtab *fds;
 	struct st_thread *threads;  /* private: the group's threads */
+	struct st_proc *next_free;  /* private: recycling */
 	uint32_t nthreads;          /* threads in the table */
 };
 
@@ -407,6 +409,14 @@ bool st_table_iterate(struct st_table *t, bool (*fn)(void *ctx, st_entry *e), vo
 int st_table_erase(struct st_table *t, const union st_data *key);
 /* Creates an entry for `key` (threads: a new empty thread). */
 st_entry *st_table_add(struct st_table *t, const union st_data *key);
+/* The plugin API's two-step creation: a detached entry (not in the table;
+ * its fields and subtables can be written), then added under a key, or
+ * destroyed. add returns the entry as it is in the table, NULL on failure
+ * (key taken, table full, not supported by this table); either way the
+ * detached entry is consumed. */
+st_entry *st_table_entry_new(struct st_table *t);
+void st_table_entry_destroy(struct st_table *t, st_entry *e);
+st_entry *st_table_entry_add(struct st_table *t, const union st_data *key, st_entry *e);
 int st_table_clear(struct st_table *t);
 
 #endif

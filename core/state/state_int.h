@@ -33,8 +33,11 @@ struct st_state {
 	struct st_thread **buckets;
 	uint32_t bucket_mask;
 	struct st_thread *free_threads;   /* recycled records, chained by hnext */
+	struct st_thread *last;           /* the last thread found (st_find) */
 	struct st_fd *free_fds;           /* recycled fd records (fdtab.c) */
 	uint64_t nprocs;
+	struct st_proc *free_procs;       /* recycled process records, with empty fd tables */
+	uint32_t nfree_procs;
 	struct st_counters cnt;
 	struct st_event_ctx cur;
 	struct st_fd *scratch_fd;         /* a closed fd kept for the event that closed it */
@@ -63,10 +66,16 @@ void st_set_ptid(struct st_state *st, struct st_thread *t, int64_t ptid);
 void st_thread_exit(struct st_state *st, struct st_thread *t);
 void st_flush_pending(struct st_state *st);
 void st_purge(struct st_state *st, uint64_t now);
+struct st_thread *st_thread_detached(struct st_state *st);
+void st_thread_detached_free(struct st_state *st, struct st_thread *t);
+struct st_thread *st_thread_attach(struct st_state *st, struct st_thread *t, int64_t tid);
 
 /* fdtab.c */
 struct st_fdtab *st_fdtab_new(void);
 void st_fdtab_unref(struct st_state *st, struct st_fdtab *ft);
+/* Drops one reference; returns the table emptied when it was the last one
+ * (for reuse), else NULL. */
+struct st_fdtab *st_fdtab_release(struct st_state *st, struct st_fdtab *ft);
 void st_fdtab_copy(struct st_state *st, struct st_fdtab *dst, const struct st_fdtab *src);
 void st_fd_pool_free(struct st_state *st);
 void st_fd_copy(struct st_fd *dst, const struct st_fd *src);
@@ -74,6 +83,11 @@ void st_fd_set_old_name(struct st_fd *f, const char *s, size_t len);
 /* close-on-exec: drops every fd with O_CLOEXEC. */
 void st_fd_close_on_exec(struct st_state *st, struct st_thread *t);
 struct st_fd *st_scratch_fd(struct st_state *st);
+/* fd records outside any table (detached entries of file_descriptors). */
+struct st_fd *st_fd_detached(struct st_state *st);
+void st_fd_detached_free(struct st_state *st, struct st_fd *f);
+/* Puts a detached fd into t's table as `fd` (replacing); NULL when over the limit. */
+struct st_fd *st_fd_attach(struct st_state *st, struct st_thread *t, int64_t fd, struct st_fd *f);
 
 uint32_t st_fdtab_cap(const struct st_thread *t);
 

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cmocka.h>
 
@@ -421,6 +425,24 @@ static void test_scan_proc(void **unused)
 	char tmpl[] = "/tmp/st_scan_XXXXXX";
 	int fd = mkstemp(tmpl);
 	assert_true(fd >= 0);
+	/* a listening TCP socket, a connection to it, and a bound unix socket */
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof a;
+	assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &al), 0);
+	int cs = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(cs, (struct sockaddr *)&a, sizeof a), 0);
+	struct sockaddr_in me_addr;
+	al = sizeof me_addr;
+	getsockname(cs, (struct sockaddr *)&me_addr, &al);
+	int us = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un ua = {.sun_family = AF_UNIX};
+	snprintf(ua.sun_path, sizeof ua.sun_path, "/tmp/st_scan_sock_%d", getpid());
+	unlink(ua.sun_path);
+	assert_int_equal(bind(us, (struct sockaddr *)&ua, sizeof ua), 0);
+
 	struct st_state *st = st_new(NULL);
 	assert_true(st_scan_proc(st, "/proc") > 0);
 	struct st_thread *me = st_find(st, getpid());
@@ -432,10 +454,29 @@ static void test_scan_proc(void **unused)
 	assert_non_null(getcwd(cwd, sizeof cwd - 1));
 	strcat(cwd, "/");
 	assert_string_equal(me->proc->cwd, cwd);
+	assert_int_equal(me->sid, getsid(0));
+	assert_int_equal(me->vpgid, getpgrp());
 	struct st_fd *f = st_fd_get(st, me, fd);
 	assert_non_null(f);
 	assert_string_equal(f->name, tmpl);
+	f = st_fd_get(st, me, ls);
+	assert_non_null(f);
+	assert_int_equal(f->type, ST_FD_IPV4_SERVSOCK);
+	assert_int_equal(f->dport, ntohs(a.sin_port));
+	f = st_fd_get(st, me, cs);
+	assert_non_null(f);
+	char want[64];
+	snprintf(want, sizeof want, "127.0.0.1:%u->127.0.0.1:%u", ntohs(me_addr.sin_port), ntohs(a.sin_port));
+	assert_string_equal(f->name, want);
+	f = st_fd_get(st, me, us);
+	assert_non_null(f);
+	assert_int_equal(f->type, ST_FD_UNIX_SOCK);
+	assert_string_equal(f->name, ua.sun_path);
 	close(fd);
+	close(ls);
+	close(cs);
+	close(us);
+	unlink(ua.sun_path);
 	unlink(tmpl);
 	st_free(st);
 }
@@ -465,6 +506,186 @@ static void test_caps(void **unused)
 	st_free(st);
 }
 
+/* A thread that execs: the kernel kills the other threads and the execing
+ * thread takes the leader's tid (execve(2)); the process keeps its fds. */
+static void test_thread_exec(void **unused)
+{
+	(void)unused;
+	struct st_state *st = family();
+	ev_clone(st, 100, 110, 100, 1, CL_THREAD | CL_FILES, "worker");
+	ev_open(st, 110, 3, "/data", O_RDONLY_PPM);
+	ev_exit(st, 110); /* the thread swapped out by de_thread */
+	struct evb b;
+	evb_start(&b, EV_SYSCALL_EXECVE_19_X, 100, now++);
+	evb_i64(&b, 0, 0);
+	evb_str(&b, 1, "/usr/bin/env");
+	evb_i64(&b, 4, 100);
+	evb_i64(&b, 5, 1);
+	evb_str(&b, 13, "env");
+	apply(st, &b);
+	assert_null(st_find(st, 110));
+	struct st_thread *l = st_find(st, 100);
+	assert_string_equal(l->comm, "env");
+	assert_string_equal(l->proc->exe, "/usr/bin/env");
+	assert_string_equal(fd_name(st, 100, 3), "/data");
+	assert_int_equal(l->proc->nthreads, 1);
+	st_free(st);
+}
+
+/* rename(2) of an open file does not change what upstream shows for the fd
+ * (libsinsp has no rename parser): the name stays the one it was opened as. */
+static void test_rename_open_file(void **unused)
+{
+	(void)unused;
+	struct st_state *st = family();
+	ev_open(st, 102, 3, "/tmp/a", O_RDONLY_PPM);
+	struct evb b;
+	evb_start(&b, EV_SYSCALL_RENAME_X, 102, now++);
+	evb_i64(&b, 0, 0);
+	evb_str(&b, 1, "/tmp/a");
+	evb_str(&b, 2, "/tmp/b");
+	apply(st, &b);
+	assert_string_equal(fd_name(st, 102, 3), "/tmp/a");
+	st_free(st);
+}
+
+/* Auto-purge: a thread silent for longer than the timeout goes at the next
+ * purge interval, counted as purged; active ones stay. */
+static void test_purge(void **unused)
+{
+	(void)unused;
+	struct st_opts o = {.sz = sizeof o, .purge_interval_s = 1, .thread_timeout_s = 2};
+	struct st_state *st = st_new(&o);
+	st_add_thread(st, 1, 1, 0);
+	st_add_thread(st, 50, 50, 1);
+	st_add_thread(st, 60, 60, 1);
+	uint64_t s = 1000000000ull;
+	struct evb b;
+	uint64_t times[] = {1, 2, 3, 4, 5, 6};
+	for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+		evb_start(&b, EV_SYSCALL_OPEN_X, i == 0 ? 50 : 60, times[i] * s);
+		evb_i64(&b, 0, 3);
+		evb_str(&b, 1, "/x");
+		evb_u32(&b, 2, O_RDONLY_PPM);
+		apply(st, &b);
+	}
+	assert_null(st_find(st, 50));
+	assert_non_null(st_find(st, 60));
+	assert_non_null(st_find(st, 1));
+	assert_int_equal(st_counters(st).purged, 1);
+	st_free(st);
+}
+
+/* setrlimit(RLIMIT_NOFILE) sets the process's fd limit (resource 7 in the
+ * event's numbering); other resources do not. getcwd resynchronises cwd. */
+static void test_rlimit_getcwd(void **unused)
+{
+	(void)unused;
+	struct st_state *st = family();
+	struct evb b;
+	evb_start(&b, EV_SYSCALL_SETRLIMIT_X, 102, now++);
+	evb_i64(&b, 0, 0);
+	evb_i64(&b, 1, 4096);
+	evb_i64(&b, 2, 8192);
+	evb_raw(&b, 3, "\x07", 1);
+	apply(st, &b);
+	assert_int_equal(st_find(st, 102)->proc->fdlimit, 4096);
+	evb_start(&b, EV_SYSCALL_SETRLIMIT_X, 102, now++);
+	evb_i64(&b, 0, 0);
+	evb_i64(&b, 1, 10);
+	evb_i64(&b, 2, 10);
+	evb_raw(&b, 3, "\x03", 1); /* RLIMIT_STACK */
+	apply(st, &b);
+	assert_int_equal(st_find(st, 102)->proc->fdlimit, 4096);
+	evb_start(&b, EV_SYSCALL_GETCWD_X, 102, now++);
+	evb_i64(&b, 0, 9);
+	evb_str(&b, 1, "/srv/app");
+	apply(st, &b);
+	assert_string_equal(st_find(st, 102)->proc->cwd, "/srv/app/");
+	st_free(st);
+}
+
+/* Robustness: events of every code with random parameter bytes and
+ * lengths (random tids among a few, so threads and fds get created and
+ * reused) never crash the parsers or the extractors (ASan/UBSan build). */
+static void test_random_events(void **unused)
+{
+	(void)unused;
+	struct st_opts o = {.sz = sizeof o, .thread_table_size = 64, .max_fds_per_process = 64};
+	struct st_state *st = st_new(&o);
+	uint64_t x = 88172645463325252ull; /* xorshift64 */
+	char buf[4096];
+	for (int i = 0; i < 50000; i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		uint16_t type = (uint16_t)(x % EV_CODE_MAX);
+		const struct ev_info *info = ev_info(type);
+		if (!info || !info->name || ev_is_large(type))
+			continue;
+		struct evb b;
+		evb_start(&b, type, 1 + (x >> 20) % 8, (uint64_t)i * 1000);
+		for (uint32_t k = 0; k < info->nparams; k++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			uint8_t bytes[40];
+			uint32_t len = (uint32_t)(x % 41);
+			for (uint32_t j = 0; j < len; j++)
+				bytes[j] = (uint8_t)(x >> (j % 8) * 8) ^ (uint8_t)j;
+			if (len == 8 && (x & 3) == 0) { /* small plausible numbers: fds, ids */
+				int64_t v = (int64_t)(x % 16) - 2;
+				memcpy(bytes, &v, 8);
+			}
+			evb_raw(&b, k, bytes, len);
+		}
+		const struct ev_view *v = evb_done(&b);
+		if (!v)
+			continue;
+		st_apply(st, v, 0);
+		for (int id = 0; id < STF_COUNT; id++) {
+			struct st_value val;
+			st_field_extract(st, id, (int)(x % 3) - 1, &val, buf, sizeof buf);
+		}
+		st_fd_desc(st, v->hdr->tid, (int64_t)(x % 8), buf, sizeof buf);
+	}
+	assert_true(st_counters(st).threads <= 64);
+	st_free(st);
+}
+
+/* The plugin SDK's way in: a detached threads entry, its subtable reached
+ * through a TABLE field and its fields listed, then the entry added. */
+static void test_detached_entries(void **unused)
+{
+	(void)unused;
+	struct st_state *st = family();
+	struct st_table *t = st_table_get(st, "threads", ST_T_INT64);
+	st_entry *e = st_table_entry_new(t);
+	assert_non_null(e);
+	union st_data out, in = {.str = "plugin-made"};
+	assert_int_equal(st_table_write(t, e, st_table_field(t, "comm", ST_T_STRING), &in), 0);
+	assert_int_equal(st_table_read(t, e, st_table_field(t, "file_descriptors", ST_T_TABLE), &out), 0);
+	struct st_table *fds = out.table;
+	uint32_t n;
+	const struct st_field_info *fi = st_table_fields(fds, &n);
+	assert_true(n > 10);
+	assert_string_equal(fi[0].name, "type");
+	assert_int_equal(st_table_key_type(fds), ST_T_INT64);
+	union st_data key = {.s64 = 500};
+	st_entry *added = st_table_entry_add(t, &key, e);
+	assert_non_null(added);
+	assert_string_equal(st_find(st, 500)->comm, "plugin-made");
+	/* a detached fd added to the new thread's table */
+	assert_int_equal(st_table_read(t, added, st_table_field(t, "file_descriptors", ST_T_TABLE), &out), 0);
+	fds = out.table;
+	st_entry *fe = st_table_entry_new(fds);
+	union st_data nm = {.str = "/plugin/file"};
+	assert_int_equal(st_table_write(fds, fe, st_table_field(fds, "name", ST_T_STRING), &nm), 0);
+	union st_data fk = {.s64 = 7};
+	assert_non_null(st_table_entry_add(fds, &fk, fe));
+	assert_string_equal(fd_name(st, 500, 7), "/plugin/file");
+	/* a key already taken: refused, the detached entry consumed */
+	assert_null(st_table_entry_add(t, &key, st_table_entry_new(t)));
+	st_table_entry_destroy(t, st_table_entry_new(t));
+	st_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +703,12 @@ int main(void)
 		cmocka_unit_test(test_threads_table),
 		cmocka_unit_test(test_scan_proc),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_thread_exec),
+		cmocka_unit_test(test_rename_open_file),
+		cmocka_unit_test(test_purge),
+		cmocka_unit_test(test_rlimit_getcwd),
+		cmocka_unit_test(test_random_events),
+		cmocka_unit_test(test_detached_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
