@@ -409,6 +409,10 @@ bool st_table_iterate(struct st_table *t, bool (*fn)(void *ctx, st_entry *e), vo
 int st_table_erase(struct st_table *t, const union st_data *key);
 /* Creates an entry for `key` (threads: a new empty thread). */
 st_entry *st_table_add(struct st_table *t, const union st_data *key);
+/* The subtable of a TABLE field without an entry (owner): its fields can be
+ * listed and looked up (handles valid for every owner's subtable of that
+ * field); entries, size and iteration fail. NULL for a non-TABLE field. */
+struct st_table *st_table_subtable(struct st_table *t, const struct st_field *f);
 /* The plugin API's two-step creation: a detached entry (not in the table;
  * its fields and subtables can be written), then added under a key, or
  * destroyed. add returns the entry as it is in the table, NULL on failure

@@ -683,6 +683,22 @@ static void test_detached_entries(void **unused)
 	/* a key already taken: refused, the detached entry consumed */
 	assert_null(st_table_entry_add(t, &key, st_table_entry_new(t)));
 	st_table_entry_destroy(t, st_table_entry_new(t));
+	/* the subtable of a TABLE field with no entry: fields only; its handles
+	 * work on an owned subtable of the same field */
+	struct st_table *cg = st_table_subtable(t, st_table_field(t, "cgroups", ST_T_TABLE));
+	assert_non_null(cg);
+	struct st_field *second = st_table_field(cg, "second", ST_T_STRING);
+	assert_non_null(second);
+	assert_int_equal(st_table_size(cg), (uint64_t)-1);
+	union st_data k0 = {.u64 = 0};
+	assert_null(st_table_entry(cg, &k0));
+	struct st_thread *th = st_find(st, 102);
+	st_proc_set_list(&th->proc->cgroups, &th->proc->cgroups_len, "cpu=/x\0", 7);
+	union st_data kt = {.s64 = 102};
+	assert_int_equal(st_table_read(t, st_table_entry(t, &kt), st_table_field(t, "cgroups", ST_T_TABLE), &out), 0);
+	assert_int_equal(st_table_read(out.table, st_table_entry(out.table, &k0), second, &out), 0);
+	assert_string_equal(out.str, "/x");
+	assert_null(st_table_subtable(t, st_table_field(t, "comm", ST_T_STRING)));
 	st_free(st);
 }
 
