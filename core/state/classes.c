@@ -32,6 +32,12 @@ static const struct map proc_map[] = {
 	{{"proc.name", EV_PT_CHARBUF, FLD_F_SUGGESTED, EV_PF_NA, "Name", "the process name (the kernel's comm, at most 16 characters)"}, STF_PROC_NAME},
 	{{"proc.pname", EV_PT_CHARBUF, 0, EV_PF_NA, "Parent Name", "proc.name of the parent process"}, STF_PROC_PNAME},
 	{{"proc.aname", EV_PT_CHARBUF, ANCESTOR, EV_PF_NA, "Ancestor Name", "proc.name of the N-th ancestor (proc.aname[1] is the parent); without an index, any ancestor"}, STF_PROC_ANAME},
+	{{"proc.aexe", EV_PT_CHARBUF, ANCESTOR, EV_PF_NA, "Ancestor First Argument", "proc.exe of the N-th ancestor; without an index, any ancestor"}, STF_PROC_AEXE},
+	{{"proc.aexepath", EV_PT_CHARBUF, ANCESTOR, EV_PF_NA, "Ancestor Executable Path", "proc.exepath of the N-th ancestor; without an index, any ancestor"}, STF_PROC_AEXEPATH},
+	{{"proc.duration", EV_PT_RELTIME, 0, EV_PF_DEC, "Process Duration", "nanoseconds since the process started (when its start was seen)"}, STF_PROC_DURATION},
+	{{"proc.exe_ino.ctime_duration_proc_start", EV_PT_ABSTIME, 0, EV_PF_DEC, "Executable Inode Change Time vs Process Start", "time from the executable's last inode change to the process start"}, STF_PROC_EXE_INO_CTIME_DURATION_PROC_START},
+	{{"proc.exe_ino.ctime_duration_pidns_start", EV_PT_ABSTIME, 0, EV_PF_DEC, "Executable Inode Change Time vs Namespace Start", "time from the pid namespace start to the executable's last inode change"}, STF_PROC_EXE_INO_CTIME_DURATION_PIDNS_START},
+	{{"proc.pidns_init_start_ts", EV_PT_UINT64, 0, EV_PF_DEC, "Namespace Start", "start time of the pid namespace's init"}, STF_PROC_PIDNS_INIT_START_TS},
 	{{"proc.args", EV_PT_CHARBUF, ARGIDX, EV_PF_NA, "Arguments", "the arguments after argv[0], space-separated; proc.args[N]: the N-th one"}, STF_PROC_ARGS},
 	{{"proc.cmdline", EV_PT_CHARBUF, 0, EV_PF_NA, "Command Line", "proc.name followed by the arguments"}, STF_PROC_CMDLINE},
 	{{"proc.pcmdline", EV_PT_CHARBUF, 0, EV_PF_NA, "Parent Command Line", "proc.cmdline of the parent process"}, STF_PROC_PCMDLINE},
@@ -120,6 +126,12 @@ struct anc { struct fld_val v[ANC_MAX]; int64_t pid[ANC_MAX]; uint8_t ip[2][16];
 
 static const struct map *map_of(const struct fld_class *cls, uint32_t *n);
 
+static bool is_ancestor(int id)
+{
+	return id == STF_PROC_ANAME || id == STF_PROC_APID || id == STF_PROC_AEXE ||
+	       id == STF_PROC_AEXEPATH;
+}
+
 static int put_value(const struct fld_bind *b, const struct st_value *v, struct fld_vals *out)
 {
 	uint32_t w = fld_type_width(b->type);
@@ -149,9 +161,11 @@ static int ancestors(struct st_state *st, const struct fld_bind *b, int id, stru
 		struct st_thread *t = st_ancestor(st, cur->thread, lvl);
 		if (!t)
 			break;
-		if (id == STF_PROC_ANAME) {
-			a->v[n].ptr = t->comm;
-			a->v[n].len = (uint32_t)strlen(t->comm);
+		if (id == STF_PROC_ANAME || id == STF_PROC_AEXE || id == STF_PROC_AEXEPATH) {
+			const char *str = id == STF_PROC_ANAME ? t->comm
+			                : id == STF_PROC_AEXE ? t->proc->exe : t->proc->exepath;
+			a->v[n].ptr = str;
+			a->v[n].len = (uint32_t)strlen(str);
 		} else {
 			a->pid[n] = t->pid;
 			a->v[n].ptr = &a->pid[n];
@@ -205,7 +219,7 @@ static int class_extract(const struct fld_ctx *ctx, const struct fld_bind *b, st
 		return 0;
 	int id = m[b->field].id;
 	bool has_index = b->arg && b->arg_index >= 0;
-	if ((id == STF_PROC_ANAME || id == STF_PROC_APID) && !has_index)
+	if (is_ancestor(id) && !has_index)
 		return ancestors(st, b, id, out);
 	if (id == STF_FD_LIP || id == STF_FD_RIP || id == X_LNET || id == X_RNET) {
 		size_t n = st_field_ip(st, id == STF_FD_LIP || id == X_LNET ? STF_FD_LIP : STF_FD_RIP,
@@ -228,7 +242,7 @@ static int class_bind(struct fld_bind *b, char *err, size_t errlen)
 	uint32_t n;
 	const struct map *m = map_of(b->cls, &n);
 	int id = m[b->field].id;
-	bool ancestor = id == STF_PROC_ANAME || id == STF_PROC_APID;
+	bool ancestor = is_ancestor(id);
 	if (ancestor && b->arg && b->arg_index >= 0)
 		return 0;
 	if (ancestor || id > STF_COUNT || id == STF_FD_CIP || id == STF_FD_SIP) {

@@ -145,6 +145,8 @@ struct st_proc {
 	char container_id[13];   /* "" when host, from the cgroup paths */
 	int64_t fdlimit;
 	uint64_t exe_ino, exe_ino_ctime, exe_ino_mtime;
+	uint64_t exe_ctime_to_clone;   /* clone time - exe ctime, 0 when unknown */
+	uint64_t exe_ctime_from_pidns; /* exe ctime - pid namespace start, 0 when unknown */
 	uint64_t pidns_init_start_ts;
 	bool exe_writable, exe_upper_layer, exe_lower_layer, exe_from_memfd;
 	bool child_subreaper;    /* prctl(PR_SET_CHILD_SUBREAPER) */
@@ -316,6 +318,8 @@ enum st_field_id {
 	STF_USER_LOGINNAME, STF_GROUP_GID, STF_GROUP_NAME,
 	STF_CONTAINER_ID,
 	STF_FD_LIP, STF_FD_RIP, STF_FD_LPORT, STF_FD_RPORT, STF_FD_IS_SERVER,
+	STF_PROC_AEXE, STF_PROC_AEXEPATH, STF_PROC_DURATION, STF_PROC_EXE_INO_CTIME_DURATION_PROC_START,
+	STF_PROC_EXE_INO_CTIME_DURATION_PIDNS_START, STF_PROC_PIDNS_INIT_START_TS,
 	STF_COUNT
 };
 

@@ -129,6 +129,16 @@ static void test_fork_lineage(void **unused)
 	assert_string_equal(st_ancestor(st, c, 2)->comm, "a");
 	assert_string_equal(st_ancestor(st, c, 3)->comm, "init");
 	assert_null(st_ancestor(st, c, 4));
+	/* proc.aexe[2] is the grandparent's argv[0]; proc.duration is the time
+	 * since the process's clone (c was cloned at its clone event's ts) */
+	uint64_t cloned = st_find(st, 102)->clone_ts;
+	ev_open(st, 102, 3, "/x", O_RDONLY_PPM);
+	char buf[256];
+	struct st_value v;
+	assert_true(st_field_extract(st, STF_PROC_AEXE, 2, &v, buf, sizeof buf));
+	assert_string_equal(v.s, "a");
+	assert_true(st_field_extract(st, STF_PROC_DURATION, -1, &v, buf, sizeof buf));
+	assert_int_equal(v.u, now - 1 - cloned);
 	st_free(st);
 }
 
