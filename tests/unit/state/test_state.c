@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -465,6 +466,9 @@ static void test_scan_proc(void **unused)
 	strcat(cwd, "/");
 	assert_string_equal(me->proc->cwd, cwd);
 	assert_int_equal(me->sid, getsid(0));
+	struct stat sb;
+	assert_int_equal(stat("/proc/self/exe", &sb), 0);
+	assert_int_equal(me->proc->exe_ino, sb.st_ino);
 	assert_int_equal(me->vpgid, getpgrp());
 	struct st_fd *f = st_fd_get(st, me, fd);
 	assert_non_null(f);
