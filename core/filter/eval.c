@@ -303,13 +303,7 @@ const struct fld_vals *flt_expr_eval(struct flt_expr *x, struct fld_ctx *ctx)
 
 static bool regex_match(const regex_t *re, const void *p, uint32_t len)
 {
-	char buf[FLD_BUF_SIZE + 1];
-	size_t l = strnlen(p, len);
-	if (l > FLD_BUF_SIZE)
-		l = FLD_BUF_SIZE;
-	memcpy(buf, p, l);
-	buf[l] = '\0';
-	return regexec(re, buf, 0, NULL, 0) == 0;
+	return regexec(re, flt_cstr(1, p, strnlen(p, len)), 0, NULL, 0) == 0;
 }
 
 static bool is_str(uint8_t t)
