@@ -280,7 +280,7 @@ struct rules_set {
 	struct rules_result *results;  /* one per file */
 	char **contents;               /* nresults file contents, for snippets */
 	size_t *lengths;
-	size_t nitems;
+	size_t nitems, cap_items;
 	struct rules_item *items;
 };
 
@@ -352,10 +352,18 @@ struct rules_plugin_alts {
  * compiler: list expansion, macro resolution (a macro sees macros with a
  * lower index than its visibility), exceptions turned into condition text,
  * unused list/macro warnings, and the engine's priority and rule selection. */
+/* Name -> position index of one kind of definition (collect.c). */
+struct rules_name_index {
+	size_t cap;                    /* power of two, or 0 */
+	uint32_t *slots;               /* owned; position + 1, 0 for empty */
+};
+
 struct rules_collection {
 	struct rules_collect_opts opts;
+	struct rules_name_index list_idx, macro_idx, rule_idx;
 	uint32_t next_index;
 	size_t nlists, nmacros, nrules;
+	size_t cap_lists, cap_macros, cap_rules;
 	struct rules_list_def *lists;
 	struct rules_macro_def *macros;
 	struct rules_rule_def *rules;
