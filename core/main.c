@@ -1,6 +1,7 @@
 /* falco: command line only. Parses options, builds the engine, runs it. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,17 +148,16 @@ static struct falco_config *load_config(const struct opts *o)
 	return cfg;
 }
 
-/* The replay: capture -> engine -> state -> (printer). */
-struct replay_ctx {
-	struct st_state *st;      /* owned by run_replay */
+/* A source -> engine -> state -> (printer). */
+struct run_ctx {
+	struct st_state *st;      /* owned by run_source */
 	struct ev_resolver res;   /* printers ask the state */
-	bool dump;
 	char args[65536];
 };
 
 static int on_parse(void *ctx, const struct eng_event *ev)
 {
-	struct replay_ctx *r = ctx;
+	struct run_ctx *r = ctx;
 	st_apply(r->st, &ev->ev, ev->cpu);
 	return 0;
 }
@@ -165,7 +165,7 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 /* --dump-events: one line per event shown to rules, as `sysdig -r`. */
 static int dump_event(void *ctx, const struct eng_event *ev)
 {
-	struct replay_ctx *r = ctx;
+	struct run_ctx *r = ctx;
 	const struct ev_hdr *h = ev->ev.hdr;
 	time_t secs = (time_t)(h->ts / 1000000000ull);
 	struct tm tm;
@@ -180,6 +180,62 @@ static int dump_event(void *ctx, const struct eng_event *ev)
 	return 0;
 }
 
+static struct eng *volatile g_running; /* for the signal handler */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	struct eng *e = g_running;
+	if (e != NULL)
+		eng_stop(e);
+}
+
+static void print_summary(const struct eng *e)
+{
+	struct eng_stats st;
+	eng_get_stats(e, &st);
+	fprintf(stderr, "Events read: %llu, numbered: %llu, shown to rules: %llu\n", (unsigned long long)st.read,
+	        (unsigned long long)st.numbered, (unsigned long long)st.delivered);
+	if (st.conv.converted || st.conv.stored)
+		fprintf(stderr,
+		        "Old events converted: %llu (enter events kept: %llu, evicted: %llu, too large: %llu; "
+		        "exits without their enter event: %llu)\n",
+		        (unsigned long long)st.conv.converted, (unsigned long long)st.conv.stored,
+		        (unsigned long long)st.conv.evicted, (unsigned long long)st.conv.oversize,
+		        (unsigned long long)st.conv.no_enter);
+}
+
+/* Runs an opened source with `st` (owned here from now on, as is `src`)
+ * until it ends, SIGINT/SIGTERM, or an error. */
+static int run_source(struct eng_source *src, struct st_state *st, bool dump)
+{
+	static struct run_ctx r;
+	char err[ENG_ERR_LEN];
+	r.st = st;
+	st_resolver(r.st, &r.res);
+	struct eng_hooks hooks = {.ctx = &r, .parse = on_parse, .consume = dump ? dump_event : NULL};
+	struct eng *e = eng_new(src, &hooks, err);
+	if (e == NULL) {
+		fprintf(stderr, "falco: %s\n", err);
+		st_free(r.st);
+		return 1;
+	}
+	g_running = e;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	int rc = eng_run(e);
+	g_running = NULL;
+	if (rc < 0)
+		fprintf(stderr, "falco: %s\n", eng_error(e));
+	fflush(stdout);
+	print_summary(e);
+	eng_free(e);
+	st_free(r.st);
+	return rc < 0 ? 1 : 0;
+}
+
 static int run_replay(const char *capture_file, bool dump)
 {
 	char err[ENG_ERR_LEN];
@@ -188,32 +244,40 @@ static int run_replay(const char *capture_file, bool dump)
 		fprintf(stderr, "falco: Could not open trace filename %s for reading: %s\n", capture_file, err);
 		return 1;
 	}
-	static struct replay_ctx r;
-	r.st = st_new(NULL);
-	if (r.st == NULL || st_import_capture(r.st, eng_replay_meta(&src)) < 0) {
+	struct st_state *st = st_new(NULL);
+	if (st == NULL || st_import_capture(st, eng_replay_meta(&src)) < 0) {
 		fprintf(stderr, "falco: %s: cannot load the capture's process and fd lists\n", capture_file);
 		src.close(src.impl);
-		st_free(r.st);
+		st_free(st);
 		return 1;
 	}
-	st_resolver(r.st, &r.res);
-	struct eng_hooks hooks = {.ctx = &r, .parse = on_parse, .consume = dump ? dump_event : NULL};
-	struct eng *e = eng_new(&src, &hooks, err);
-	if (e == NULL) {
+	return run_source(&src, st, dump);
+}
+
+static int run_live(const struct falco_config *cfg, bool dump)
+{
+	char err[ENG_ERR_LEN];
+	struct eng_source src;
+	struct eng_live_opts lo = {
+		.sz = sizeof(lo),
+		.cpus_for_each_buffer = cfg->engine.modern_ebpf.cpus_for_each_buffer,
+		.cpus_for_each_buffer_set = true,
+		.buf_size_preset = (uint32_t)cfg->engine.modern_ebpf.buf_size_preset,
+		.drop_failed_exit = cfg->engine.modern_ebpf.drop_failed_exit,
+	};
+	/* State first, then capture: what starts in between is seen by both. */
+	struct st_state *st = st_new(NULL);
+	if (st == NULL || st_scan_proc(st, "/proc") < 0) {
+		fprintf(stderr, "falco: cannot read the initial process table from /proc\n");
+		st_free(st);
+		return 1;
+	}
+	if (eng_live_open(&lo, &src, err) < 0) {
 		fprintf(stderr, "falco: %s\n", err);
-		st_free(r.st);
+		st_free(st);
 		return 1;
 	}
-	int rc = eng_run(e);
-	struct eng_stats st;
-	eng_get_stats(e, &st);
-	if (rc < 0)
-		fprintf(stderr, "falco: %s\n", eng_error(e));
-	fprintf(stderr, "Events read: %llu, numbered: %llu, shown to rules: %llu\n", (unsigned long long)st.read,
-	        (unsigned long long)st.numbered, (unsigned long long)st.delivered);
-	eng_free(e);
-	st_free(r.st);
-	return rc < 0 ? 1 : 0;
+	return run_source(&src, st, dump);
 }
 
 static int run(const struct opts *o)
@@ -222,13 +286,21 @@ static int run(const struct opts *o)
 	if (cfg == NULL)
 		return 1;
 	int rc = 1;
-	if (cfg->engine.kind != CFG_ENGINE_REPLAY)
-		fprintf(stderr, "falco: engine.kind: only replay is built yet (use -e FILE or "
-		                "-o engine.kind=replay -o engine.replay.capture_file=FILE)\n");
-	else if (cfg->engine.replay.capture_file == NULL || cfg->engine.replay.capture_file[0] == '\0')
-		fprintf(stderr, "falco: engine.kind=replay needs engine.replay.capture_file\n");
-	else
-		rc = run_replay(cfg->engine.replay.capture_file, o->dump_events);
+	switch (cfg->engine.kind) {
+	case CFG_ENGINE_REPLAY:
+		if (cfg->engine.replay.capture_file == NULL || cfg->engine.replay.capture_file[0] == '\0')
+			fprintf(stderr, "falco: engine.kind=replay needs engine.replay.capture_file\n");
+		else
+			rc = run_replay(cfg->engine.replay.capture_file, o->dump_events);
+		break;
+	case CFG_ENGINE_MODERN_EBPF:
+		rc = run_live(cfg, o->dump_events);
+		break;
+	default:
+		fprintf(stderr, "falco: engine.kind: only modern_ebpf and replay are built (kmod and nodriver "
+		                "are not)\n");
+		break;
+	}
 	cfg_free(cfg);
 	return rc;
 }

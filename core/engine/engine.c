@@ -3,6 +3,7 @@
  * See engine.h for what upstream numbers and what it hides from rules.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@ struct eng {
 	struct ev_conv *conv;   /* owned; NULL when the source needs no conversion */
 	uint64_t num;           /* last evt.num given */
 	bool in_initial_state;  /* still at the leading initial-state events */
+	volatile sig_atomic_t stop;
 	struct eng_stats st;
 	char err[ENG_ERR_LEN];
 };
@@ -141,13 +143,20 @@ static int eng_dispatch(struct eng *e, const struct eng_raw *raw)
 	return rc;
 }
 
+void eng_stop(struct eng *e)
+{
+	e->stop = 1;
+}
+
 int eng_run(struct eng *e)
 {
-	for (;;) {
+	while (!e->stop) {
 		struct eng_raw raw;
 		int rc = e->src.next(e->src.impl, &raw);
 		if (rc == ENG_EOF)
 			return 0;
+		if (rc == ENG_TIMEOUT)
+			continue;
 		if (rc < 0)
 			return eng_fail(e, rc, "%s", e->src.error(e->src.impl));
 		e->st.read++;
@@ -155,6 +164,7 @@ int eng_run(struct eng *e)
 		if (rc != 0)
 			return rc;
 	}
+	return 0;
 }
 
 const char *eng_error(const struct eng *e)

@@ -34,6 +34,7 @@ struct cap_meta;
 
 #define ENG_ERR_LEN 512u
 #define ENG_EOF 1
+#define ENG_TIMEOUT 2 /* a live source had nothing for a while; the loop checks eng_stop */
 
 /* A raw event as a source yields it. */
 struct eng_raw {
@@ -53,7 +54,8 @@ struct eng_source {
 	bool convert;           /* pass events through the old-capture converter */
 	bool is_capture;        /* a capture: its leading initial-state events are hidden */
 	void *impl;
-	/* 0 and *out filled, ENG_EOF at the end, or a negative errno. */
+	/* 0 and *out filled, ENG_EOF at the end, ENG_TIMEOUT when nothing came
+	 * for a while (live sources: at most ~100 ms), or a negative errno. */
 	int (*next)(void *impl, struct eng_raw *out);
 	const char *(*error)(const void *impl);
 	void (*close)(void *impl);
@@ -62,6 +64,24 @@ struct eng_source {
 /* Opens a capture file (gzip or plain) as a replay source. On failure
  * returns a negative errno with a message in err (ENG_ERR_LEN bytes). */
 int eng_replay_open(const char *path, struct eng_source *out, char *err);
+
+/* Live capture with the modern eBPF driver (drivers/modern_bpf). Zero
+ * fields take the driver's defaults (falco.yaml engine.modern_ebpf.*). */
+struct eng_live_opts {
+	size_t sz;                      /* sizeof(struct eng_live_opts) */
+	uint32_t cpus_for_each_buffer;
+	bool cpus_for_each_buffer_set;  /* 0 above means "one buffer for all CPUs" */
+	uint32_t buf_size_preset;
+	bool drop_failed_exit;
+	const bool *syscalls;           /* by x86_64 number, 512 entries; NULL: the driver's default set */
+};
+
+/* True when this build has the live driver. */
+bool eng_live_available(void);
+
+/* Opens and starts the driver as a source. On failure returns a negative
+ * errno with the driver's one-line reason (root, BTF, BPF) in err. */
+int eng_live_open(const struct eng_live_opts *opts, struct eng_source *out, char *err);
 
 /* The capture's metadata (process, fd, user lists), for loading state.
  * Owned by the source; NULL when `src` is not a replay source. */
@@ -102,9 +122,13 @@ struct eng; /* opaque */
  * copied. Returns NULL with a message in err on failure. */
 struct eng *eng_new(struct eng_source *src, const struct eng_hooks *hooks, char *err);
 
-/* Runs the loop until the source ends (0), the consumer stops it (its
- * positive value) or an error (negative errno; see eng_error). */
+/* Runs the loop until the source ends (0), eng_stop (0), the consumer stops
+ * it (its positive value) or an error (negative errno; see eng_error). */
 int eng_run(struct eng *e);
+
+/* Asks eng_run to return soon. Async-signal-safe (a flag the loop checks
+ * between events and on every ENG_TIMEOUT). */
+void eng_stop(struct eng *e);
 
 const char *eng_error(const struct eng *e);
 void eng_get_stats(const struct eng *e, struct eng_stats *out);

@@ -343,6 +343,8 @@ struct ev_conv {
 	struct cv_slot *slots;           /* owned; nsets * CV_WAYS */
 	uint32_t nsets;                  /* a power of two */
 	uint64_t clock;
+	size_t store_bytes;              /* sum of the slots' buffer capacities */
+	size_t store_budget;             /* their bound: max_threads * CV_BYTES_PER_THREAD */
 	uint8_t *out[2];                 /* owned; alternate between chained rewrites */
 	size_t outcap[2];
 	char *json;                      /* owned; scratch for the S_JSON token */
@@ -351,6 +353,7 @@ struct ev_conv {
 };
 
 #define CV_JSON_CAP 65536u
+#define CV_BYTES_PER_THREAD 16384u
 
 static int cv_fail(struct ev_conv *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int cv_fail(struct ev_conv *c, int rc, const char *fmt, ...)
@@ -455,28 +458,46 @@ static struct cv_slot *cv_find(struct ev_conv *c, uint64_t tid)
 	return NULL;
 }
 
+/* The slot for tid's enter event: its own, a free one of its set, or the
+ * least recently stored one (*evict set). */
+static struct cv_slot *cv_slot_for(struct ev_conv *c, uint64_t tid, bool *evict)
+{
+	struct cv_slot *set = cv_set(c, tid), *dst = cv_find(c, tid);
+	*evict = false;
+	if (dst != NULL)
+		return dst;
+	for (unsigned w = 0; w < CV_WAYS; w++)
+		if (set[w].len == 0)
+			return &set[w];
+	dst = &set[0];
+	for (unsigned w = 1; w < CV_WAYS; w++)
+		if (set[w].stamp < dst->stamp)
+			dst = &set[w];
+	*evict = true;
+	return dst;
+}
+
 static int cv_store(struct ev_conv *c, const struct ev_hdr *h)
 {
-	struct cv_slot *set = cv_set(c, h->tid), *dst = cv_find(c, h->tid);
-	if (dst == NULL) {
-		for (unsigned w = 0; w < CV_WAYS && dst == NULL; w++)
-			if (set[w].len == 0)
-				dst = &set[w];
-	}
-	if (dst == NULL) {
-		dst = &set[0];
-		for (unsigned w = 1; w < CV_WAYS; w++)
-			if (set[w].stamp < dst->stamp)
-				dst = &set[w];
-		c->st.evicted++;
-	}
+	bool evict;
+	struct cv_slot *dst = cv_slot_for(c, h->tid, &evict);
 	if (dst->cap < h->len) {
+		if (c->store_bytes - dst->cap + h->len > c->store_budget) {
+			/* Not kept: the thread's exit will use the fallbacks. Its
+			 * older enter event must not stand in for this one. */
+			if (dst->len != 0 && dst->tid == h->tid)
+				dst->len = 0;
+			c->st.oversize++;
+			return 0;
+		}
 		uint8_t *nb = realloc(dst->buf, h->len);
 		if (nb == NULL)
 			return cv_fail(c, -ENOMEM, "out of memory storing an enter event of %u bytes", h->len);
+		c->store_bytes = c->store_bytes - dst->cap + h->len;
 		dst->buf = nb;
 		dst->cap = h->len;
 	}
+	c->st.evicted += evict;
 	memcpy(dst->buf, h, h->len);
 	dst->tid = h->tid;
 	dst->len = h->len;
@@ -769,6 +790,7 @@ struct ev_conv *ev_conv_new(uint32_t max_threads)
 	c->nsets = 1;
 	while (c->nsets * CV_WAYS < max_threads && c->nsets < (1u << 24))
 		c->nsets <<= 1;
+	c->store_budget = (size_t)max_threads * CV_BYTES_PER_THREAD;
 	c->slots = calloc((size_t)c->nsets * CV_WAYS, sizeof(*c->slots));
 	c->json = malloc(CV_JSON_CAP);
 	if (c->slots == NULL || c->json == NULL)

@@ -364,7 +364,9 @@ int64_t ev_encode(void *buf, size_t cap, uint64_t ts, uint64_t tid, uint16_t typ
  *
  * Memory is bounded: the last enter event of at most `max_threads` threads
  * is kept (a set-associative cache; the least recently stored one of a set
- * is evicted and counted). One converter per event stream; not thread-safe.
+ * is evicted and counted), in at most max_threads * 16 KiB of buffers (an
+ * enter event that would exceed it is not kept, and counted). One converter
+ * per event stream; not thread-safe.
  */
 struct ev_conv;
 
@@ -374,7 +376,8 @@ struct ev_conv_stats {
 	uint64_t converted; /* delivered after at least one rewrite */
 	uint64_t dropped;   /* not delivered: stored enter events, unused codes */
 	uint64_t stored;    /* enter events kept for their exit */
-	uint64_t evicted;   /* stored enter events lost to the memory bound */
+	uint64_t evicted;   /* stored enter events lost to the thread bound */
+	uint64_t oversize;  /* enter events not kept: over the byte budget */
 	uint64_t no_enter;  /* exit events converted without their enter event */
 };
 

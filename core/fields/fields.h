@@ -311,6 +311,15 @@ static inline int fld_set_double(struct fld_vals *o, double x)
 /* Copies a computed string into o->buf (truncated to FLD_BUF_SIZE-1). */
 int fld_set_copy(struct fld_vals *o, const char *s, size_t len);
 
+/* Renders values as upstream's outputs show them (its tostring): numbers in
+ * the field's print format (enum ev_pfmt), BOOL as true/false, addresses in
+ * dotted / IPv6 form, IPNET as <IPNET>, BYTEBUF with '.' for unprintable
+ * bytes (base64 when `base64`, falco.yaml buffer_format_base64), a list as
+ * "(a,b)", no value (NULL or n == 0) as "<NA>". Writes at most cap bytes
+ * including the NUL; returns the full length (as snprintf). */
+size_t fld_render(const struct fld_vals *v, uint8_t type, uint8_t fmt, bool is_list,
+                  bool base64, char *buf, size_t cap);
+
 /* The native width in bytes of a numeric type (0 for strings, buffers, addresses). */
 uint32_t fld_type_width(uint8_t type);
 /* Upstream's name of a type as `--list` prints it ("CHARBUF", "INT64", ...). */

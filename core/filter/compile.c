@@ -34,6 +34,7 @@ static void *cfail(struct cstate *s, const struct flt_node *n, const char *fmt, 
 	s->failed = true;
 	if (s->err) {
 		s->err->pos = n ? n->pos : (struct flt_pos){0, 1, 1};
+		s->err->kind = FLT_E_COMPILE;
 		va_list ap;
 		va_start(ap, fmt);
 		vsnprintf(s->err->msg, sizeof s->err->msg, fmt, ap);
@@ -85,7 +86,10 @@ static struct fld_bind *bind_field(struct cstate *s, const struct flt_node *n)
 	int rc = fld_bind(c->reg, c->source, n->str, n->has_arg ? n->arg : NULL, b, err, sizeof err);
 	if (rc < 0) {
 		free(b);
-		return cfail(s, n, "%s", err);
+		cfail(s, n, "%s", err);
+		if (rc == -ENOENT && s->err)
+			s->err->kind = FLT_E_FIELD;
+		return NULL;
 	}
 	for (uint32_t i = 0; i < c->nbinds; i++) {
 		if (strcmp(c->binds[i]->text, b->text) == 0) {

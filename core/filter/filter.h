@@ -62,9 +62,21 @@ struct flt_node {
 	uint32_t nvals;
 };
 
+/* What failed. FLT_E_FIELD lets the rules loader tell an unknown field
+ * (upstream's LOAD_UNKNOWN_FILTER / skip-if-unknown-filter) from other
+ * compile errors. */
+enum flt_err_kind {
+	FLT_E_NONE = 0,
+	FLT_E_PARSE,     /* syntax (flt_parse) */
+	FLT_E_FIELD,     /* no such field for the source */
+	FLT_E_COMPILE,   /* anything else at compile time (types, values, args) */
+	FLT_E_MACRO,     /* undefined macro or reference loop */
+};
+
 /* A parse or compile error: the message and the position it refers to. */
 struct flt_error {
 	struct flt_pos pos;
+	enum flt_err_kind kind;
 	char msg[512];
 };
 
@@ -157,7 +169,10 @@ uint32_t flt_compiler_nslots(const struct flt_compiler *c);
 struct flt_prog *flt_compile(struct flt_compiler *c, const struct flt_node *ast,
                              struct flt_error *err);
 void flt_prog_free(struct flt_prog *p);
-/* Evaluates a program on the event in ctx (fields through ctx's cache). */
+/* Evaluates a program on the event in ctx (fields through ctx's cache).
+ * A program keeps per-evaluation scratch (transformer outputs), so one
+ * program is evaluated by one thread at a time (each source thread compiles
+ * its own rulesets, as the design says). */
 bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx);
 
 /* Output fields: compiles a FLT_FIELD or FLT_TRANSFORMER node to an

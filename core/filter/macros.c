@@ -28,6 +28,7 @@ static void merr(struct mstate *m, const struct flt_node *n, const char *fmt, co
 	m->rc = -EINVAL;
 	if (m->err) {
 		m->err->pos = n->pos;
+		m->err->kind = FLT_E_MACRO;
 		snprintf(m->err->msg, sizeof m->err->msg, fmt, name);
 	}
 }

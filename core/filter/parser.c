@@ -55,6 +55,7 @@ static void *fail(struct parser *p, const char *fmt, ...)
 		return NULL;
 	p->failed = true;
 	p->err.pos = p->pos;
+	p->err.kind = FLT_E_PARSE;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(p->err.msg, sizeof p->err.msg, fmt, ap);

@@ -10,6 +10,16 @@
 
 #include "plugin/internal.h"
 
+__thread struct ph_mark ph_tls_mark;
+
+const char *ph_in_call(const char **plugin)
+{
+	const struct ph_plugin *p = ph_tls_mark.p;
+	if (plugin)
+		*plugin = p && p->name ? p->name : (p && p->path ? p->path : "?");
+	return p ? ph_tls_mark.fn : NULL;
+}
+
 const char *ph_get_owner_last_error(ss_plugin_owner_t *o)
 {
 	struct ph_plugin *p = o;
@@ -132,7 +142,9 @@ int ph_extract(struct ph_plugin *p, const ss_plugin_event_input *evt, ss_plugin_
 		.value_offsets = NULL,
 	};
 	ph_reader_v0(&in.table_reader, in.table_reader_ext);
-	if (p->api.extract_fields(p->state, evt, &in) != SS_PLUGIN_SUCCESS)
+	ss_plugin_rc rc = PH_CALL(p, "extract_fields", p->api.extract_fields(p->state, evt, &in));
+	ph_call_done(p);
+	if (rc != SS_PLUGIN_SUCCESS)
 		return ph_fail(p, -EIO, err, errlen, "extract_fields failed on event #%" PRIu64 ": %s", evt->evtnum,
 		               ph_last_error(p));
 	for (uint32_t i = 0; i < n; i++)
@@ -157,7 +169,9 @@ int ph_parse(struct ph_plugin *p, const ss_plugin_event_input *evt, char *err, s
 	};
 	ph_reader_v0(&in.table_reader, in.table_reader_ext);
 	ph_writer_v0(&in.table_writer, in.table_writer_ext);
-	if (p->api.parse_event(p->state, evt, &in) != SS_PLUGIN_SUCCESS)
+	ss_plugin_rc rc = PH_CALL(p, "parse_event", p->api.parse_event(p->state, evt, &in));
+	ph_call_done(p);
+	if (rc != SS_PLUGIN_SUCCESS)
 		return ph_fail(p, -EIO, err, errlen, "parse_event failed on event #%" PRIu64 ": %s", evt->evtnum,
 		               ph_last_error(p));
 	return 0;
@@ -235,7 +249,8 @@ int ph_set_async_handler(struct ph_plugin *p, ph_async_fn fn, void *ctx, char *e
 		__atomic_store_n(&p->async_ctx, ctx, __ATOMIC_RELEASE);
 		__atomic_store_n(&p->async_fn, fn, __ATOMIC_RELEASE);
 	}
-	ss_plugin_rc rc = p->api.set_async_event_handler(p->state, p, fn ? async_handler : NULL);
+	ss_plugin_rc rc = PH_CALL(p, "set_async_event_handler",
+	                          p->api.set_async_event_handler(p->state, p, fn ? async_handler : NULL));
 	if (rc != SS_PLUGIN_SUCCESS) {
 		if (fn)
 			__atomic_store_n(&p->async_fn, NULL, __ATOMIC_RELEASE);
@@ -280,7 +295,7 @@ int ph_dump_state(struct ph_plugin *p, ph_async_fn fn, void *ctx, char *err, siz
 		return 0;
 	p->dump_fn = fn;
 	p->dump_ctx = ctx;
-	ss_plugin_rc rc = p->api.dump_state(p->state, p, dump_handler);
+	ss_plugin_rc rc = PH_CALL(p, "dump_state", p->api.dump_state(p->state, p, dump_handler));
 	p->dump_fn = NULL;
 	p->dump_ctx = NULL;
 	if (rc != SS_PLUGIN_SUCCESS)
@@ -301,7 +316,9 @@ static int capture_call(struct ph_plugin *p, bool open, char *err, size_t errlen
 		.table_writer_ext = writer(p),
 		.get_owner_last_error = ph_get_owner_last_error,
 	};
-	ss_plugin_rc rc = open ? p->api.capture_open(p->state, &in) : p->api.capture_close(p->state, &in);
+	ss_plugin_rc rc = open ? PH_CALL(p, "capture_open", p->api.capture_open(p->state, &in))
+	                       : PH_CALL(p, "capture_close", p->api.capture_close(p->state, &in));
+	ph_call_done(p);
 	if (!open)
 		ph_routines_stop_all(p);
 	if (rc != SS_PLUGIN_SUCCESS)
@@ -336,7 +353,7 @@ int ph_set_config(struct ph_plugin *p, const char *config, char *err, size_t err
 			return rc;
 	}
 	ss_plugin_set_config_input in = {.config = conf};
-	if (p->api.set_config(p->state, &in) != SS_PLUGIN_SUCCESS)
+	if (PH_CALL(p, "set_config", p->api.set_config(p->state, &in)) != SS_PLUGIN_SUCCESS)
 		return ph_fail(p, -EIO, err, errlen, "set_config refused the configuration: %s", ph_last_error(p));
 	return 0;
 }
@@ -347,7 +364,7 @@ const ss_plugin_metric *ph_metrics(struct ph_plugin *p, uint32_t *n)
 	if (!p->api.get_metrics || !p->inited)
 		return NULL;
 	uint32_t count = 0;
-	const ss_plugin_metric *m = p->api.get_metrics(p->state, &count);
+	const ss_plugin_metric *m = PH_CALL(p, "get_metrics", p->api.get_metrics(p->state, &count));
 	if (!m)
 		return NULL;
 	*n = count;

@@ -15,7 +15,8 @@ struct ph_codes {
 	uint8_t bits[65536 / 8];
 };
 
-struct ph_routine; /* routines.c */
+struct ph_routine;     /* routines.c */
+struct ph_fieldclass;  /* fields.c */
 
 struct ph_plugin {
 	void *dl;          /* dlopen handle; NULL for ph_load_api() */
@@ -52,7 +53,12 @@ struct ph_plugin {
 
 	pthread_mutex_t routines_lock;
 	struct ph_routine *routines;
+
+	struct ph_fieldclass *field_class; /* made on demand by ph_field_class() */
 };
+
+/* Frees the field class (fields.c). */
+void ph_field_class_free(struct ph_plugin *p);
 
 /* Formats "plugin 'NAME': <fmt>" into err. Returns `rc`. */
 int ph_fail(const struct ph_plugin *p, int rc, char *err, size_t errlen, const char *fmt, ...)
@@ -81,5 +87,44 @@ void ph_routines_stop_all(struct ph_plugin *p);
 ss_plugin_routine_vtable *ph_routine_vtable(void);
 
 const char *ph_get_owner_last_error(ss_plugin_owner_t *o);
+
+/* The plugin function this thread is running (ph_in_call()). */
+struct ph_mark {
+	const struct ph_plugin *p;
+	const char *fn;
+};
+extern __thread struct ph_mark ph_tls_mark;
+
+static inline struct ph_mark ph_mark_enter(const struct ph_plugin *p, const char *fn)
+{
+	struct ph_mark prev = ph_tls_mark;
+	ph_tls_mark.p = p;
+	ph_tls_mark.fn = fn;
+	return prev;
+}
+
+static inline void ph_mark_leave(struct ph_mark prev) { ph_tls_mark = prev; }
+
+/* Evaluates `expr`, a call of plugin p's function `fn`, with the marker set. */
+#define PH_CALL(p, fn, expr)                                                 \
+	({                                                                       \
+		struct ph_mark ph_prev_ = ph_mark_enter((p), (fn));                  \
+		__typeof__(expr) ph_res_ = (expr);                                   \
+		ph_mark_leave(ph_prev_);                                             \
+		ph_res_;                                                             \
+	})
+#define PH_CALL_VOID(p, fn, expr)                                            \
+	do {                                                                     \
+		struct ph_mark ph_prev_ = ph_mark_enter((p), (fn));                  \
+		expr;                                                                \
+		ph_mark_leave(ph_prev_);                                             \
+	} while (0)
+
+/* Ends a plugin call that had table access (struct ph_tables.call_done). */
+static inline void ph_call_done(struct ph_plugin *p)
+{
+	if (p->tables.call_done)
+		p->tables.call_done(p->tables.ctx, p);
+}
 
 #endif

@@ -563,11 +563,13 @@ static struct ph_plugin *alloc_plugin(const struct ph_opts *opts)
 
 static int finish_load(struct ph_plugin *p, struct ph_plugin **out, char *err, size_t errlen)
 {
+	struct ph_mark prev = ph_mark_enter(p, "(description functions)");
 	int rc = check_identity(p, err, errlen);
 	if (!rc)
 		rc = check_caps(p, err, errlen);
 	if (!rc)
 		rc = load_descriptions(p, err, errlen);
+	ph_mark_leave(prev);
 	if (rc) {
 		if (rc == -ENOMEM)
 			ph_fail(p, rc, err, errlen, "out of memory");
@@ -719,8 +721,9 @@ int ph_init(struct ph_plugin *p, const char *config, char *err, size_t errlen)
 		.log_fn = plugin_log,
 	};
 	ss_plugin_rc prc = SS_PLUGIN_FAILURE;
-	p->state = p->api.init(&in, &prc);
+	p->state = PH_CALL(p, "init", p->api.init(&in, &prc));
 	p->inited = true;
+	ph_call_done(p);
 	free(conf);
 	if (prc != SS_PLUGIN_SUCCESS)
 		return ph_fail(p, -EIO, err, errlen, "init failed: %s", ph_last_error(p));
@@ -775,12 +778,12 @@ void ph_unload(struct ph_plugin *p)
 	if (p->open_source)
 		ph_source_close(p->open_source);
 	if (p->async_fn && p->api.set_async_event_handler) {
-		p->api.set_async_event_handler(p->state, p, NULL); /* stop its senders first */
+		PH_CALL(p, "set_async_event_handler", p->api.set_async_event_handler(p->state, p, NULL));
 		p->async_fn = NULL;
 	}
 	ph_routines_stop_all(p);
 	if (p->inited && p->state && p->api.destroy)
-		p->api.destroy(p->state);
+		PH_CALL_VOID(p, "destroy", p->api.destroy(p->state));
 	if (p->dl)
 		dlclose(p->dl);
 	for (uint32_t i = 0; p->fields && i < p->nfields; i++) {
@@ -788,6 +791,7 @@ void ph_unload(struct ph_plugin *p)
 		free((char *)p->fields[i].display);
 		free((char *)p->fields[i].desc);
 	}
+	ph_field_class_free(p);
 	free(p->fields);
 	free_strv(p->extract_src);
 	free_strv(p->parse_src);

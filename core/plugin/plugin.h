@@ -18,10 +18,13 @@
  * Threads: a plugin is used by one thread at a time (its source's thread),
  * except the async handler, which plugins call from their own threads.
  *
- * Not here yet (seams): the state tables are bridged to core/state through
- * `struct ph_tables` (until then plugins get an empty registry that refuses
- * every table), and the registration of a plugin's fields into the filter
- * field registry is done by its caller from ph_fields().
+ * Fields: ph_field_class() presents an extraction plugin's fields as a
+ * class of the filter's field registry (core/fields); register it with
+ * fld_reg_add() (overlapping names across plugins fail there, -EEXIST).
+ *
+ * Not here yet (a seam): the state tables are bridged to core/state through
+ * `struct ph_tables`; until then plugins get an empty registry that refuses
+ * every table.
  */
 #ifndef FALCO_CORE_PLUGIN_H
 #define FALCO_CORE_PLUGIN_H
@@ -81,6 +84,10 @@ struct ph_tables {
 	ss_plugin_table_reader_vtable_ext *reader;
 	ss_plugin_table_writer_vtable_ext *writer;
 	void *ctx;
+	/* Called after each plugin call that received table access (init,
+	 * extract_fields, parse_event, capture_open/close): entries the plugin
+	 * obtained during the call end their life here, as upstream defines. */
+	void (*call_done)(void *ctx, ss_plugin_owner_t *owner);
 };
 
 /* Load options; zero-initialise, set `sz` to sizeof(struct ph_opts). */
@@ -231,6 +238,18 @@ int ph_field_request(const struct ph_plugin *p, uint32_t field_id, const char *a
 int ph_extract(struct ph_plugin *p, const ss_plugin_event_input *evt, ss_plugin_extract_field *fields, uint32_t n,
                char *err, size_t errlen);
 
+struct fld_class;
+
+/* The plugin's fields as a field class for core/fields: named
+ * "<plugin> (plugin)", for the plugin's extract sources (every source when
+ * it names none), types and flags as upstream maps get_fields() (isList ->
+ * IS_LIST, addOutput -> SUGGESTED, arg -> ARG_REQUIRED / ARG_INDEX / ARG_KEY
+ * with ARG_ALLOWED, properties hidden -> TABLE_ONLY, info, conversation;
+ * always NO_PTR_STABILITY). Extraction asks the plugin for one field and
+ * copies the values into buffers owned by the binding. The class is owned
+ * by the plugin (valid until ph_unload; unbind its bindings first). */
+int ph_field_class(struct ph_plugin *p, const struct fld_class **out, char *err, size_t errlen);
+
 /* ---- parsing ---- */
 
 /* Runs parse_event() when the plugin asked for this event. */
@@ -279,6 +298,15 @@ const ss_plugin_metric *ph_metrics(struct ph_plugin *p, uint32_t *n);
 
 /* "<plugin>.<metric>" into buf. */
 const char *ph_metric_name(const struct ph_plugin *p, const ss_plugin_metric *m, char *buf, size_t buflen);
+
+/* ---- crash reports ---- */
+
+/* The plugin function this thread is inside ("init", "next_batch",
+ * "extract_fields", "routine", ...) and, in *plugin, that plugin's name;
+ * NULL when the thread is not running plugin code. Reads thread-local
+ * memory only, so a fatal-signal handler may call it to say which plugin
+ * took the process down. */
+const char *ph_in_call(const char **plugin);
 
 /* ---- for the tables bridge ---- */
 

@@ -21,6 +21,7 @@ struct ph_routine {
 static void *run(void *arg)
 {
 	struct ph_routine *r = arg;
+	ph_mark_enter(r->p, "routine"); /* this thread only runs the routine */
 	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
 		if (!r->fn(r->p->state, r->state))
 			break;

@@ -35,10 +35,10 @@ int ph_source_open(struct ph_plugin *p, const char *params, struct ph_source **o
 		return ph_fail(p, -ENOMEM, err, errlen, "out of memory");
 	ss_plugin_rc rc = SS_PLUGIN_FAILURE;
 	s->p = p;
-	s->h = p->api.open(p->state, params ? params : "", &rc);
+	s->h = PH_CALL(p, "open", p->api.open(p->state, params ? params : "", &rc));
 	if (rc != SS_PLUGIN_SUCCESS) {
 		int r = ph_fail(p, -EIO, err, errlen, "cannot open '%s': %s", params ? params : "", ph_last_error(p));
-		p->api.close(p->state, s->h);
+		PH_CALL_VOID(p, "close", p->api.close(p->state, s->h));
 		free(s);
 		return r;
 	}
@@ -51,7 +51,7 @@ void ph_source_close(struct ph_source *s)
 {
 	if (!s)
 		return;
-	s->p->api.close(s->p->state, s->h);
+	PH_CALL_VOID(s->p, "close", s->p->api.close(s->p->state, s->h));
 	s->p->open_source = NULL;
 	free(s);
 }
@@ -64,7 +64,7 @@ const char *ph_source_progress(struct ph_source *s, uint32_t *pct)
 	*pct = 0;
 	if (!s->p->api.get_progress)
 		return NULL;
-	const char *text = s->p->api.get_progress(s->p->state, s->h, &v);
+	const char *text = PH_CALL(s->p, "get_progress", s->p->api.get_progress(s->p->state, s->h, &v));
 	*pct = v > 10000 ? 10000 : v;
 	return text;
 }
@@ -153,7 +153,7 @@ static int fetch_batch(struct ph_source *s, char *err, size_t errlen)
 {
 	uint32_t n = 0;
 	ss_plugin_event **evts = NULL;
-	ss_plugin_rc rc = s->p->api.next_batch(s->p->state, s->h, &n, &evts);
+	ss_plugin_rc rc = PH_CALL(s->p, "next_batch", s->p->api.next_batch(s->p->state, s->h, &n, &evts));
 	if (n > 0 && !evts)
 		return ph_fail(s->p, -EINVAL, err, errlen, "next_batch returned %u events but no array", n);
 	if (n == 0) {
@@ -201,7 +201,7 @@ const char *ph_event_to_string(struct ph_plugin *p, const ss_plugin_event *evt, 
 		return NULL;
 	if (p->api.event_to_string && p->state) {
 		ss_plugin_event_input in = {.evt = evt, .evtnum = evtnum, .evtsrc = p->source};
-		const char *s = p->api.event_to_string(p->state, &in);
+		const char *s = PH_CALL(p, "event_to_string", p->api.event_to_string(p->state, &in));
 		if (s && s[0])
 			return s;
 	}
@@ -231,7 +231,7 @@ int ph_list_open_params(struct ph_plugin *p, const struct ph_open_param **out, u
 	if (!p->inited || !p->api.list_open_params)
 		return 0;
 	ss_plugin_rc rc = SS_PLUGIN_FAILURE;
-	const char *text = p->api.list_open_params(p->state, &rc);
+	const char *text = PH_CALL(p, "list_open_params", p->api.list_open_params(p->state, &rc));
 	if (rc != SS_PLUGIN_SUCCESS)
 		return ph_fail(p, -EIO, err, errlen, "list_open_params failed: %s", ph_last_error(p));
 	if (!text || !text[0])

@@ -1,19 +1,22 @@
 /*
- * core/rules: Falco rules files.
+ * core/rules: Falco rules files, up to the point where conditions are parsed.
  *
- * This header covers the reader: rules files (several YAML documents per
- * file, directories, several files in order) turned into a flat sequence of
- * items — required_engine_version, required_plugin_versions, list, macro,
- * rule — each with its position, in file order, with upstream's
- * YAML-level errors and warnings (unknown key, unknown item, invalid list or
- * macro name, missing or mistyped values, override misuse) recorded per file
- * in upstream's result shape (code, message, context locations, snippet),
- * which is what `falco -V` prints.
+ * 1. Reader: rules files (several YAML documents per file, directories,
+ *    several files in order) -> a flat sequence of items (required versions,
+ *    list, macro, rule) with positions, and upstream's YAML-level errors and
+ *    warnings per file in its result shape (code, message, context, snippet),
+ *    printable as `falco -V` text or JSON.
+ * 2. Collector (on_item hook, called as each item is read): redefinition in
+ *    place, `append`, `override` append/replace, standalone `enabled`,
+ *    engine/plugin version requirements, exception checks.
+ * 3. Text stage of the compiler: list references expanded, list names in
+ *    conditions replaced, exception clauses built, outputs extended by
+ *    append_output — all as upstream does it on text before parsing.
+ * 4. Selection: the `rules:` entries of falco.yaml and the priority threshold.
  *
- * The reader does not resolve anything: redefinition, `append`, `override`,
- * list expansion, macro resolution and condition compiling consume the items
- * afterwards (the collector and the filter compiler). Conditions and outputs
- * are handed over as text with the context of where they were written.
+ * Left to the filter compiler: parsing conditions and outputs, macro
+ * resolution (by index/visibility), field binding, LOAD_UNUSED_MACRO,
+ * LOAD_NO_EVTTYPE and compile errors, recorded into the same results.
  */
 #ifndef FALCO_CORE_RULES_H
 #define FALCO_CORE_RULES_H
@@ -362,6 +365,74 @@ void rules_collection_free(struct rules_collection *c);
  * and `s->on_item_ud = collection` before reading). Errors go to the item's
  * file result as LOAD_ERR_VALIDATE; returns 0, -EINVAL or -ENOMEM. */
 int rules_collect_item(struct rules_set *s, const struct rules_item *item, void *collection);
+
+/* ---------------- compiler input (text stage) ---------------- */
+
+/* A list with references to earlier lists expanded. `used` is set when
+ * another list or a condition refers to it (for LOAD_UNUSED_LIST). */
+struct rules_list {
+	const char *name;              /* borrowed from the collection */
+	struct cfg_strlist items;      /* owned */
+	bool used;
+};
+
+struct rules_lists {
+	size_t n;
+	struct rules_list *v;          /* collection order */
+};
+
+/* Upstream's compile_list_infos: an item naming a list whose index is below
+ * this list's visibility becomes that list's items (one level). */
+int rules_lists_expand(const struct rules_collection *c, struct rules_lists *out);
+void rules_lists_free(struct rules_lists *l);
+
+/* Upstream's resolve_list, applied for every list in order: a list name
+ * standing between delimiters (blanks, `(),=`) in condition text is replaced
+ * by its items (quoted when they hold a space), marking the list used.
+ * Returns a malloc'd string, or NULL when out of memory. The parser then
+ * reads the result; macro resolution is the parser's side. */
+char *rules_lists_resolve(struct rules_lists *lists, const char *cond);
+
+/* A rule's condition with its exceptions: `(cond) and not (...)` per
+ * exception with values, as upstream writes it; the exception fields are
+ * added to `fields` (a set). Errors (values and fields of different
+ * lengths, ...) are LOAD_ERR_VALIDATE in `res`. `*out` is malloc'd. */
+int rules_rule_condition(const struct rules_rule_def *r, struct rules_result *res, char **out,
+			 struct cfg_strlist *fields);
+
+/* One `append_output` addition (from falco.yaml, suggested fields, or -p):
+ * applies to rules of `source`, named `rule`, holding every tag of `tags`
+ * (NULL or empty: any). */
+struct rules_extra_format {
+	const char *format;
+	const char *source;
+	const char *rule;
+	const struct cfg_strlist *tags;
+};
+
+/* The rule's output with the matching extra formats appended (" " + format
+ * each); `%container.info` is removed with upstream's deprecation warning. */
+int rules_rule_output(const struct rules_rule_def *r, const struct rules_extra_format *extra,
+		      size_t nextra, struct rules_result *res, char **out);
+/* Whether an append_output entry (source, rule, tags) applies to a rule;
+ * also for `extra_fields`. */
+bool rules_extra_applies(const struct rules_rule_def *r, const char *source, const char *rule,
+			 const struct cfg_strlist *tags);
+
+/* ---------------- selection ---------------- */
+
+/* Upstream's wildcard match of rule names (`*` only; each literal piece
+ * after a star binds to its first occurrence, without backtracking). */
+bool rules_wildcard_match(const char *pattern, const char *name);
+
+/* Which collected rules end up enabled: those of a known source at or above
+ * the `priority` threshold (lower number = more severe), starting from their
+ * `enabled` key, then each `rules:` entry in order enables or disables the
+ * rules whose name matches its wildcard and those carrying its tag.
+ * `enabled` has c->nrules entries. Rules the compiler skips are the
+ * caller's to mask. */
+void rules_select(const struct rules_collection *c, enum cfg_priority min,
+		  const struct cfg_rule_select *sel, size_t nsel, bool *enabled);
 
 /* "0.N.0" for a bare number N: upstream's implicit engine versions. */
 void rules_implicit_version(unsigned n, unsigned v[3]);

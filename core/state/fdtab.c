@@ -114,6 +114,10 @@ static void set_buf(char **buf, uint32_t *cap, const char *s, size_t len)
 
 void st_fd_set_name(struct st_fd *f, const char *s, size_t len)
 {
+	if (len == SIZE_MAX)
+		len = s ? strlen(s) : 0;
+	if (strncmp(f->name, s ? s : "", len) || f->name[len]) /* for fd.name_changed */
+		f->flags |= ST_FDF_NAME_CHANGED;
 	set_buf(&f->name, &f->name_cap, s, len);
 }
 
@@ -141,6 +145,7 @@ void st_fd_copy(struct st_fd *dst, const struct st_fd *src)
 	st_fd_set_name(dst, src->name, SIZE_MAX);
 	st_fd_set_name_raw(dst, src->name_raw, SIZE_MAX);
 	st_fd_set_old_name(dst, src->old_name, SIZE_MAX);
+	dst->flags = src->flags; /* a copy is not a rename */
 }
 
 static void fdtab_clear(struct st_state *st, struct st_fdtab *ft)
@@ -160,6 +165,15 @@ void st_fdtab_unref(struct st_state *st, struct st_fdtab *ft)
 	fdtab_clear(st, ft);
 	free(ft->slot);
 	free(ft);
+}
+
+struct st_fdtab *st_fdtab_release(struct st_state *st, struct st_fdtab *ft)
+{
+	if (!ft || --ft->refs)
+		return NULL;
+	fdtab_clear(st, ft);
+	ft->refs = 1;
+	return ft;
 }
 
 static bool fdtab_grow(struct st_fdtab *ft, uint64_t fd)

@@ -421,7 +421,8 @@ static bool extract_fd(struct st_state *st, int id, struct st_value *v, char *bu
 	case STF_FD_INO: return v_u64(v, f->ino);
 	case STF_FD_DEV: return v_u64(v, f->dev);
 	case STF_FD_CONNECTED: return v_bool(v, f->flags & ST_FDF_CONNECTED);
-	case STF_FD_NAME_CHANGED: return v_bool(v, strcmp(f->name, f->old_name) != 0);
+	case STF_FD_NAME_CHANGED:
+		return v_bool(v, f == st->cur.fd && (f->flags & ST_FDF_NAME_CHANGED));
 	case STF_FD_LIP: case STF_FD_RIP: case STF_FD_LPORT: case STF_FD_RPORT:
 		return local_remote(st, f, id, v, buf, cap);
 	case STF_FD_IS_SERVER:

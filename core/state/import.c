@@ -160,7 +160,7 @@ static ssize_t read_file(const char *path, char *buf, size_t cap)
 
 static void scan_status(struct st_thread *t, const char *dir)
 {
-	char path[512], buf[4096];
+	char path[1024], buf[4096];
 	snprintf(path, sizeof path, "%s/status", dir);
 	if (read_file(path, buf, sizeof buf) < 0)
 		return;
@@ -186,7 +186,7 @@ static void scan_status(struct st_thread *t, const char *dir)
 
 static void scan_fds(struct st_state *st, struct st_thread *t, const char *dir)
 {
-	char path[512], link[4096];
+	char path[1200], link[4096];
 	snprintf(path, sizeof path, "%s/fd", dir);
 	DIR *d = opendir(path);
 	if (!d)
@@ -197,7 +197,7 @@ static void scan_fds(struct st_state *st, struct st_thread *t, const char *dir)
 		long fd = strtol(e->d_name, &end, 10);
 		if (*end || end == e->d_name)
 			continue;
-		char p2[600];
+		char p2[1300];
 		snprintf(p2, sizeof p2, "%s/%ld", path, fd);
 		ssize_t n = readlink(p2, link, sizeof link - 1);
 		if (n < 0)
@@ -237,7 +237,7 @@ static void scan_fds(struct st_state *st, struct st_thread *t, const char *dir)
 
 static void scan_task(struct st_state *st, const char *procfs, long pid, long tid)
 {
-	char dir[512], path[600], buf[65536];
+	char dir[512], path[1024], buf[65536];
 	snprintf(dir, sizeof dir, "%s/%ld/task/%ld", procfs, pid, tid);
 	struct st_thread *t = st_add_thread(st, tid, pid, 0);
 	if (!t)

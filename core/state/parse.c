@@ -18,6 +18,8 @@
 #define F_DUPFD_PPM 1
 #define F_DUPFD_CLOEXEC_PPM 26
 #define CLOSE_RANGE_CLOEXEC_PPM (1u << 2)
+#define RLIMIT_NOFILE_PPM 7
+#define CLONE_NEWUSER_PPM (1u << 20)
 
 /* ---- parameter access (bounds-checked, little-endian host) ------------- */
 
@@ -784,6 +786,18 @@ static void parse_user_group(struct st_state *st, const struct ev_view *ev)
 	}
 }
 
+static void parse_prlimit(struct st_state *st, const struct ev_view *ev, struct st_thread *t)
+{
+	if (ev_res(ev) != 0 || !has(ev, 6) || p_u64(ev, 6, 0) != RLIMIT_NOFILE_PPM)
+		return;
+	int64_t cur = p_i64(ev, 1, -1), pid = p_i64(ev, 5, 0);
+	if (cur == -1)
+		return;
+	struct st_thread *target = pid ? st_find(st, pid) : t;
+	if (target && target->pid != -1)
+		target->proc->fdlimit = cur;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static void dispatch_fd(struct st_state *st, const struct ev_view *ev, struct st_thread *t)
@@ -848,6 +862,24 @@ static void dispatch_fd(struct st_state *st, const struct ev_view *ev, struct st
 		}
 		break;
 	case EV_SYSCALL_PRCTL_X: parse_prctl(ev, t); break;
+	case EV_SYSCALL_GETCWD_X: /* resynchronise after a drop, as upstream */
+		if (ev_res(ev) >= 0 && has(ev, 1))
+			parse_chdir(st, ev, t);
+		break;
+	case EV_SYSCALL_GETRLIMIT_X: case EV_SYSCALL_SETRLIMIT_X:
+		if (ev_res(ev) >= 0 && p_u64(ev, 3, 0) == RLIMIT_NOFILE_PPM && p_i64(ev, 1, -1) != -1)
+			t->proc->fdlimit = p_i64(ev, 1, -1);
+		break;
+	case EV_SYSCALL_PRLIMIT_X:
+		parse_prlimit(st, ev, t);
+		break;
+	case EV_SYSCALL_UNSHARE_X: case EV_SYSCALL_SETNS_X: {
+		/* a new user namespace grants every capability inside it */
+		uint64_t fl = p_u64(ev, type == EV_SYSCALL_UNSHARE_X ? 1 : 2, 0);
+		if (ev_res(ev) >= 0 && (fl & CLONE_NEWUSER_PPM))
+			t->cap_inheritable = t->cap_permitted = t->cap_effective = (1ull << 41) - 1;
+		break;
+	}
 	default: break;
 	}
 }
@@ -887,6 +919,8 @@ static void set_context(struct st_state *st, const struct ev_view *ev, struct st
 		t->lastevent_fd = p_i64(ev, (uint32_t)loc, -1);
 	st->cur.fd = st_fd_get(st, t, t->lastevent_fd);
 	st->cur.fd_valid = st->cur.fd != NULL;
+	if (st->cur.fd) /* what parsing changes from here on is this event's change */
+		st->cur.fd->flags &= (uint16_t)~ST_FDF_NAME_CHANGED;
 	if (!st->cur.fd && t->lastevent_fd >= 0)
 		st->cur.fd_failed = true;
 }

@@ -77,7 +77,8 @@ enum st_fd_flags {
 	ST_FDF_CLONED = 1u << 3,     /* inherited through fork */
 	ST_FDF_FROM_PROC = 1u << 4,  /* from a /proc scan or a capture's fd list */
 	ST_FDF_OVERLAY_UPPER = 1u << 5,
-	ST_FDF_OVERLAY_LOWER = 1u << 6
+	ST_FDF_OVERLAY_LOWER = 1u << 6,
+	ST_FDF_NAME_CHANGED = 1u << 7  /* the name changed during the current event */
 };
 
 /* open flags bits we look at (upstream's PPM_O_* values) */
@@ -149,6 +150,7 @@ struct st_proc {
 	bool child_subreaper;    /* prctl(PR_SET_CHILD_SUBREAPER) */
 	struct st_fdtab *fds;
 	struct st_thread *threads;  /* private: the group's threads */
+	struct st_proc *next_free;  /* private: recycling */
 	uint32_t nthreads;          /* threads in the table */
 };
 

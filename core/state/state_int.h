@@ -33,8 +33,11 @@ struct st_state {
 	struct st_thread **buckets;
 	uint32_t bucket_mask;
 	struct st_thread *free_threads;   /* recycled records, chained by hnext */
+	struct st_thread *last;           /* the last thread found (st_find) */
 	struct st_fd *free_fds;           /* recycled fd records (fdtab.c) */
 	uint64_t nprocs;
+	struct st_proc *free_procs;       /* recycled process records, with empty fd tables */
+	uint32_t nfree_procs;
 	struct st_counters cnt;
 	struct st_event_ctx cur;
 	struct st_fd *scratch_fd;         /* a closed fd kept for the event that closed it */
@@ -67,6 +70,9 @@ void st_purge(struct st_state *st, uint64_t now);
 /* fdtab.c */
 struct st_fdtab *st_fdtab_new(void);
 void st_fdtab_unref(struct st_state *st, struct st_fdtab *ft);
+/* Drops one reference; returns the table emptied when it was the last one
+ * (for reuse), else NULL. */
+struct st_fdtab *st_fdtab_release(struct st_state *st, struct st_fdtab *ft);
 void st_fdtab_copy(struct st_state *st, struct st_fdtab *dst, const struct st_fdtab *src);
 void st_fd_pool_free(struct st_state *st);
 void st_fd_copy(struct st_fd *dst, const struct st_fd *src);

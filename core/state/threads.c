@@ -5,6 +5,7 @@
  * threads of a group, lineage links and reparenting on exit.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,24 +15,76 @@
 
 static const char st_empty[1] = "";
 
+/* Strings of processes and users come from a per-thread pool of size
+ * classes (16 B .. 4 KiB), so fork/exec churn reuses memory instead of
+ * going through malloc. Each block starts with its class. The pool is
+ * per thread because a state belongs to one thread; it is drained when the
+ * thread's last state is freed. */
+#define STR_CLASSES 9u
+#define STR_POOL_MAX 4096u /* free blocks kept per class */
+struct str_block { uint32_t cls; uint32_t pad; union { struct str_block *next; char data[8]; } u; };
+static _Thread_local struct str_block *str_pool[STR_CLASSES];
+static _Thread_local uint32_t str_pooled[STR_CLASSES];
+static _Thread_local uint32_t states_alive;
+
+static char *str_alloc(size_t n)
+{
+	uint32_t cls = 0;
+	while (cls < STR_CLASSES && (16u << cls) < n)
+		cls++;
+	struct str_block *b;
+	if (cls < STR_CLASSES && str_pool[cls]) {
+		b = str_pool[cls];
+		str_pool[cls] = b->u.next;
+		str_pooled[cls]--;
+	} else {
+		size_t sz = cls < STR_CLASSES ? (16u << cls) : n;
+		b = malloc(offsetof(struct str_block, u) + sz);
+		if (!b)
+			return NULL;
+		b->cls = cls;
+	}
+	return b->u.data;
+}
+
+void st_strfree(char *s)
+{
+	if (!s || s == st_empty)
+		return;
+	struct str_block *b = (struct str_block *)(s - offsetof(struct str_block, u));
+	if (b->cls < STR_CLASSES && str_pooled[b->cls] < STR_POOL_MAX) {
+		b->u.next = str_pool[b->cls];
+		str_pool[b->cls] = b;
+		str_pooled[b->cls]++;
+		return;
+	}
+	free(b);
+}
+
+static void str_pool_drain(void)
+{
+	for (uint32_t c = 0; c < STR_CLASSES; c++) {
+		while (str_pool[c]) {
+			struct str_block *n = str_pool[c]->u.next;
+			free(str_pool[c]);
+			str_pool[c] = n;
+		}
+		str_pooled[c] = 0;
+	}
+}
+
 char *st_strdup_len(const char *s, size_t len)
 {
 	if (len == SIZE_MAX)
 		len = s ? strlen(s) : 0;
 	if (len == 0)
 		return (char *)st_empty;
-	char *p = malloc(len + 1);
+	char *p = str_alloc(len + 1);
 	if (!p)
 		return (char *)st_empty;
 	memcpy(p, s, len);
 	p[len] = 0;
 	return p;
-}
-
-void st_strfree(char *s)
-{
-	if (s && s != st_empty)
-		free(s);
 }
 
 void st_proc_set(char **field, const char *s, size_t len)
@@ -49,7 +102,7 @@ void st_proc_set_list(char **field, uint32_t *flen, const char *s, size_t len)
 	/* as upstream: one trailing NUL is dropped; nothing left means no items */
 	if (!s || len == 0 || len > UINT32_MAX - 1 || (len == 1 && s[0] == 0))
 		return;
-	char *p = malloc(len + 1);
+	char *p = str_alloc(len + 1);
 	if (!p)
 		return;
 	memcpy(p, s, len);
@@ -62,7 +115,7 @@ void st_proc_set_cwd(struct st_proc *p, const char *s, size_t len)
 {
 	if (len == SIZE_MAX)
 		len = s ? strlen(s) : 0;
-	char *n = malloc(len + 2);
+	char *n = str_alloc(len + 2);
 	if (!n)
 		return;
 	memcpy(n, s, len);
@@ -90,13 +143,23 @@ void st_thread_set_comm(struct st_thread *t, const char *s, size_t len)
 
 struct st_proc *st_proc_new(struct st_state *st)
 {
-	struct st_proc *p = calloc(1, sizeof *p);
-	if (!p)
-		return NULL;
+	struct st_proc *p = st->free_procs;
+	if (p) {
+		st->free_procs = p->next_free;
+		st->nfree_procs--;
+		struct st_fdtab *fds = p->fds;
+		memset(p, 0, sizeof *p);
+		p->fds = fds; /* an empty table kept with its slots */
+	} else {
+		p = calloc(1, sizeof *p);
+		if (!p)
+			return NULL;
+	}
 	p->exe = p->exepath = p->root = p->args = p->env = p->cgroups = (char *)st_empty;
 	p->cwd = (char *)st_empty;
 	st_proc_set_cwd(p, "/", 1);
-	p->fds = st_fdtab_new();
+	if (!p->fds)
+		p->fds = st_fdtab_new();
 	if (!p->fds) {
 		free(p);
 		return NULL;
@@ -110,7 +173,8 @@ void st_proc_unref(struct st_state *st, struct st_proc *p)
 {
 	if (!p || --p->refs)
 		return;
-	st_fdtab_unref(st, p->fds);
+	/* keep the fd table for reuse when nobody else holds it */
+	struct st_fdtab *fds = st_fdtab_release(st, p->fds);
 	st_strfree(p->exe);
 	st_strfree(p->exepath);
 	st_strfree(p->cwd);
@@ -118,8 +182,16 @@ void st_proc_unref(struct st_state *st, struct st_proc *p)
 	st_strfree(p->args);
 	st_strfree(p->env);
 	st_strfree(p->cgroups);
-	free(p);
 	st->nprocs--;
+	if (fds && st->nfree_procs < 4096) {
+		p->fds = fds;
+		p->next_free = st->free_procs;
+		st->free_procs = p;
+		st->nfree_procs++;
+		return;
+	}
+	st_fdtab_unref(st, fds);
+	free(p);
 }
 
 /* A copy of `src` for a forked child: same strings, a copy of the fd table
@@ -163,11 +235,17 @@ static inline uint32_t tid_hash(int64_t tid, uint32_t mask)
 	return (uint32_t)(h >> 32) & mask;
 }
 
+/* Consecutive events mostly come from the same thread: one cached entry
+ * (cleared when that thread leaves the table) saves the bucket walk. */
 struct st_thread *st_find(struct st_state *st, int64_t tid)
 {
+	if (st->last && st->last->tid == tid)
+		return st->last;
 	struct st_thread *t = st->buckets[tid_hash(tid, st->bucket_mask)];
 	while (t && t->tid != tid)
 		t = t->hnext;
+	if (t)
+		st->last = t;
 	return t;
 }
 
@@ -180,6 +258,8 @@ static void hash_insert(struct st_state *st, struct st_thread *t)
 
 static void hash_remove(struct st_state *st, struct st_thread *t)
 {
+	if (st->last == t)
+		st->last = NULL;
 	struct st_thread **pp = &st->buckets[tid_hash(t->tid, st->bucket_mask)];
 	while (*pp && *pp != t)
 		pp = &(*pp)->hnext;
@@ -541,6 +621,7 @@ struct st_state *st_new(const struct st_opts *opts)
 		free(st);
 		return NULL;
 	}
+	states_alive++;
 	return st;
 }
 
@@ -563,11 +644,19 @@ void st_free(struct st_state *st)
 		free(st->free_threads);
 		st->free_threads = n;
 	}
+	while (st->free_procs) {
+		struct st_proc *n = st->free_procs->next_free;
+		st_fdtab_unref(st, st->free_procs->fds);
+		free(st->free_procs);
+		st->free_procs = n;
+	}
 	st_fd_pool_free(st);
 	st_users_free(st);
 	st_tables_free(st);
 	free(st->buckets);
 	free(st);
+	if (--states_alive == 0)
+		str_pool_drain();
 }
 
 struct st_counters st_counters(const struct st_state *st)

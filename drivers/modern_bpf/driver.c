@@ -359,6 +359,25 @@ void drv_close(struct drv *d)
 /* ------------------------------------------------------------------------ */
 /* Events                                                                    */
 
+/* The head record of a ring if it holds a well-formed event; records that
+ * do not (never written by our programs) are skipped. */
+static const uint8_t *head_event(struct drv_ring *r)
+{
+	for (;;) {
+		uint32_t len;
+		const uint8_t *rec = drv_ring_peek(r, &len);
+		if (!rec)
+			return NULL;
+		uint32_t evlen;
+		if (len >= DRV_REC_PREFIX + EV_HDR_LEN) {
+			memcpy(&evlen, rec + DRV_REC_PREFIX + 16, sizeof(evlen));
+			if (evlen >= EV_HDR_LEN && evlen <= len - DRV_REC_PREFIX)
+				return rec;
+		}
+		drv_ring_release(r);
+	}
+}
+
 int drv_next(struct drv *d, const struct ev_hdr **ev, uint16_t *cpu)
 {
 	if (d->last) {
@@ -369,9 +388,8 @@ int drv_next(struct drv *d, const struct ev_hdr **ev, uint16_t *cpu)
 	uint64_t best_ts = 0;
 	struct drv_ring *best_ring = NULL;
 	for (unsigned i = 0; i < d->nrings; i++) {
-		uint32_t len;
-		const uint8_t *rec = drv_ring_peek(&d->rings[i], &len);
-		if (!rec || len < DRV_REC_PREFIX + EV_HDR_LEN)
+		const uint8_t *rec = head_event(&d->rings[i]);
+		if (!rec)
 			continue;
 		uint64_t ts;
 		memcpy(&ts, rec + DRV_REC_PREFIX, sizeof(ts));

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "filter/filter.h"
-#include "state_fields.h"
+#include "state/state.h"
 
 static void decode(const char *in, char *out)
 {
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	}
 	struct fld_reg *reg = fld_reg_new();
 	fld_reg_add_builtin(reg);
-	fld_reg_add(reg, test_state_fields());
+	st_fields_register(reg);
 	int n = 0, agree = 0, bad = 0, skipped = 0;
 	bool verbose = argc > 1 && argv[1][0] == '-';
 	while (fgets(line, sizeof line, f)) {

@@ -21,7 +21,7 @@
 #include "engine/engine.h"
 #include "filter/filter.h"
 #include "state/state.h"
-#include "state_fields.h"
+#include "state/state.h"
 
 struct pair {
 	char *filter, *capture;
@@ -197,7 +197,7 @@ int main(int argc, char **argv)
 	if (load(path, &c) < 0)
 		return 2;
 	struct fld_reg *reg = fld_reg_new();
-	if (fld_reg_add_builtin(reg) < 0 || fld_reg_add(reg, test_state_fields()) < 0)
+	if (fld_reg_add_builtin(reg) < 0 || st_fields_register(reg) < 0)
 		return 2;
 	/* each capture once */
 	for (uint32_t i = 0; i < c.n; i++) {

@@ -20,7 +20,7 @@
 #include "filter/filter.h"
 #include "state/state.h"
 
-#define MAXQ 512
+#define MAXQ 4096
 
 struct query {
 	char *filter;

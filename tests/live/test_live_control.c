@@ -9,6 +9,7 @@
  *
  * Exit 77 (meson: skipped) when not root or when the kernel has no BTF.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
@@ -166,6 +167,38 @@ static void test_drop_failed_and_toggle(void)
 	drv_close(d);
 }
 
+static int count_fds(void)
+{
+	int n = 0;
+	DIR *dir = opendir("/proc/self/fd");
+	if (!dir)
+		return -1;
+	while (readdir(dir))
+		n++;
+	closedir(dir);
+	return n;
+}
+
+/* drv_close releases every map, program and link: the process holds the
+ * same file descriptors as before drv_open (the kernel frees BPF objects
+ * and detaches links when their last descriptor closes). */
+static void test_close_frees(void)
+{
+	int before = count_fds();
+	struct drv *d;
+	char err[256];
+	if (drv_open(NULL, &d, err, sizeof(err)) < 0) {
+		check(0, "drv_open: %s", err);
+		return;
+	}
+	drv_start(d);
+	int during = count_fds();
+	drv_close(d);
+	int after = count_fds();
+	check(during > before + 3, "an open driver holds descriptors (%d before, %d open)", before, during);
+	check(after == before, "%d descriptors before drv_open, %d after drv_close", before, after);
+}
+
 int main(void)
 {
 	if (geteuid() != 0 || access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
@@ -175,6 +208,7 @@ int main(void)
 	test_no_caps();
 	test_buffer_full();
 	test_drop_failed_and_toggle();
+	test_close_frees();
 	printf("%u events checked against the schema\n", n_checked);
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);

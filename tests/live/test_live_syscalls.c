@@ -15,11 +15,15 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 
 #include "live.h"
 
@@ -48,6 +52,16 @@ struct plan {
 	int udp_srv, udp_cli;
 	uint16_t udp_port, udp_cli_port;
 	int uid_rc, ppid;
+	int v6_cli;
+	uint16_t v6_port, v6_cli_port;
+	int un_cli;
+	char un_path[108];
+	int exec_rc;
+	int tfd, ifd, sfd;
+	int msg_s, msg_r;
+	uint16_t msg_port;
+	ssize_t wr, rd;
+	char f4[192], f5[192], ln2[192];
 };
 
 static void child_main(void *arg)
@@ -103,6 +117,77 @@ static void child_main(void *arg)
 	p->udp_cli_port = ntohs(c.sin_port);
 	char buf[16];
 	recvfrom(p->udp_srv, buf, sizeof(buf), 0, NULL, NULL);
+
+	/* IPv6 loopback connect */
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	socklen_t a6l = sizeof(a6);
+	int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+	bind(s6, (struct sockaddr *)&a6, sizeof(a6));
+	listen(s6, 2);
+	getsockname(s6, (struct sockaddr *)&a6, &a6l);
+	p->v6_port = ntohs(a6.sin6_port);
+	p->v6_cli = socket(AF_INET6, SOCK_STREAM, 0);
+	connect(p->v6_cli, (struct sockaddr *)&a6, sizeof(a6));
+	getsockname(p->v6_cli, (struct sockaddr *)&a6, &a6l);
+	p->v6_cli_port = ntohs(a6.sin6_port);
+
+	/* unix socket connect */
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", p->un_path);
+	int us = socket(AF_UNIX, SOCK_STREAM, 0);
+	bind(us, (struct sockaddr *)&un, sizeof(un));
+	listen(us, 2);
+	p->un_cli = socket(AF_UNIX, SOCK_STREAM, 0);
+	connect(p->un_cli, (struct sockaddr *)&un, sizeof(un));
+	unlink(p->un_path);
+
+	/* more fds */
+	p->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+	p->ifd = inotify_init1(IN_CLOEXEC);
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGUSR1);
+	p->sfd = signalfd(-1, &ss, SFD_NONBLOCK);
+
+	/* sendmsg / recvmsg over UDP */
+	struct sockaddr_in m = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t ml = sizeof(m);
+	p->msg_r = socket(AF_INET, SOCK_DGRAM, 0);
+	bind(p->msg_r, (struct sockaddr *)&m, sizeof(m));
+	getsockname(p->msg_r, (struct sockaddr *)&m, &ml);
+	p->msg_port = ntohs(m.sin_port);
+	p->msg_s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct iovec iov = {.iov_base = "datagram", .iov_len = 8};
+	struct msghdr mh = {.msg_name = &m, .msg_namelen = sizeof(m), .msg_iov = &iov, .msg_iovlen = 1};
+	sendmsg(p->msg_s, &mh, 0);
+	char rb[32];
+	struct iovec riov = {.iov_base = rb, .iov_len = sizeof(rb)};
+	struct msghdr rmh = {.msg_iov = &riov, .msg_iovlen = 1};
+	recvmsg(p->msg_r, &rmh, 0);
+	shutdown(p->msg_s, SHUT_WR);
+
+	/* write / read through the pipe */
+	p->wr = write(p->pipe_fds[1], "pipe-data", 9);
+	char pb[16];
+	p->rd = read(p->pipe_fds[0], pb, sizeof(pb));
+
+	/* *at variants */
+	int ff = creat(p->f4, 0600);
+	close(ff);
+	syscall(SYS_renameat2, AT_FDCWD, p->f4, AT_FDCWD, p->f5, 1 /* RENAME_NOREPLACE */);
+	linkat(AT_FDCWD, p->f5, AT_FDCWD, p->f4, 0);
+	symlinkat(p->f5, AT_FDCWD, p->ln2);
+	fchmodat(AT_FDCWD, p->f5, 0444, 0);
+	unlink(p->ln2);
+	unlink(p->f4);
+	unlink(p->f5);
+	syscall(SYS_tgkill, getpid(), getpid(), 0);
+	setresuid(-1, -1, -1);
+
+	/* an execve that fails */
+	char *argv[] = {"missing-prog", "x", NULL};
+	char *envp[] = {NULL};
+	p->exec_rc = execve("/nonexistent-falco/prog", argv, envp) < 0 ? -errno : 0;
 
 	p->uid_rc = setuid(0) == 0 ? 0 : -errno;
 	prctl(PR_SET_NAME, "falco-live");
@@ -246,6 +331,90 @@ static void verify(struct plan *p, struct live_events e)
 	}
 	EXPECT(rf, EV_SOCKET_RECVFROM_X, 0)
 	check(s64(rf, 0) == 5 && bytes_eq(rf, 1, "hello", 5) && s64(rf, 3) == p->udp_srv, "recvfrom");
+	/* the child connects twice: IPv6 first, then unix */
+	EXPECT(c6, EV_SOCKET_CONNECT_X, 0)
+	{
+		uint8_t want[1 + 16 + 2 + 16 + 2] = {10 /* PPM_AF_INET6 */};
+		struct in6_addr lo = IN6ADDR_LOOPBACK_INIT;
+		memcpy(want + 1, &lo, 16);
+		memcpy(want + 17, &p->v6_cli_port, 2);
+		memcpy(want + 19, &lo, 16);
+		memcpy(want + 35, &p->v6_port, 2);
+		check(s64(c6, 2) == p->v6_cli, "connect (v6) fd");
+		check(bytes_eq(c6, 1, want, sizeof(want)), "connect (v6) tuple is not [::1]:%u -> [::1]:%u",
+		      p->v6_cli_port, p->v6_port);
+		uint8_t wa[1 + 16 + 2] = {10};
+		memcpy(wa + 1, &lo, 16);
+		memcpy(wa + 17, &p->v6_port, 2);
+		check(bytes_eq(c6, 3, wa, sizeof(wa)), "connect (v6) addr");
+	}
+	EXPECT(cu, EV_SOCKET_CONNECT_X, 1)
+	{
+		/* family, two kernel socket pointers, the peer's path */
+		check(s64(cu, 2) == p->un_cli && s64(cu, 0) == 0, "connect (unix) fd/res");
+		size_t pl = strlen(p->un_path) + 1;
+
+		check(cu->len[1] == 17 + pl && cu->val[1][0] == PPM_AF_UNIX &&
+		      memcmp(cu->val[1] + 17, p->un_path, pl) == 0, "connect (unix) tuple path");
+		check(cu->len[3] == 1 + pl && cu->val[3][0] == PPM_AF_UNIX &&
+		      memcmp(cu->val[3] + 1, p->un_path, pl) == 0, "connect (unix) addr");
+	}
+	EXPECT(ex, EV_SYSCALL_EXECVE_19_X, 0)
+	{
+		check(s64(ex, 0) == p->exec_rc && p->exec_rc == -ENOENT, "failed execve res %lld",
+		      (long long)s64(ex, 0));
+		check(strcmp(str(ex, 1), "missing-prog") == 0, "failed execve exe '%s'", str(ex, 1));
+		check(bytes_eq(ex, 2, "x", 2), "failed execve args");
+		check(s64(ex, 3) == p->child, "failed execve tid");
+		check(strcmp(str(ex, 30), "/nonexistent-falco/prog") == 0, "failed execve filename '%s'",
+		      str(ex, 30));
+	}
+	EXPECT(tf, EV_SYSCALL_TIMERFD_CREATE_X, 0)
+	check(s64(tf, 0) == p->tfd && tf->val[1][0] == CLOCK_MONOTONIC && tf->val[2][0] == PPM_O_NONBLOCK,
+	      "timerfd_create res/clockid/flags");
+	EXPECT(in, EV_SYSCALL_INOTIFY_INIT1_X, 0)
+	{
+		uint16_t fl = 0;
+		memcpy(&fl, in->val[1], 2);
+		check(s64(in, 0) == p->ifd && fl == PPM_O_CLOEXEC, "inotify_init1 res/flags 0x%x", fl);
+	}
+	EXPECT(sf, EV_SYSCALL_SIGNALFD4_X, 0)
+	{
+		uint16_t fl = 0;
+		memcpy(&fl, sf->val[1], 2);
+		check(s64(sf, 0) == p->sfd && fl == PPM_O_NONBLOCK && s64(sf, 2) == -1, "signalfd4 res/flags/fd");
+	}
+	EXPECT(sm, EV_SOCKET_SENDMSG_X, 0)
+	{
+		check(s64(sm, 0) == 8 && bytes_eq(sm, 1, "datagram", 8), "sendmsg res/data");
+		check(s64(sm, 2) == p->msg_s && u32(sm, 3) == 8, "sendmsg fd/size");
+		check(sm->len[4] == 13 && memcmp(sm->val[4] + 11, &p->msg_port, 2) == 0, "sendmsg tuple dport");
+	}
+	EXPECT(rm, EV_SOCKET_RECVMSG_X, 0)
+	check(s64(rm, 0) == 8 && u32(rm, 1) == 8 && bytes_eq(rm, 2, "datagram", 8) && s64(rm, 5) == p->msg_r,
+	      "recvmsg res/size/data/fd");
+	EXPECT(sh, EV_SOCKET_SHUTDOWN_X, 0)
+	check(s64(sh, 1) == p->msg_s && sh->val[2][0] == SHUT_WR, "shutdown fd/how");
+	EXPECT(wrx, EV_SYSCALL_WRITE_X, 0)
+	check(s64(wrx, 0) == p->wr && bytes_eq(wrx, 1, "pipe-data", 9) && s64(wrx, 2) == p->pipe_fds[1] &&
+	      u32(wrx, 3) == 9, "write res/data/fd/size");
+	EXPECT(rdx, EV_SYSCALL_READ_X, 0)
+	check(s64(rdx, 0) == p->rd && bytes_eq(rdx, 1, "pipe-data", 9) && s64(rdx, 2) == p->pipe_fds[0] &&
+	      u32(rdx, 3) == 16, "read res/data/fd/size");
+	EXPECT(r2, EV_SYSCALL_RENAMEAT2_X, 0)
+	check(s64(r2, 1) == -100 && strcmp(str(r2, 2), p->f4) == 0 && s64(r2, 3) == -100 &&
+	      strcmp(str(r2, 4), p->f5) == 0 && u32(r2, 5) == 1, "renameat2");
+	EXPECT(la, EV_SYSCALL_LINKAT_2_X, 0)
+	check(strcmp(str(la, 2), p->f5) == 0 && strcmp(str(la, 4), p->f4) == 0 && u32(la, 5) == 0, "linkat");
+	EXPECT(sa, EV_SYSCALL_SYMLINKAT_X, 0)
+	check(strcmp(str(sa, 1), p->f5) == 0 && s64(sa, 2) == -100 && strcmp(str(sa, 3), p->ln2) == 0,
+	      "symlinkat");
+	EXPECT(fa, EV_SYSCALL_FCHMODAT_X, 0)
+	check(strcmp(str(fa, 2), p->f5) == 0 && u32(fa, 3) == 0444, "fchmodat");
+	EXPECT(tg, EV_SYSCALL_TGKILL_X, 0)
+	check(s64(tg, 1) == p->child && s64(tg, 2) == p->child && tg->val[3][0] == 0, "tgkill");
+	EXPECT(sr, EV_SYSCALL_SETRESUID_X, 0)
+	check(s64(sr, 0) == 0 && u32(sr, 1) == UINT32_MAX && u32(sr, 3) == UINT32_MAX, "setresuid");
 	EXPECT(su, EV_SYSCALL_SETUID_X, 0)
 	check(s64(su, 0) == p->uid_rc && u32(su, 1) == 0, "setuid");
 	EXPECT(pr, EV_SYSCALL_PRCTL_X, 0)
@@ -262,7 +431,8 @@ static void verify(struct plan *p, struct live_events e)
 		check(native == SYS_getppid, "generic nativeID %u, want %d", native, SYS_getppid);
 		check(id == 41, "generic ID %u, want upstream's PPM_SC_GETPPID 41", id);
 	}
-	check(count(&e, p->child, EV_SYSCALL_CREAT_X) == 1, "creat seen more than once");
+	check(count(&e, p->child, EV_SYSCALL_CREAT_X) == 2, "want 2 creat events (f1, f4), got %d",
+	      count(&e, p->child, EV_SYSCALL_CREAT_X));
 	check(count(&e, p->child, EV_GENERIC_X) == 1, "one generic event (getppid) expected, got %d",
 	      count(&e, p->child, EV_GENERIC_X));
 	free(views);
@@ -284,6 +454,10 @@ int main(void)
 	snprintf(p->d1, sizeof(p->d1), "%s/d1", p->dir);
 	snprintf(p->d2, sizeof(p->d2), "%s/d2", p->dir);
 	snprintf(p->ln, sizeof(p->ln), "%s/ln", p->dir);
+	snprintf(p->f4, sizeof(p->f4), "%s/f4", p->dir);
+	snprintf(p->f5, sizeof(p->f5), "%s/f5", p->dir);
+	snprintf(p->ln2, sizeof(p->ln2), "%s/ln2", p->dir);
+	snprintf(p->un_path, sizeof(p->un_path), "%.90s/sock", p->dir); /* fits sun_path */
 
 	/* every handler (read/write included) plus getppid, which has none */
 	static bool want[DRV_NR_SYSCALLS];

@@ -23,7 +23,10 @@
  *   19 bad_version    plugin version "1.0"
  *   20 arg_no_kind    isRequired without isIndex or isKey
  *   21 dup_field      two fields with one name
+ *   22 crasher        extract_fields writes to an unmapped address (accepted;
+ *                     used to check crash reports)
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +88,11 @@ const char *plugin_get_fields(void)
 ss_plugin_rc plugin_extract_fields(ss_plugin_t *s, const ss_plugin_event_input *e, const ss_plugin_field_extract_input *in)
 {
 	(void)s, (void)e, (void)in;
+	if (VARIANT == 22) {
+		/* an unmapped page, not NULL: sanitizers stop on NULL stores */
+		volatile int *volatile nowhere = (volatile int *)(uintptr_t)64;
+		*nowhere = 1;
+	}
 	return SS_PLUGIN_SUCCESS;
 }
 #endif

@@ -10,7 +10,13 @@
  * non-plugin event), "nofile" (open fails).
  * Event 0 has ts (uint64_t)-1 (the host stamps now), the others ts 1000+i;
  * every event has tid 42 and plugin id 0, which the host must replace.
+ * "garbage": events of random bytes within their buffers (random code,
+ * nparams and lengths, len never beyond the buffer), for robustness.
  * Field counter.value (uint64): the payload as a number.
+ *
+ * Built a second time with -DCOUNTER_ANON as "counter_anon": no id and no
+ * source of its own, so it may produce any event code (checked against
+ * the event schema by the host).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,15 +40,22 @@ struct inst {
 	uint8_t buf[MAXEVT][64];
 	ss_plugin_event *ptrs[MAXEVT];
 	char progress[64];
+	uint32_t seed; /* differs per open, for "garbage" */
 };
 
 const char *plugin_get_required_api_version(void) { return "3.0.0"; }
 const char *plugin_get_version(void) { return "1.2.3"; }
+#ifdef COUNTER_ANON
+const char *plugin_get_name(void) { return "counter_anon"; }
+uint32_t plugin_get_id(void) { return 0; }
+const char *plugin_get_event_source(void) { return ""; }
+#else
 const char *plugin_get_name(void) { return "counter"; }
-const char *plugin_get_description(void) { return "counts"; }
-const char *plugin_get_contact(void) { return "tests"; }
 uint32_t plugin_get_id(void) { return 999; }
 const char *plugin_get_event_source(void) { return "counter"; }
+#endif
+const char *plugin_get_description(void) { return "counts"; }
+const char *plugin_get_contact(void) { return "tests"; }
 
 ss_plugin_t *plugin_init(const ss_plugin_init_input *in, ss_plugin_rc *rc)
 {
@@ -67,7 +80,9 @@ ss_instance_t *plugin_open(ss_plugin_t *s, const char *params, ss_plugin_rc *rc)
 	snprintf(i->mode, sizeof(i->mode), "%s", params);
 	i->n = (uint32_t)atoi(params);
 	if (i->n == 0)
-		i->n = 5;
+		i->n = strcmp(params, "garbage") == 0 ? 60 : 5;
+	static uint32_t opens;
+	i->seed = ++opens;
 	if (i->n > MAXEVT)
 		i->n = MAXEVT;
 	i->timeouts = strcmp(params, "timeout") == 0;
@@ -79,6 +94,24 @@ void plugin_close(ss_plugin_t *s, ss_instance_t *h)
 {
 	(void)s;
 	free(h);
+}
+
+/* Random bytes, then a code among the interesting ones and a len that
+ * stays within the buffer. */
+static void scramble(uint8_t *b, size_t cap, uint32_t k)
+{
+	static const uint16_t codes[] = {322, 402, 1, 2, 3, 4, 293, 0, 9999};
+	uint32_t x = k * 2654435761u + 1;
+	for (size_t j = 0; j < cap; j++) {
+		x = x * 1103515245u + 12345u;
+		b[j] = (uint8_t)(x >> 16);
+	}
+	uint16_t type = codes[x % (sizeof(codes) / sizeof(codes[0]))];
+	uint32_t len = (x >> 8) % (uint32_t)(cap + 1);
+	uint32_t nparams = (x >> 4) % 4;
+	memcpy(b + 16, &len, 4);
+	memcpy(b + 20, &type, 2);
+	memcpy(b + 22, &nparams, 4);
 }
 
 static ss_plugin_event *make(struct inst *i, uint32_t k)
@@ -102,6 +135,8 @@ static ss_plugin_event *make(struct inst *i, uint32_t k)
 		uint16_t type = 1;
 		memcpy(b + 20, &type, 2);
 	}
+	if (strcmp(i->mode, "garbage") == 0)
+		scramble(b, sizeof(i->buf[k]), k + 1000 * i->seed);
 	return (ss_plugin_event *)b;
 }
 

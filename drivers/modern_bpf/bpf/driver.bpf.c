@@ -671,16 +671,18 @@ static __always_inline void push_socktuple(struct evb *b, __s32 fd, int dir, voi
 		struct unix_sock *us = (struct unix_sock *)sk;
 		struct unix_sock *peer = (struct unix_sock *)BPF_CORE_READ(us, peer);
 		raw_u8(b, family_to_scap(fam));
-		const char *path;
+		struct unix_address *ua;
 		if (dir == OUTBOUND) {
 			raw_u64(b, (__u64)peer);
 			raw_u64(b, (__u64)us);
-			path = peer ? (const char *)BPF_CORE_READ(peer, addr, name[0].sun_path) : NULL;
+			ua = peer ? BPF_CORE_READ(peer, addr) : NULL;
 		} else {
 			raw_u64(b, (__u64)us);
 			raw_u64(b, (__u64)peer);
-			path = (const char *)BPF_CORE_READ(us, addr, name[0].sun_path);
+			ua = BPF_CORE_READ(us, addr);
 		}
+		/* the address of sun_path inside the unix_address (no read) */
+		const char *path = ua ? (const char *)&ua->name[0].sun_path : NULL;
 		char c0 = 0;
 		if (path)
 			bpf_probe_read_kernel(&c0, 1, path);

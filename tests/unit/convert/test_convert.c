@@ -469,6 +469,36 @@ static void storage_is_bounded(void **state)
 	ev_conv_free(c);
 }
 
+/* The byte budget (max_threads * 16 KiB): with room for one thread, an
+ * enter event larger than 16 KiB is not kept (counted), and the thread's
+ * older enter event does not stand in for it. */
+static void storage_byte_budget(void **state)
+{
+	(void)state;
+	struct ev_conv *c = ev_conv_new(1);
+	struct ev_view v;
+	static uint8_t big[20000];
+	struct tev e, x;
+	int64_t fd = 3, res = 0;
+	uint32_t size = 7;
+	build(&e, 1, 1, EV_SYSCALL_WRITE_E, 2, (const void *[]){&fd, &size}, (uint32_t[]){8, 4});
+	assert_int_equal(run(c, &e, &v), EV_CONV_DROP);
+	/* a write enter event of 20000 bytes (a malformed-but-decodable size) */
+	static uint8_t pad[19900];
+	int64_t r = ev_encode(big, sizeof(big), 2, 1, EV_SYSCALL_WRITE_E, 2, (const void *[]){&fd, pad},
+	                      (uint32_t[]){8, sizeof(pad)});
+	assert_true(r > 16384);
+	const void *out;
+	assert_int_equal(ev_conv_next(c, big, (size_t)r, &out), EV_CONV_DROP);
+	struct ev_conv_stats st;
+	ev_conv_get_stats(c, &st);
+	assert_int_equal(st.oversize, 1);
+	build(&x, 1, 3, EV_SYSCALL_WRITE_X, 2, (const void *[]){&res, NULL}, (uint32_t[]){8, 0});
+	assert_int_equal(run(c, &x, &v), EV_CONV_PASS);
+	assert_int_equal(p_i64(&v, 2), 0); /* default fd: the first enter event was dropped */
+	ev_conv_free(c);
+}
+
 /* Every rule of the table runs: for each (code, nparams) that has a rule,
  * an event of zero-filled parameters (fixed-size types at their size) is
  * converted without error and the result has the current layout. */
@@ -640,6 +670,7 @@ int main(void)
 		cmocka_unit_test(mismatched_enter_is_an_error),
 		cmocka_unit_test(bad_input_is_an_error),
 		cmocka_unit_test(storage_is_bounded),
+		cmocka_unit_test(storage_byte_budget),
 		cmocka_unit_test(every_rule_runs),
 		cmocka_unit_test(upstream_accept_to_accept_5),
 		cmocka_unit_test(upstream_bpf_cmd_truncated_or_empty),

@@ -95,6 +95,28 @@ static const struct fld_class tclass = {
 
 static struct fld_reg *reg;
 
+/* upstream's mock fields for its boolean and escape cases */
+static const struct fld_info cfields[] = {
+	{"c.true", EV_PT_UINT64, 0, EV_PF_DEC, NULL, "always 1"},
+	{"c.false", EV_PT_UINT64, 0, EV_PF_DEC, NULL, "always 0"},
+	{"c.singlequote", EV_PT_CHARBUF, 0, EV_PF_NA, NULL, "hello 'quoted'"},
+	{"c.doublequote", EV_PT_CHARBUF, 0, EV_PF_NA, NULL, "hello \"quoted\""},
+};
+
+static int cextract(const struct fld_ctx *ctx, const struct fld_bind *b, struct fld_vals *o)
+{
+	(void)ctx;
+	switch (b->field) {
+	case 0: return fld_set_u64(o, 1);
+	case 1: return fld_set_u64(o, 0);
+	default: return fld_set_str(o, cfields[b->field].desc, strlen(cfields[b->field].desc));
+	}
+}
+
+static const struct fld_class cclass = {
+	.name = "c", .sources = NULL, .fields = cfields, .nfields = 4, .extract = cextract,
+};
+
 static void reset(void)
 {
 	memset(&V, 0, sizeof V);
@@ -331,6 +353,21 @@ static void test_buffers_lists(void **st)
 	E("t.str = val(t.norhs)", "field 't.norhs' can't be used as a right-hand side field");
 	E("t.str pmatch val(t.str2)", "operator 'PMATCH' doesn't support right-hand side fields");
 	E("t.nosuch = 1", "filter_check called with nonexistent field t.nosuch");
+	{
+		struct flt_error err;
+		struct flt_node *n = flt_parse("t.nosuch = 1", NULL, &err, NULL);
+		struct flt_compiler *c = flt_compiler_new(reg, "syscall");
+		assert_null(flt_compile(c, n, &err));
+		assert_int_equal(err.kind, FLT_E_FIELD);
+		flt_node_free(n);
+		n = flt_parse("t.u64 = x", NULL, &err, NULL);
+		assert_null(flt_compile(c, n, &err));
+		assert_int_equal(err.kind, FLT_E_COMPILE);
+		flt_node_free(n);
+		flt_compiler_free(c);
+		assert_null(flt_parse("t.u64 = ", NULL, &err, NULL));
+		assert_int_equal(err.kind, FLT_E_PARSE);
+	}
 	assert_int_equal(compile_err("t.str regex '('"), 1);
 	assert_memory_equal(lasterr, "invalid regex pattern: ", 23);
 	E("a and b", "filter error: unexpected identifier 'a'");
@@ -369,6 +406,31 @@ static void test_getopt(void **st)
 	E("getopt(t.list, t.list) exists", "getopt() second argument (optstring) must be a single value");
 	E("getopt(t.list, 'n')[ab] exists", "getopt() field argument must be a single option character");
 	E("getopt(t.list) exists", "getopt() requires exactly 2 arguments: args list and optstring");
+}
+
+static void test_upstream_eval_cases(void **st)
+{
+	(void)st;
+	char path[4096], line[1024], in[1024];
+	const char *dir = getenv("CASES_DIR");
+	snprintf(path, sizeof path, "%s/eval_cases.txt", dir ? dir : ".");
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	int n = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == '#')
+			continue;
+		size_t k = 0;
+		for (const char *p = line + 2; *p && *p != '\n'; p++)
+			in[k++] = *p == '\\' ? *++p : *p;
+		in[k] = '\0';
+		int r = run(in);
+		if (r != (line[0] == 'T'))
+			fail_msg("[%s]: got %d, want %s", in, r, line[0] == 'T' ? "true" : "false");
+		n++;
+	}
+	fclose(f);
+	assert_int_equal(n, 40);
 }
 
 static void test_logic_and_cache(void **st)
@@ -418,7 +480,7 @@ static int setup(void **st)
 {
 	(void)st;
 	reg = fld_reg_new();
-	return fld_reg_add(reg, &tclass);
+	return fld_reg_add(reg, &tclass) || fld_reg_add(reg, &cclass);
 }
 
 static int teardown(void **st)
@@ -434,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_strings),       cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_addresses),     cmocka_unit_test(test_buffers_lists),
 		cmocka_unit_test(test_getopt),
+		cmocka_unit_test(test_upstream_eval_cases),
 		cmocka_unit_test(test_logic_and_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -168,6 +168,60 @@ static void test_list(void **st)
 	fld_reg_free(r);
 }
 
+/* Output text of values, worked by hand from upstream's tostring rules. */
+static void test_render(void **st)
+{
+	(void)st;
+	char buf[64];
+	struct fld_vals v = {0};
+	assert_int_equal(fld_render(NULL, EV_PT_CHARBUF, EV_PF_NA, false, false, buf, sizeof buf), 4);
+	assert_string_equal(buf, "<NA>");
+	fld_set_u64(&v, 1000);
+	fld_render(&v, EV_PT_UINT64, EV_PF_DEC, false, false, buf, sizeof buf);
+	assert_string_equal(buf, "1000");
+	fld_set_u64(&v, 123);
+	fld_render(&v, EV_PT_ABSTIME, EV_PF_10_PADDED_DEC, false, false, buf, sizeof buf);
+	assert_string_equal(buf, "000000123");
+	fld_set_i64(&v, -5);
+	fld_render(&v, EV_PT_INT64, EV_PF_DEC, false, false, buf, sizeof buf);
+	assert_string_equal(buf, "-5");
+	fld_set_u32(&v, 255);
+	fld_render(&v, EV_PT_UINT32, EV_PF_HEX, false, false, buf, sizeof buf);
+	assert_string_equal(buf, "FF");
+	fld_render(&v, EV_PT_MODE, EV_PF_OCT, false, false, buf, sizeof buf);
+	assert_string_equal(buf, "377");
+	fld_set_u16(&v, 443);
+	fld_render(&v, EV_PT_PORT, EV_PF_DEC, false, false, buf, sizeof buf);
+	assert_string_equal(buf, "443");
+	fld_set_i64(&v, -1); /* an int16 of -1 stored in the low bytes */
+	fld_render(&v, EV_PT_INT16, EV_PF_DEC, false, false, buf, sizeof buf);
+	assert_string_equal(buf, "-1");
+	fld_set_bool(&v, true);
+	fld_render(&v, EV_PT_BOOL, EV_PF_NA, false, false, buf, sizeof buf);
+	assert_string_equal(buf, "true");
+	static const uint8_t ip4[4] = {10, 1, 2, 3}, ip6[16] = {0xfd, [15] = 1};
+	fld_set_ptr(&v, ip4, 4);
+	fld_render(&v, EV_PT_IPADDR, EV_PF_NA, false, false, buf, sizeof buf);
+	assert_string_equal(buf, "10.1.2.3");
+	fld_set_ptr(&v, ip6, 16);
+	fld_render(&v, EV_PT_IPADDR, EV_PF_NA, false, false, buf, sizeof buf);
+	assert_string_equal(buf, "fd00::1");
+	fld_set_ptr(&v, "\x01hi", 3);
+	fld_render(&v, EV_PT_BYTEBUF, EV_PF_NA, false, false, buf, sizeof buf);
+	assert_string_equal(buf, ".hi");
+	fld_set_ptr(&v, "hi", 2);
+	fld_render(&v, EV_PT_BYTEBUF, EV_PF_NA, false, true, buf, sizeof buf);
+	assert_string_equal(buf, "aGk=");
+	struct fld_val two[2] = {{"a", 1}, {"bc", 2}};
+	v.v = two;
+	v.n = 2;
+	fld_render(&v, EV_PT_CHARBUF, EV_PF_NA, true, false, buf, sizeof buf);
+	assert_string_equal(buf, "(a,bc)");
+	/* truncation keeps the NUL and reports the full length */
+	assert_int_equal(fld_render(&v, EV_PT_CHARBUF, EV_PF_NA, true, false, buf, 4), 6);
+	assert_string_equal(buf, "(a,");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_builtin_evt),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

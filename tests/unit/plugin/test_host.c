@@ -15,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "event/event.h"
 #include "plugin/plugin.h"
 
 static const char *plugin_dir;
@@ -297,10 +300,47 @@ static void test_counter_bad_sources(void **state)
 	ph_unload(p);
 }
 
+/* Garbage events: each is accepted (and then well-formed) or refused with
+ * -EINVAL, never read beyond its len. With an id, only plugin events with
+ * consistent lengths pass; without one, any code of the schema whose
+ * lengths add up. */
+static void test_garbage_events(void **state)
+{
+	(void)state;
+	const char *libs[] = {"counter", "counter_anon"};
+	for (int l = 0; l < 2; l++) {
+		struct ph_plugin *p = load_ok(libs[l], NULL);
+		assert_int_equal(ph_init(p, NULL, err, sizeof(err)), 0);
+		int accepted = 0, refused = 0;
+		for (int run = 0; run < 50; run++) {
+			struct ph_source *s;
+			assert_int_equal(ph_source_open(p, "garbage", &s, err, sizeof(err)), 0);
+			ss_plugin_event *e;
+			int rc;
+			while ((rc = ph_source_next(s, &e, err, sizeof(err))) != PH_EOF) {
+				if (rc == 0) {
+					struct ev_view v;
+					accepted++;
+					assert_int_equal(ev_decode(e, e->len, &v), 0);
+					if (e->type == PLUGIN_EVT_PLUGINEVENT)
+						assert_true(e->tid == UINT64_MAX && plugin_evt_plugin_id(e) != 0);
+				} else {
+					assert_int_equal(rc, -EINVAL);
+					refused++;
+				}
+			}
+			ph_source_close(s);
+		}
+		assert_true(refused > 0);
+		ph_unload(p);
+		print_message("%s: %d garbage events accepted, %d refused\n", libs[l], accepted, refused);
+	}
+}
+
 /* ---- the probe plugin: extraction, parsing, async, capture, schema ---- */
 
 struct logged {
-	char plugin[64], msg[256];
+	char plugin[64], msg[256], in_call[64];
 	int n;
 };
 
@@ -311,6 +351,8 @@ static void log_sink(void *ctx, const char *plugin, const char *component, const
 	assert_int_equal(sev, SS_PLUGIN_LOG_SEV_INFO);
 	snprintf(l->plugin, sizeof(l->plugin), "%s", plugin);
 	snprintf(l->msg, sizeof(l->msg), "%s", msg);
+	const char *who = NULL, *fn = ph_in_call(&who);
+	snprintf(l->in_call, sizeof(l->in_call), "%s/%s", who ? who : "-", fn ? fn : "-");
 	l->n++;
 }
 
@@ -393,6 +435,8 @@ static void test_probe_description(void **state)
 	assert_int_equal(log.n, 1);
 	assert_string_equal(log.plugin, "probe");
 	assert_string_equal(log.msg, "initialised");
+	assert_string_equal(log.in_call, "probe/init"); /* the marker while inside init */
+	assert_null(ph_in_call(NULL));                  /* and none outside */
 	/* an empty config is given to a plugin with a JSON schema as "{}" */
 	assert_string_equal(extract_str(p, "probe.config", NULL), "{}");
 	/* the tables input exists and refuses tables with an owner error */
@@ -593,6 +637,103 @@ static void test_probe_capture_listening(void **state)
 	ph_unload(p);
 }
 
+/* ---- crash reports: a plugin that segfaults, in a child process ---- */
+
+static int crash_pipe = -1;
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	const char *who = NULL, *fn = ph_in_call(&who);
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg), "crashed in plugin '%s' (%s)", who ? who : "-", fn ? fn : "-");
+	if (write(crash_pipe, msg, (size_t)n) < 0)
+		_exit(4);
+	_exit(3);
+}
+
+static void test_crash_report(void **state)
+{
+	(void)state;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		crash_pipe = fds[1];
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_segv;
+		sigaction(SIGSEGV, &sa, NULL);
+		struct ph_plugin *p;
+		if (load_rc("broken22", &p) || ph_init(p, NULL, err, sizeof(err)))
+			_exit(5);
+		ss_plugin_extract_field req;
+		ph_field_request(p, 0, NULL, &req, err, sizeof(err));
+		ph_extract(p, counter_event("1"), &req, 1, err, sizeof(err));
+		_exit(6); /* not reached */
+	}
+	close(fds[1]);
+	char buf[256] = "";
+	ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(n > 0);
+	assert_string_equal(buf, "crashed in plugin 'broken' (extract_fields)");
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+}
+
+/* ---- the tables seam: a bridge given through struct ph_tables ---- */
+
+struct bridge {
+	int calls_done;
+	int lookups;
+};
+
+static ss_plugin_table_info *bridge_list(ss_plugin_owner_t *o, uint32_t *n)
+{
+	(void)o;
+	*n = 0;
+	return NULL;
+}
+
+static ss_plugin_table_t *bridge_get(ss_plugin_owner_t *o, const char *name, ss_plugin_state_type t)
+{
+	struct bridge *b = ph_tables_ctx(o);
+	char msg[128];
+	b->lookups++;
+	snprintf(msg, sizeof(msg), "bridge: %s/%d looked up", name, (int)t);
+	ph_set_owner_error(o, msg);
+	return NULL;
+}
+
+static void bridge_done(void *ctx, ss_plugin_owner_t *o)
+{
+	(void)o;
+	((struct bridge *)ctx)->calls_done++;
+}
+
+static void test_tables_seam(void **state)
+{
+	(void)state;
+	struct bridge b = {0};
+	ss_plugin_init_tables_input init = {.list_tables = bridge_list, .get_table = bridge_get};
+	struct ph_tables t = {.init = &init, .ctx = &b, .call_done = bridge_done};
+	struct ph_opts o = {.sz = sizeof(o), .tables = &t};
+	struct ph_plugin *p = load_ok("probe", &o);
+	assert_int_equal(ph_init(p, NULL, err, sizeof(err)), 0);
+	assert_int_equal(b.lookups, 1);
+	assert_int_equal(b.calls_done, 1); /* init */
+	/* the plugin saw our owner error (SS_PLUGIN_ST_INT64 is 4) */
+	assert_string_equal(extract_str(p, "probe.tables", NULL), "bridge: threads/4 looked up");
+	assert_int_equal(b.calls_done, 2); /* + extract_fields */
+	assert_int_equal(ph_parse(p, counter_event("1"), err, sizeof(err)), 0);
+	assert_int_equal(b.calls_done, 3); /* + parse_event */
+	ph_unload(p);
+}
+
 /* ---- a plugin given as a function table in the pre-3.10 layout ---- */
 
 static const char *old_api(void) { return "3.9.0"; }
@@ -666,11 +807,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_counter_description),
 		cmocka_unit_test(test_counter_events),
 		cmocka_unit_test(test_counter_bad_sources),
+		cmocka_unit_test(test_garbage_events),
 		cmocka_unit_test(test_probe_description),
 		cmocka_unit_test(test_probe_init_schema),
 		cmocka_unit_test(test_probe_extraction),
 		cmocka_unit_test(test_probe_async),
 		cmocka_unit_test(test_probe_capture_listening),
+		cmocka_unit_test(test_tables_seam),
+		cmocka_unit_test(test_crash_report),
 		cmocka_unit_test(test_old_layout_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

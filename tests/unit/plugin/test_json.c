@@ -153,6 +153,69 @@ static void test_invalid_payloads(void **state)
 	assert_string_equal(value("{\"a\":\"ok\"}", "/a"), "ok");
 }
 
+/* Mutated documents: random byte changes, insertions of JSON punctuation
+ * and truncations of a real audit event, each extracted with pointers and
+ * json.obj. The sanitizers of the test build turn any out-of-bounds read
+ * into a failure; the plugin must answer every one with a value, no value,
+ * or an "invalid json" error. */
+static void test_mutations(void **state)
+{
+	(void)state;
+	static const char base[] =
+		"{\"kind\":\"Event\",\"verb\":\"create\",\"user\":{\"username\":\"a\\\"b\",\"groups\":[\"x\",\"y\"]},"
+		"\"objectRef\":{\"resource\":\"pods\",\"namespace\":\"default\"},\"responseStatus\":{\"code\":201},"
+		"\"requestObject\":{\"spec\":{\"containers\":[{\"image\":\"nginx\",\"securityContext\":{\"privileged\":true}}],"
+		"\"e\":{},\"f\":[ ],\"n\":-1.5e3}}}";
+	static const char punct[] = "{}[]\",:\\ u0123456789eE+-.tfn";
+	const char *ptrs[] = {"/verb", "/user/groups/1", "/requestObject/spec/containers/0/image", "/requestObject",
+	                      "/user/username", "/requestObject/spec/n", ""};
+	char doc[sizeof(base) + 8];
+	uint32_t seed = 12345;
+	int valid = 0, invalid = 0;
+	for (int round = 0; round < 4000; round++) {
+		size_t len = sizeof(base) - 1;
+		memcpy(doc, base, len);
+		int edits = 1 + round % 4;
+		for (int e = 0; e < edits; e++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 8) % len;
+			seed = seed * 1103515245u + 12345u;
+			switch ((seed >> 16) % 3) {
+			case 0:
+				doc[at] = punct[(seed >> 4) % (sizeof(punct) - 1)];
+				break;
+			case 1:
+				len = at + 1; /* truncate */
+				break;
+			default:
+				doc[at] = (char)(seed >> 3);
+				break;
+			}
+		}
+		doc[len] = '\0';
+		for (size_t i = 0; i < sizeof(ptrs) / sizeof(ptrs[0]); i++) {
+			int rc;
+			const char *v = get(doc, "json.value", ptrs[i], &rc);
+			if (rc) {
+				assert_int_equal(rc, -EIO);
+				assert_non_null(strstr(err, "invalid json"));
+				assert_null(v);
+			}
+		}
+		int rc;
+		const char *obj = get(doc, "json.obj", NULL, &rc);
+		if (rc == 0) {
+			assert_non_null(obj);
+			valid++;
+		} else {
+			invalid++;
+		}
+	}
+	/* both kinds must have been exercised */
+	assert_true(valid > 100);
+	assert_true(invalid > 100);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -165,6 +228,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pointers),
 		cmocka_unit_test(test_obj_and_rawtime),
 		cmocka_unit_test(test_invalid_payloads),
+		cmocka_unit_test(test_mutations),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

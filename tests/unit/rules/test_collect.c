@@ -377,6 +377,231 @@ static void test_official_together(void **state)
 	rules_set_free(s);
 }
 
+/* ---------------- compiler input (texts hand-derived from upstream's
+ * build_rule_exception_infos, resolve_list and compile_list_infos) ---------------- */
+
+static char *rule_cond(const char *text, struct run *r)
+{
+	*r = load(text);
+	assert_int_equal(r->rc, 0);
+	struct cfg_strlist fields = { 0 };
+	char *cond = NULL;
+	int rc = rules_rule_condition(&r->c->rules[0], &r->set->results[0], &cond, &fields);
+	for (size_t i = 0; i < fields.n; i++)
+		free(fields.v[i]);
+	free(fields.v);
+	return rc ? NULL : cond;
+}
+
+static void test_exception_conditions(void **state)
+{
+	(void)state;
+	struct run r;
+	/* exceptions_condition */
+	char *c = rule_cond("- rule: test_rule\n  desc: test rule\n"
+			    "  condition: proc.cmdline contains curl or proc.cmdline contains wget\n"
+			    "  output: command=%proc.cmdline\n  priority: INFO\n  exceptions:\n"
+			    "    - name: test_exception\n      fields: [proc.cmdline]\n      comps: [contains]\n"
+			    "      values:\n        - [curl 127.0.0.1]\n", &r);
+	assert_string_equal(c, "(proc.cmdline contains curl or proc.cmdline contains wget) and not "
+			       "(( proc.cmdline contains \"curl 127.0.0.1\"))");
+	free(c);
+	done(&r);
+
+	const char *head = "- rule: r\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: INFO\n"
+			   "  exceptions:\n";
+	char text[2048];
+	/* A single field: `in` over the values, quoted when they hold a space. */
+	snprintf(text, sizeof(text), "%s    - name: a\n      fields: proc.name\n      values: [cat, my app]\n", head);
+	c = rule_cond(text, &r);
+	assert_string_equal(c, "(evt.type=open) and not (proc.name in (cat, \"my app\"))");
+	free(c);
+	done(&r);
+	/* Several fields, several value rows, list operators take a list or a name. */
+	snprintf(text, sizeof(text), "%s    - name: a\n      fields: [proc.name, fd.name]\n      comps: [in, =]\n"
+		 "      values:\n        - [shell_binaries, /etc/x]\n        - [[a, b c], y]\n"
+		 "    - name: empty\n      fields: [proc.name]\n      values: []\n", head);
+	c = rule_cond(text, &r);
+	assert_string_equal(c, "(evt.type=open) and not (( proc.name in (shell_binaries) and  fd.name = /etc/x)"
+			       " or ( proc.name in (a, \"b c\") and  fd.name = y))");
+	free(c);
+	done(&r);
+
+	snprintf(text, sizeof(text), "%s    - name: a\n      fields: proc.name\n      values: [[x]]\n", head);
+	c = rule_cond(text, &r);
+	assert_null(c);
+	assert_true(has(r.set->results[0].errs, r.set->results[0].nerrs,
+			"Expected values array to contain a list of strings"));
+	done(&r);
+	snprintf(text, sizeof(text), "%s    - name: a\n      fields: [proc.name, fd.name]\n      values: [[x]]\n", head);
+	c = rule_cond(text, &r);
+	assert_null(c);
+	assert_true(has(r.set->results[0].errs, r.set->results[0].nerrs,
+			"Fields and values lists must have equal length"));
+	done(&r);
+}
+
+static void test_list_texts(void **state)
+{
+	(void)state;
+	struct run r = load("- list: a\n  items: [x, 'y z']\n- list: b\n  items: [a, w]\n"
+			    "- list: c\n  items: [d]\n- list: d\n  items: [q]\n- list: e\n  items: []\n");
+	struct rules_lists l;
+	assert_int_equal(rules_lists_expand(r.c, &l), 0);
+	assert_int_equal(l.n, 5);
+	assert_int_equal(l.v[1].items.n, 3);          /* b: a's items, then w */
+	assert_string_equal(l.v[1].items.v[1], "y z");
+	assert_true(l.v[0].used);
+	assert_string_equal(l.v[2].items.v[0], "d");  /* d came later: kept as a name */
+	assert_false(l.v[3].used);
+
+	char *s = rules_lists_resolve(&l, "proc.name in (a)");
+	assert_string_equal(s, "proc.name in ( x, \"y z\" )");
+	free(s);
+	s = rules_lists_resolve(&l, "evt.type in (open, e, close)");
+	assert_string_equal(s, "evt.type in (open  , close)");
+	free(s);
+	s = rules_lists_resolve(&l, "fd.name=a_file or a_b or ba");
+	assert_string_equal(s, "fd.name=a_file or a_b or ba");
+	free(s);
+	/* d is a list too: `(d,` becomes `( q ,`, then the empty e takes its comma. */
+	s = rules_lists_resolve(&l, "x in (d,\te)");
+	assert_string_equal(s, "x in ( q   )");
+	free(s);
+	assert_true(l.v[3].used);
+	assert_true(l.v[4].used);
+	assert_false(l.v[2].used);
+	rules_lists_free(&l);
+	done(&r);
+}
+
+static void test_outputs(void **state)
+{
+	(void)state;
+	struct run r = load("- rule: r\n  desc: d\n  condition: c\n  output: o %proc.name %container.info\n"
+			    "  priority: INFO\n  tags: [t1, t2]\n");
+	const struct rules_rule_def *d = &r.c->rules[0];
+	struct cfg_strlist t1 = { 0 }, t3 = { 0 };
+	char *t1v[] = { "t1" }, *t3v[] = { "t1", "t3" };
+	t1.n = 1, t1.v = t1v;
+	t3.n = 2, t3.v = t3v;
+	struct rules_extra_format ex[] = {
+		{ .format = "on %evt.cpu", .source = "syscall" },
+		{ .format = "k8s", .source = "k8s_audit" },
+		{ .format = "named", .rule = "r", .tags = &t1 },
+		{ .format = "other", .rule = "x" },
+		{ .format = "tagged", .tags = &t3 },
+	};
+	char *out;
+	assert_int_equal(rules_rule_output(d, ex, 5, &r.set->results[0], &out), 0);
+	assert_string_equal(out, "o %proc.name  on %evt.cpu named");
+	assert_true(has(r.set->results[0].warns, r.set->results[0].nwarns, "%container.info is deprecated"));
+	free(out);
+	assert_true(rules_extra_applies(d, "", NULL, &t1));
+	assert_false(rules_extra_applies(d, NULL, NULL, &t3));
+	done(&r);
+}
+
+/* Each official ruleset through the text stage: every rule condition builds
+ * and every list is referred to (upstream validates these files with no
+ * LOAD_UNUSED_LIST warning). */
+static void test_official_text_stage(void **state)
+{
+	(void)state;
+	static const char *files[] = { "falco_rules.yaml", "falco-incubating_rules.yaml",
+				       "k8s_audit_rules.yaml", "aws_cloudtrail_rules.yaml" };
+	for (size_t f = 0; f < 4; f++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/rules/upstream/%s", getenv("SHARED_DIR"), files[f]);
+		struct rules_set *s = rules_set_new();
+		struct rules_collection *c = rules_collection_new(NULL);
+		s->on_item = rules_collect_item;
+		s->on_item_ud = c;
+		assert_int_equal(rules_set_read_file(s, path), 0);
+		struct rules_lists l;
+		assert_int_equal(rules_lists_expand(c, &l), 0);
+		for (size_t i = 0; i < c->nmacros; i++) {
+			char *t = rules_lists_resolve(&l, c->macros[i].cond);
+			assert_non_null(t);
+			free(t);
+		}
+		for (size_t i = 0; i < c->nrules; i++) {
+			struct cfg_strlist fields = { 0 };
+			char *cond, *t;
+			assert_int_equal(rules_rule_condition(&c->rules[i], &s->results[0], &cond, &fields), 0);
+			assert_non_null(t = rules_lists_resolve(&l, cond));
+			free(t);
+			free(cond);
+			free(fields.v);
+		}
+		for (size_t i = 0; i < l.n; i++)
+			if (!l.v[i].used)
+				fail_msg("%s: list %s unused", files[f], l.v[i].name);
+		rules_lists_free(&l);
+		rules_collection_free(c);
+		rules_set_free(s);
+	}
+}
+
+/* upstream's FalcoUtils.matches_wildcard cases */
+static void test_wildcards(void **state)
+{
+	(void)state;
+	assert_true(rules_wildcard_match("*", "anything"));
+	assert_true(rules_wildcard_match("**", "anything"));
+	assert_true(rules_wildcard_match("*", ""));
+	assert_true(rules_wildcard_match("no star", "no star"));
+	assert_true(rules_wildcard_match("", ""));
+	assert_true(rules_wildcard_match("hello*world", "hello new world"));
+	assert_true(rules_wildcard_match("hello*world*", "hello new world yes"));
+	assert_true(rules_wildcard_match("*hello*world", "come on hello this world"));
+	assert_true(rules_wildcard_match("*hello*****world", "come on hello this world"));
+	assert_false(rules_wildcard_match("no star", ""));
+	assert_false(rules_wildcard_match("", "no star"));
+	assert_false(rules_wildcard_match("star", "no star"));
+	assert_false(rules_wildcard_match("hello*world", "hello new thing"));
+	assert_false(rules_wildcard_match("hello*world", "hello new world yes"));
+	assert_false(rules_wildcard_match("*hello*world", "come on hello this world yes"));
+	assert_false(rules_wildcard_match("*hello*world*", "come on hello this yes"));
+	/* First occurrence binds (upstream's algorithm, no backtracking). */
+	assert_false(rules_wildcard_match("*ab", "abab"));
+	assert_true(rules_wildcard_match("ab*", "ab"));
+	assert_false(rules_wildcard_match("abc*", "ab"));
+}
+
+/* upstream's multi_rule fixture (test_enable_rule.cpp) with the falco.yaml
+ * selection semantics. */
+static void test_selection(void **state)
+{
+	(void)state;
+	struct run r = load(
+		"- rule: first actual rule\n  desc: d\n  condition: evt.type=execve\n  output: o\n"
+		"  priority: INFO\n  tags: [process]\n"
+		"- rule: second disabled rule\n  desc: d\n  condition: evt.type=execve\n  output: o\n"
+		"  priority: INFO\n  enabled: false\n  tags: [exec process]\n"
+		"- rule: third disabled rule\n  desc: d\n  condition: evt.type=execve\n  output: o\n"
+		"  priority: INFO\n  enabled: false\n  tags: [exec]\n"
+		"- rule: noisy\n  desc: d\n  condition: evt.type=execve\n  output: o\n  priority: DEBUG\n");
+	bool en[4];
+	rules_select(r.c, CFG_PRIO_DEBUG, NULL, 0, en);
+	assert_true(en[0] && !en[1] && !en[2] && en[3]);
+	struct cfg_rule_select all_off_then[] = {
+		{ .enable = false, .rule = "*" },
+		{ .enable = true, .tag = "exec" },
+		{ .enable = true, .rule = "*disabled*" },
+		{ .enable = false, .rule = "second*" },
+	};
+	rules_select(r.c, CFG_PRIO_INFORMATIONAL, all_off_then, 2, en);
+	assert_true(!en[0] && !en[1] && en[2] && !en[3]);   /* tag "exec" is not "exec process" */
+	rules_select(r.c, CFG_PRIO_INFORMATIONAL, all_off_then, 4, en);
+	assert_true(!en[0] && !en[1] && en[2] && !en[3]);
+	/* Below the threshold nothing can enable a rule. */
+	struct cfg_rule_select on[] = { { .enable = true, .rule = "noisy" } };
+	rules_select(r.c, CFG_PRIO_NOTICE, on, 1, en);
+	assert_false(en[3]);
+	done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +613,12 @@ int main(void)
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_stops_at_error),
 		cmocka_unit_test(test_official_together),
+		cmocka_unit_test(test_exception_conditions),
+		cmocka_unit_test(test_list_texts),
+		cmocka_unit_test(test_outputs),
+		cmocka_unit_test(test_official_text_stage),
+		cmocka_unit_test(test_wildcards),
+		cmocka_unit_test(test_selection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

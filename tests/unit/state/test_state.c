@@ -465,6 +465,105 @@ static void test_caps(void **unused)
 	st_free(st);
 }
 
+/* A thread that execs: the kernel kills the other threads and the execing
+ * thread takes the leader's tid (execve(2)); the process keeps its fds. */
+static void test_thread_exec(void **unused)
+{
+	(void)unused;
+	struct st_state *st = family();
+	ev_clone(st, 100, 110, 100, 1, CL_THREAD | CL_FILES, "worker");
+	ev_open(st, 110, 3, "/data", O_RDONLY_PPM);
+	ev_exit(st, 110); /* the thread swapped out by de_thread */
+	struct evb b;
+	evb_start(&b, EV_SYSCALL_EXECVE_19_X, 100, now++);
+	evb_i64(&b, 0, 0);
+	evb_str(&b, 1, "/usr/bin/env");
+	evb_i64(&b, 4, 100);
+	evb_i64(&b, 5, 1);
+	evb_str(&b, 13, "env");
+	apply(st, &b);
+	assert_null(st_find(st, 110));
+	struct st_thread *l = st_find(st, 100);
+	assert_string_equal(l->comm, "env");
+	assert_string_equal(l->proc->exe, "/usr/bin/env");
+	assert_string_equal(fd_name(st, 100, 3), "/data");
+	assert_int_equal(l->proc->nthreads, 1);
+	st_free(st);
+}
+
+/* rename(2) of an open file does not change what upstream shows for the fd
+ * (libsinsp has no rename parser): the name stays the one it was opened as. */
+static void test_rename_open_file(void **unused)
+{
+	(void)unused;
+	struct st_state *st = family();
+	ev_open(st, 102, 3, "/tmp/a", O_RDONLY_PPM);
+	struct evb b;
+	evb_start(&b, EV_SYSCALL_RENAME_X, 102, now++);
+	evb_i64(&b, 0, 0);
+	evb_str(&b, 1, "/tmp/a");
+	evb_str(&b, 2, "/tmp/b");
+	apply(st, &b);
+	assert_string_equal(fd_name(st, 102, 3), "/tmp/a");
+	st_free(st);
+}
+
+/* Auto-purge: a thread silent for longer than the timeout goes at the next
+ * purge interval, counted as purged; active ones stay. */
+static void test_purge(void **unused)
+{
+	(void)unused;
+	struct st_opts o = {.sz = sizeof o, .purge_interval_s = 1, .thread_timeout_s = 2};
+	struct st_state *st = st_new(&o);
+	st_add_thread(st, 1, 1, 0);
+	st_add_thread(st, 50, 50, 1);
+	st_add_thread(st, 60, 60, 1);
+	uint64_t s = 1000000000ull;
+	struct evb b;
+	uint64_t times[] = {1, 2, 3, 4, 5, 6};
+	for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+		evb_start(&b, EV_SYSCALL_OPEN_X, i == 0 ? 50 : 60, times[i] * s);
+		evb_i64(&b, 0, 3);
+		evb_str(&b, 1, "/x");
+		evb_u32(&b, 2, O_RDONLY_PPM);
+		apply(st, &b);
+	}
+	assert_null(st_find(st, 50));
+	assert_non_null(st_find(st, 60));
+	assert_non_null(st_find(st, 1));
+	assert_int_equal(st_counters(st).purged, 1);
+	st_free(st);
+}
+
+/* setrlimit(RLIMIT_NOFILE) sets the process's fd limit (resource 7 in the
+ * event's numbering); other resources do not. getcwd resynchronises cwd. */
+static void test_rlimit_getcwd(void **unused)
+{
+	(void)unused;
+	struct st_state *st = family();
+	struct evb b;
+	evb_start(&b, EV_SYSCALL_SETRLIMIT_X, 102, now++);
+	evb_i64(&b, 0, 0);
+	evb_i64(&b, 1, 4096);
+	evb_i64(&b, 2, 8192);
+	evb_raw(&b, 3, "\x07", 1);
+	apply(st, &b);
+	assert_int_equal(st_find(st, 102)->proc->fdlimit, 4096);
+	evb_start(&b, EV_SYSCALL_SETRLIMIT_X, 102, now++);
+	evb_i64(&b, 0, 0);
+	evb_i64(&b, 1, 10);
+	evb_i64(&b, 2, 10);
+	evb_raw(&b, 3, "\x03", 1); /* RLIMIT_STACK */
+	apply(st, &b);
+	assert_int_equal(st_find(st, 102)->proc->fdlimit, 4096);
+	evb_start(&b, EV_SYSCALL_GETCWD_X, 102, now++);
+	evb_i64(&b, 0, 9);
+	evb_str(&b, 1, "/srv/app");
+	apply(st, &b);
+	assert_string_equal(st_find(st, 102)->proc->cwd, "/srv/app/");
+	st_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +581,10 @@ int main(void)
 		cmocka_unit_test(test_threads_table),
 		cmocka_unit_test(test_scan_proc),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_thread_exec),
+		cmocka_unit_test(test_rename_open_file),
+		cmocka_unit_test(test_purge),
+		cmocka_unit_test(test_rlimit_getcwd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,7 @@
  * macros on the tree, in definition order, as Falco does. Rules whose fields
  * we lack (plugin fields such as container.*) are counted and skipped.
  *
- * Usage: bench_rules [RULES_FILE [ROUNDS]]   Env: SHARED_DIR (../shared).
+ * Usage: rules_bench [RULES_FILE [ROUNDS]]   Env: SHARED_DIR (../shared).
  */
 #include <dirent.h>
 #include <inttypes.h>
@@ -22,7 +22,7 @@
 #include "engine/engine.h"
 #include "filter/filter.h"
 #include "state/state.h"
-#include "state_fields.h"
+#include "state/state.h"
 
 #define MAXI 1024
 
@@ -237,7 +237,7 @@ int main(int argc, char **argv)
 	}
 	struct fld_reg *reg = fld_reg_new();
 	fld_reg_add_builtin(reg);
-	fld_reg_add(reg, test_state_fields());
+	st_fields_register(reg);
 	struct flt_compiler *comp = flt_compiler_new(reg, "syscall");
 	static struct run r;
 	r.rules = calloc(MAXI, sizeof(*r.rules));

@@ -1,0 +1,102 @@
+/* The live source: events from the modern eBPF driver, already current. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine/engine.h"
+
+#ifdef FALCO_HAVE_MODERN_BPF
+#include "driver.h"
+
+#define LIVE_WAIT_MS 100
+
+static int live_next(void *impl, struct eng_raw *out)
+{
+	struct drv *d = impl;
+	const struct ev_hdr *ev;
+	uint16_t cpu;
+	int rc = drv_next(d, &ev, &cpu);
+	if (rc == -EAGAIN) {
+		if (drv_wait(d, LIVE_WAIT_MS) <= 0)
+			return ENG_TIMEOUT;
+		rc = drv_next(d, &ev, &cpu);
+		if (rc == -EAGAIN)
+			return ENG_TIMEOUT;
+	}
+	if (rc < 0)
+		return rc;
+	out->hdr = ev;
+	out->cpu = cpu;
+	out->flags = 0;
+	out->offset = 0;
+	return 0;
+}
+
+static const char *live_error(const void *impl)
+{
+	(void)impl;
+	return "modern_ebpf: reading the ring buffers failed";
+}
+
+static void live_close(void *impl)
+{
+	drv_close(impl);
+}
+
+bool eng_live_available(void)
+{
+	return true;
+}
+
+int eng_live_open(const struct eng_live_opts *opts, struct eng_source *out, char *err)
+{
+	struct drv_opts o = {.sz = sizeof(o)};
+	if (opts != NULL) {
+		o.cpus_for_each_buffer = opts->cpus_for_each_buffer;
+		o.cpus_for_each_buffer_set = opts->cpus_for_each_buffer_set;
+		o.buf_size_preset = opts->buf_size_preset;
+		o.drop_failed = opts->drop_failed_exit;
+		o.syscalls = opts->syscalls;
+	}
+	struct drv *d;
+	char derr[256] = "";
+	int rc = drv_open(&o, &d, derr, sizeof(derr));
+	if (rc < 0) {
+		snprintf(err, ENG_ERR_LEN, "modern_ebpf: %s", derr[0] ? derr : "cannot open the driver");
+		return rc;
+	}
+	rc = drv_start(d);
+	if (rc < 0) {
+		snprintf(err, ENG_ERR_LEN, "modern_ebpf: cannot attach the programs (%d)", rc);
+		drv_close(d);
+		return rc;
+	}
+	*out = (struct eng_source){
+		.kind = "live",
+		.name = "modern_ebpf",
+		.convert = false,
+		.is_capture = false,
+		.impl = d,
+		.next = live_next,
+		.error = live_error,
+		.close = live_close,
+	};
+	return 0;
+}
+
+#else
+
+bool eng_live_available(void)
+{
+	return false;
+}
+
+int eng_live_open(const struct eng_live_opts *opts, struct eng_source *out, char *err)
+{
+	(void)opts;
+	(void)out;
+	snprintf(err, ENG_ERR_LEN, "modern_ebpf: this build has no live driver (needs clang, bpftool, libbpf, BTF)");
+	return -ENOTSUP;
+}
+
+#endif
