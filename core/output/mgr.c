@@ -3,6 +3,7 @@
  * past output_timeout. Event threads only render and enqueue: they never
  * wait for a sink. */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -480,6 +481,8 @@ void out_mgr_free(struct out_mgr *m)
 	bool freeable = true;
 	if (rt && rt->thr_up)
 		freeable = stop_thread(rt);
+	if (rt && rt->dropped)
+		fprintf(rt->log, "Outputs queue full: %" PRIu64 " alerts dropped\n", (uint64_t)rt->dropped);
 	if (rt && rt->wd_up) {
 		pthread_mutex_lock(&rt->mu);
 		rt->wd_stop = true;

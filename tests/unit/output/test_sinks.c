@@ -280,6 +280,9 @@ static void test_blocked_program(void **st)
 	char *txt = slurp_stream(log);
 	assert_non_null(strstr(txt, "Outputs queue out of memory. Drop event and continue on ..."));
 	assert_non_null(strstr(txt, "program output: Connection timed out"));
+	char want[64];
+	snprintf(want, sizeof want, "Outputs queue full: %d alerts dropped", dropped);
+	assert_non_null(strstr(txt, want));
 	free(txt);
 	fclose(log);
 }
