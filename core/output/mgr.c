@@ -466,7 +466,9 @@ static bool stop_thread(struct omgr_rt *rt)
 	pthread_mutex_lock(&rt->mu);
 	rt->discard = true;
 	pthread_mutex_unlock(&rt->mu);
-	deadline(&ts, rt->timeout_ms);
+	/* the write in progress still has to end: each sink gives up after
+	 * output_timeout (http after its retries too, up to 6 by default) */
+	deadline(&ts, rt->timeout_ms * 8);
 	if (pthread_timedjoin_np(rt->thr, NULL, &ts) == 0)
 		return true;
 	pthread_detach(rt->thr);
