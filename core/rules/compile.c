@@ -43,6 +43,8 @@ static int cond_error(struct rules_result *res, int code, bool warn, const struc
 	if (!rc)
 		rc = warn ? rules_result_warning(res, (enum rules_warn_code)code, fe->msg, &ctx)
 			  : rules_result_error(res, (enum rules_err_code)code, fe->msg, &ctx);
+	if (!rc)
+		rc = rules_result_set_alt(res, warn, text);
 	rules_ctx_free(&ctx);
 	return rc;
 }
@@ -68,8 +70,9 @@ static struct flt_node *parse_cond(struct rules_engine *e, const char *cond,
 	return ast;
 }
 
-/* Every macro parsed; each then resolved against the macros visible to it
- * (a clone, only to find undefined references and loops). */
+/* Every macro parsed, then each resolved in place, in order, against the
+ * macros visible to it (index below its visibility), as upstream: later
+ * macros see the resolved trees. Errors name the macro with its raw text. */
 static int compile_macros(struct rules_engine *e)
 {
 	const struct rules_collection *c = e->coll;
@@ -77,92 +80,96 @@ static int compile_macros(struct rules_engine *e)
 	for (size_t i = 0; i < c->nmacros && !rc; i++)
 		e->macro_ast[i] = parse_cond(e, c->macros[i].cond, &c->macros[i].cond_ctx, &rc);
 	for (size_t i = 0; i < c->nmacros && !rc; i++) {
-		struct flt_node *copy = flt_node_clone(e->macro_ast[i]);
-		if (!copy)
-			return -ENOMEM;
 		struct lookup_ud u = { e, c->macros[i].visibility };
 		struct flt_error fe = { 0 };
-		if (flt_expand_macros(&copy, macro_lookup, &u, &fe) < 0) {
-			rc = cond_error(e->res, RULES_ERR_COMPILE_CONDITION, false, &c->macros[i].cond_ctx,
+		if (flt_expand_macros(&e->macro_ast[i], macro_lookup, &u, &fe) < 0) {
+			rc = cond_error(e->res, RULES_ERR_COMPILE_CONDITION, false, &c->macros[i].ctx,
 					c->macros[i].cond, &fe);
 			if (!rc)
 				rc = -EINVAL;
 		}
-		flt_node_free(copy);
 	}
 	return rc;
 }
 
 /* ---------------- rules ---------------- */
 
-struct field_check {
-	struct rules_engine *e;
-	const struct rules_rule_def *r;
-	int rc;
-};
+/* Upstream's deprecated fields: enter events are gone (evt.dir) and so are
+ * the latencies measured with them. */
+static const char *const deprecated[] = { "evt.dir", "evt.latency", "evt.latency.s", "evt.latency.ns",
+					  "evt.latency.human", "evt.wait_latency" };
+#define NDEPRECATED (sizeof(deprecated) / sizeof(deprecated[0]))
 
-/* Upstream's deprecated fields: enter events are gone (evt.dir) and the
- * latencies they measured with them. */
-static void deprecated_field(void *user, const struct flt_node *f)
+static const char *deprecated_desc(size_t i)
 {
-	struct field_check *fc = user;
-	const char *n = f->str;
-	if (fc->rc || (strcmp(n, "evt.dir") && strncmp(n, "evt.latency", 11) && strcmp(n, "evt.wait_latency")))
-		return;
-	char msg[256];
-	snprintf(msg, sizeof(msg), "field '%s' is deprecated and always empty: enter events are no "
-		 "longer produced", n);
-	fc->rc = rules_result_warning(fc->e->res, RULES_WARN_DEPRECATED_ITEM, msg, &fc->r->cond_ctx);
+	return i == 0 ? "due to the drop of enter events, 'evt.dir = <' always evaluates to true, and "
+			"'evt.dir = >' always evaluates to false. The rule expression can be simplified "
+			"by removing the condition on 'evt.dir'"
+		      : "field is not available due to the drop of enter events.";
 }
 
-static bool is_unknown_field(const struct flt_error *fe)
+static void find_deprecated(void *user, const struct flt_node *f)
 {
-	return fe->kind == FLT_E_FIELD;
+	bool *seen = user;
+	for (size_t i = 0; i < NDEPRECATED; i++)
+		if (!strcmp(f->str, deprecated[i]))
+			seen[i] = true;
+}
+
+/* The warning resolver's pass over a resolved condition: deprecated fields
+ * and unsafe <NA> comparisons, at the start of the condition text. */
+static int condition_warnings(struct rules_engine *e, const struct flt_node *ast, const char *text,
+			      const struct rules_ctx *cond_ctx)
+{
+	bool seen[NDEPRECATED] = { false };
+	flt_foreach_field(ast, find_deprecated, seen);
+	struct flt_error at0 = { .pos = { 0, 0, 0 } };
+	int rc = 0;
+	for (size_t i = 0; i < NDEPRECATED && !rc; i++) {
+		if (!seen[i])
+			continue;
+		snprintf(at0.msg, sizeof(at0.msg), "%s", deprecated_desc(i));
+		rc = cond_error(e->res, RULES_WARN_DEPRECATED_ITEM, true, cond_ctx, text, &at0);
+	}
+	if (!rc && flt_has_unsafe_na_check(ast)) {
+		at0.msg[0] = 0;
+		rc = cond_error(e->res, RULES_WARN_UNSAFE_NA_CHECK, true, cond_ctx, text, &at0);
+	}
+	return rc;
+}
+
+/* Upstream's errors that skip-if-unknown-filter turns into warnings. */
+static bool unknown_type_or_field(const char *err)
+{
+	return strstr(err, "nonexistent field") || strstr(err, "invalid formatting token") ||
+	       strstr(err, "unknown event type") || strstr(err, "unknown filter:");
 }
 
 /* Parses, resolves and compiles one rule's condition. 1: skipped (with a
- * warning), 0: compiled into cr, <0: error recorded. */
+ * warning), 0: compiled into cr, <0: error recorded. `cond` is the rule's
+ * condition with its exceptions. */
 static int compile_condition(struct rules_engine *e, const struct rules_rule_def *r,
-			     struct rules_crule *cr, struct flt_compiler *comp)
+			     struct rules_crule *cr, struct flt_compiler *comp, const char *cond)
 {
-	char *cond = NULL;
-	struct cfg_strlist fields = { 0 };
-	int rc = rules_rule_condition(r, e->res, &cond, &fields);
-	for (size_t i = 0; i < fields.n; i++)
-		free(fields.v[i]);
-	free(fields.v);
-	if (rc)
-		return rc;
-	cr->cond_text = cond;
+	int rc = 0;
 	struct flt_node *ast = parse_cond(e, cond, &r->cond_ctx, &rc);
 	if (!ast)
 		return rc;
 	struct lookup_ud u = { e, UINT32_MAX };
 	struct flt_error fe = { 0 };
-	char *resolved = rules_lists_resolve(&e->lists, cond);
-	if (!resolved) {
-		flt_node_free(ast);
-		return -ENOMEM;
-	}
 	if (flt_expand_macros(&ast, macro_lookup, &u, &fe) < 0) {
-		rc = cond_error(e->res, RULES_ERR_COMPILE_CONDITION, false, &r->cond_ctx, resolved, &fe);
+		rc = cond_error(e->res, RULES_ERR_COMPILE_CONDITION, false, &r->ctx, cond, &fe);
 		rc = rc ? rc : -EINVAL;
 		goto out;
 	}
-	struct field_check fc = { e, r, 0 };
-	flt_foreach_field(ast, deprecated_field, &fc);
-	if ((rc = fc.rc))
-		goto out;
-	if (flt_has_unsafe_na_check(ast) &&
-	    (rc = rules_result_warning(e->res, RULES_WARN_UNSAFE_NA_CHECK,
-				       "rule condition compares a field with <NA>, which may not match "
-				       "as expected", &r->cond_ctx)))
+	if ((rc = condition_warnings(e, ast, cond, &r->cond_ctx)))
 		goto out;
 	cr->prog = flt_compile(comp, ast, &fe);
 	if (!cr->prog) {
-		bool skip = r->skip_if_unknown_filter && is_unknown_field(&fe);
+		bool skip = r->skip_if_unknown_filter &&
+			    (fe.kind == FLT_E_FIELD || unknown_type_or_field(fe.msg));
 		rc = cond_error(e->res, skip ? RULES_WARN_UNKNOWN_FILTER : RULES_ERR_COMPILE_CONDITION, skip,
-				&r->cond_ctx, resolved, &fe);
+				&r->cond_ctx, cond, &fe);
 		rc = rc ? rc : skip ? 1 : -EINVAL;
 		goto out;
 	}
@@ -175,44 +182,71 @@ static int compile_condition(struct rules_engine *e, const struct rules_rule_def
 		goto out;
 	}
 	cr->ntypes = (size_t)n;
-	/* Upstream warns for syscall rules that match no type or nearly all. */
-	if (!strcmp(r->source, "syscall") && r->warn_evttypes && (n == 0 || n > 100))
+	/* Upstream: syscall rules matching more than 100 event types (no
+	 * types at all is an unsatisfiable condition, not a broad one). */
+	if (!strcmp(r->source, "syscall") && r->warn_evttypes && n > 100)
 		rc = rules_result_warning(e->res, RULES_WARN_NO_EVTTYPE,
 					  "Rule matches too many evt.type values. This has a significant "
 					  "performance penalty.", &r->ctx);
 out:
-	free(resolved);
 	flt_node_free(ast);
 	return rc;
 }
 
-static int compile_output(struct rules_engine *e, const struct rules_rule_def *r,
-			  struct rules_crule *cr, struct flt_compiler *comp, const struct fld_reg *reg)
+static int deprecated_in_output(struct rules_engine *e, const char *fmt, const struct rules_ctx *ctx)
+{
+	int rc = 0;
+	for (size_t i = 0; i < NDEPRECATED && !rc; i++) {
+		if (!strstr(fmt, deprecated[i]))
+			continue;
+		char msg[256];
+		snprintf(msg, sizeof(msg), "usage of deprecated field '%s' has been detected in the rule output",
+			 deprecated[i]);
+		rc = rules_result_warning(e->res, RULES_WARN_DEPRECATED_ITEM, msg, ctx);
+	}
+	return rc;
+}
+
+/* Validates the output (with append_output) before the condition, as
+ * upstream; the alert formatter itself is compiled after the condition so
+ * that skipped rules leave nothing in the output manager. 1: skipped. */
+static int check_output(struct rules_engine *e, const struct rules_rule_def *r, struct flt_compiler *comp,
+			const struct fld_reg *reg)
 {
 	char err[512] = "";
 	if (strstr(r->output, "%container.info") &&
 	    rules_result_warning(e->res, RULES_WARN_DEPRECATED_ITEM,
-				 "%container.info is deprecated and no longer does anything; it is "
-				 "removed from the output", &r->output_ctx))
+				 "%container.info is deprecated and no more useful, and will be dropped by "
+				 "Falco 1.0.0. The container plugin will automatically add required fields "
+				 "to the output message.", &r->ctx))
 		return -ENOMEM;
-	if (e->opts.mgr) {
-		const char *tags[64];
-		uint32_t nt = 0;
-		for (size_t i = 0; i < r->tags.n && nt < 64; i++)
-			tags[nt++] = r->tags.v[i];
-		struct out_rule_desc d = { .name = r->name, .source = r->source, .output = r->output,
-					   .priority = (enum out_priority)r->priority, .tags = tags,
-					   .ntags = nt };
-		cr->out = out_rule_compile(e->opts.mgr, comp, reg, &d, err, sizeof(err));
-		if (cr->out)
-			return 0;
-	} else {
-		struct out_fmt *f = out_fmt_compile(comp, reg, r->source, r->output, err, sizeof(err));
-		if (f) {
-			out_fmt_free(f);
-			return 0;
-		}
+	struct out_fmt *f = out_fmt_compile(comp, reg, r->source, r->output, err, sizeof(err));
+	if (f) {
+		out_fmt_free(f);
+		return deprecated_in_output(e, r->output, &r->output_ctx);
 	}
+	bool skip = r->skip_if_unknown_filter && unknown_type_or_field(err);
+	int rc = skip ? rules_result_warning(e->res, RULES_WARN_UNKNOWN_FILTER, err, &r->output_ctx)
+		      : rules_result_error(e->res, RULES_ERR_COMPILE_OUTPUT, err, &r->output_ctx);
+	return rc ? rc : skip ? 1 : -EINVAL;
+}
+
+/* The alert formatter of a compiled rule (with an output manager). */
+static int compile_alert(struct rules_engine *e, const struct rules_rule_def *r, struct rules_crule *cr,
+			 struct flt_compiler *comp, const struct fld_reg *reg)
+{
+	if (!e->opts.mgr || !e->alerts)
+		return 0;
+	char err[512] = "";
+	const char *tags[64];
+	uint32_t nt = 0;
+	for (size_t i = 0; i < r->tags.n && nt < 64; i++)
+		tags[nt++] = r->tags.v[i];
+	struct out_rule_desc d = { .name = r->name, .source = r->source, .output = r->output,
+				   .priority = (enum out_priority)r->priority, .tags = tags, .ntags = nt };
+	cr->out = out_rule_compile(e->opts.mgr, comp, reg, &d, err, sizeof(err));
+	if (cr->out)
+		return 0;
 	int rc = rules_result_error(e->res, RULES_ERR_COMPILE_OUTPUT, err, &r->output_ctx);
 	return rc ? rc : -EINVAL;
 }
@@ -226,12 +260,20 @@ static int compile_rule(struct rules_engine *e, size_t i)
 	if (r->unknown_source || cr->src < 0)
 		return 0;
 	struct flt_compiler *comp = e->comps[cr->src];
-	int rc = compile_condition(e, r, cr, comp);
+	const struct fld_reg *reg = e->opts.sources[cr->src].reg;
+	struct cfg_strlist fields = { 0 };
+	int rc = rules_rule_condition(r, e->res, &cr->cond_text, &fields);
+	for (size_t k = 0; k < fields.n; k++)
+		free(fields.v[k]);
+	free(fields.v);
+	if (!rc)
+		rc = check_output(e, r, comp, reg);
+	if (!rc)
+		rc = compile_condition(e, r, cr, comp, cr->cond_text);
+	if (!rc)
+		rc = compile_alert(e, r, cr, comp, reg);
 	if (rc)
 		return rc > 0 ? 0 : rc;
-	rc = compile_output(e, r, cr, comp, e->opts.sources[cr->src].reg);
-	if (rc)
-		return rc;
 	cr->compiled = true;
 	return 0;
 }
@@ -254,7 +296,7 @@ static int warn_unused(struct rules_engine *e)
 	return rc;
 }
 
-int rules_compile_all(struct rules_engine *e)
+int rules_compile_all(struct rules_engine *e, bool alerts)
 {
 	const struct rules_collection *c = e->coll;
 	int rc = rules_lists_expand(c, &e->lists);
@@ -265,13 +307,31 @@ int rules_compile_all(struct rules_engine *e)
 	    (c->nrules && !(e->crules = calloc(c->nrules, sizeof(*e->crules)))))
 		return -ENOMEM;
 	e->ncrules = c->nrules;
+	e->nmacro_ast = c->nmacros;
+	e->alerts = alerts;
 	if ((rc = compile_macros(e)))
 		return rc;
-	/* Lists referenced only from macros count as used: resolve each macro
-	 * text once more is not needed, rules_lists_resolve marked them. */
 	for (size_t i = 0; i < c->nrules && !rc; i++)
 		rc = compile_rule(e, i);
 	if (!rc)
 		rc = warn_unused(e);
 	return rc;
+}
+
+void rules_result_release(struct rules_result *r)
+{
+	for (size_t i = 0; i < r->nerrs; i++) {
+		free(r->errs[i].msg);
+		free(r->errs[i].alt);
+		rules_ctx_free(&r->errs[i].ctx);
+	}
+	for (size_t i = 0; i < r->nwarns; i++) {
+		free(r->warns[i].msg);
+		free(r->warns[i].alt);
+		rules_ctx_free(&r->warns[i].ctx);
+	}
+	free(r->errs);
+	free(r->warns);
+	free(r->name);
+	*r = (struct rules_result){ 0 };
 }

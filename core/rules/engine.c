@@ -12,6 +12,8 @@
 #include "output/output.h"
 #include "rules/engine_int.h"
 
+static void reset_pass(struct rules_engine *e);
+
 static bool source_known(const char *source, void *ud)
 {
 	return rules_engine_source(ud, source) >= 0;
@@ -49,17 +51,7 @@ void rules_engine_free(struct rules_engine *e)
 {
 	if (!e)
 		return;
-	for (size_t i = 0; i < e->ncrules; i++) {
-		flt_prog_free(e->crules[i].prog);
-		free(e->crules[i].cond_text);
-	}
-	free(e->crules);
-	if (e->coll)
-		for (size_t i = 0; i < e->coll->nmacros && e->macro_ast; i++)
-			flt_node_free(e->macro_ast[i]);
-	free(e->macro_ast);
-	free(e->macro_used);
-	rules_lists_free(&e->lists);
+	reset_pass(e);
 	for (size_t i = 0; i < e->opts.nsources; i++) {
 		if (e->comps)
 			flt_compiler_free(e->comps[i]);
@@ -81,10 +73,38 @@ int rules_engine_source(const struct rules_engine *e, const char *name)
 	return -1;
 }
 
+/* Drops what a compile pass built (programs, macro trees, expanded lists). */
+static void reset_pass(struct rules_engine *e)
+{
+	for (size_t i = 0; i < e->ncrules; i++) {
+		flt_prog_free(e->crules[i].prog);
+		free(e->crules[i].cond_text);
+	}
+	free(e->crules);
+	e->crules = NULL;
+	e->ncrules = 0;
+	for (size_t i = 0; e->macro_ast && i < e->nmacro_ast; i++)
+		flt_node_free(e->macro_ast[i]);
+	free(e->macro_ast);
+	free(e->macro_used);
+	e->macro_ast = NULL;
+	e->macro_used = NULL;
+	e->nmacro_ast = 0;
+	rules_lists_free(&e->lists);
+}
+
+/* Upstream compiles the whole collection after each file, reporting into
+ * that file's result: later files repeat the warnings of earlier rules. */
 static int after_load(struct rules_engine *e, int rc)
 {
 	if (e->set->nresults)
 		e->res = &e->set->results[e->set->nresults - 1];
+	if (!rc) {
+		reset_pass(e);
+		rc = rules_compile_all(e, false);
+		if (!rc && !e->res->ok)
+			rc = -EINVAL;
+	}
 	if (rc)
 		e->failed = true;
 	return rc;
@@ -176,13 +196,23 @@ int rules_engine_compile(struct rules_engine *e, char *err, size_t errlen)
 		return -EINVAL;
 	if (!e->res)
 		return select_rules(e);
-	int rc = rules_compile_all(e);
-	if (rc)
-		return rc;
+	/* The last file's pass already reported every message; with an output
+	 * manager compile once more for real, into a result thrown away. */
+	if (e->opts.mgr) {
+		struct rules_result scratch = { .ok = true };
+		struct rules_result *keep = e->res;
+		e->res = &scratch;
+		reset_pass(e);
+		int rc = rules_compile_all(e, true);
+		rules_result_release(&scratch);
+		e->res = keep;
+		if (rc)
+			return rc;
+	}
 	if (e->opts.check_plugins) {
 		struct rules_plugin_info none = { 0 };
-		rc = rules_check_plugins(e->coll, e->opts.plugins ? e->opts.plugins : &none,
-					 e->opts.nplugins, err, errlen);
+		int rc = rules_check_plugins(e->coll, e->opts.plugins ? e->opts.plugins : &none,
+					     e->opts.nplugins, err, errlen);
 		if (rc)
 			return rc;
 	}

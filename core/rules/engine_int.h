@@ -33,16 +33,20 @@ struct rules_engine {
 	struct rules_collection *coll;     /* owned */
 	struct rules_result *res;          /* where compile messages go: the last file's */
 	bool failed, compiled;
+	bool alerts;                       /* this pass compiles alert formatters */
 	struct flt_compiler **comps;       /* owned; one per source */
 	struct rules_index *index;         /* owned; one per source */
 	struct rules_lists lists;          /* owned */
 	struct flt_node **macro_ast;       /* owned; per collected macro */
+	size_t nmacro_ast;
 	bool *macro_used;                  /* owned */
 	size_t ncrules;
 	struct rules_crule *crules;        /* owned; per collected rule */
 };
 
 /* compile.c: every macro and rule of the collection. */
-int rules_compile_all(struct rules_engine *e);
+int rules_compile_all(struct rules_engine *e, bool alerts);
+/* Frees what a result holds (not the struct itself). */
+void rules_result_release(struct rules_result *r);
 
 #endif
