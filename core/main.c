@@ -13,6 +13,7 @@
 #include "event/event.h"
 #include "fields/fields.h"
 #include "output/output.h"
+#include "plugin/plugin.h"
 #include "rules/engine.h"
 #include "state/state.h"
 
@@ -26,6 +27,7 @@
 #define FALCO_INSTALL_CONF_FILE "/etc/falco/falco.yaml"
 #define MAX_OVERRIDES 256
 #define MAX_RULES_ARGS 64
+#define MAX_PLUGINS 32
 
 struct opts {
 	const char *conf_file;                 /* -c */
@@ -46,6 +48,10 @@ struct opts {
 	bool dry_run, unbuffered, verbose;
 	const char *print_format;              /* -p */
 	long duration_s;                       /* -M */
+	const char *plugins[MAX_PLUGINS];      /* --plugin LIB[:INIT_CONFIG] (argv) */
+	size_t nplugins;
+	bool list_plugins;                     /* --list-plugins */
+	const char *plugin_info;               /* --plugin-info NAME */
 };
 
 static void usage(FILE *out)
@@ -75,6 +81,12 @@ static void usage(FILE *out)
 	        "  -U, --unbuffered          Do not buffer alert outputs.\n"
 	        "  --dry-run                 Load configuration and rules, do not run.\n"
 	        "  -v                        Verbose: log the selected syscalls and rules.\n"
+	        "  --plugin <lib>[:<init>]   Load a plugin (a path, or a bare name found as\n"
+	        "                            lib<name>.so in " CFG_PLUGINS_DIR "), after those\n"
+	        "                            of falco.yaml's load_plugins.\n"
+	        "  --list-plugins            Print the loaded plugins.\n"
+	        "  --plugin-info <name>      Print a plugin's description, init schema and open\n"
+	        "                            params.\n"
 	        "  --dump-events             Print every event shown to rules, one line each, as\n"
 	        "                            `sysdig -r` does: number, time, cpu, process name\n"
 	        "                            (thread id), direction, type, arguments.\n"
@@ -122,8 +134,12 @@ static int add_capture_file(struct opts *o, const char *path)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_VERSION = 256, OPT_LIST_EVENTS, OPT_DUMP_EVENTS, OPT_LIST, OPT_FORMAT, OPT_DRY_RUN };
+	enum { OPT_VERSION = 256, OPT_LIST_EVENTS, OPT_DUMP_EVENTS, OPT_LIST, OPT_FORMAT, OPT_DRY_RUN,
+	       OPT_PLUGIN, OPT_LIST_PLUGINS, OPT_PLUGIN_INFO };
 	static const struct option longopts[] = {
+		{"plugin", required_argument, NULL, OPT_PLUGIN},
+		{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
+		{"plugin-info", required_argument, NULL, OPT_PLUGIN_INFO},
 		{"list", optional_argument, NULL, OPT_LIST},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
@@ -173,6 +189,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_FORMAT: o->format = optarg; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_PLUGIN:
+			if (o->nplugins == MAX_PLUGINS) {
+				fprintf(stderr, "falco: more than %d --plugin options\n", MAX_PLUGINS);
+				return -EINVAL;
+			}
+			o->plugins[o->nplugins++] = optarg;
+			break;
+		case OPT_LIST_PLUGINS: o->list_plugins = true; break;
+		case OPT_PLUGIN_INFO: o->plugin_info = optarg; break;
 		case 'h': o->help = true; break;
 		case 'c': o->conf_file = optarg; break;
 		case 'e':
@@ -228,6 +253,13 @@ struct app {
 	struct out_mgr *mgr;          /* owned */
 	struct rules_engine *re;      /* owned */
 	int src;                      /* the syscall source's index in re */
+	size_t nplugins;
+	struct ph_plugin *plugins[MAX_PLUGINS];   /* owned, in load order */
+	const char *plugin_init[MAX_PLUGINS];     /* borrowed init configs */
+	size_t nsources;                          /* event sources: [0] syscall, then plugins' */
+	struct rules_source_desc sources[MAX_PLUGINS + 1]; /* names borrowed from the plugins */
+	struct fld_reg *plugin_regs[MAX_PLUGINS]; /* owned: sources[1..] registries */
+	char *owned_paths[MAX_PLUGINS];           /* owned: resolved --plugin paths */
 };
 
 static void app_free(struct app *a)
@@ -235,6 +267,12 @@ static void app_free(struct app *a)
 	rules_engine_free(a->re);     /* programs before the compilers' registry */
 	out_mgr_free(a->mgr);
 	fld_reg_free(a->reg);
+	for (size_t i = 1; i < a->nsources; i++)
+		fld_reg_free(a->plugin_regs[i - 1]);
+	for (size_t i = 0; i < a->nplugins; i++)
+		ph_unload(a->plugins[i]);
+	for (size_t i = 0; i < MAX_PLUGINS; i++)
+		free(a->owned_paths[i]);
 	out_static_free(a->sf);
 	if (a->oc_set)
 		out_config_release(&a->oc);
@@ -258,16 +296,139 @@ static int app_fields(struct app *a)
 	return 0;
 }
 
+/* One plugin: loaded, initialised, its fields in the registries of the
+ * sources it extracts from. Returns 0 or -1 after printing why. */
+static int load_plugin(struct app *a, const char *path, const char *init)
+{
+	char err[1024];
+	struct ph_opts po = { .sz = sizeof(po) };
+	struct ph_plugin *p;
+	if (a->nplugins == MAX_PLUGINS) {
+		fprintf(stderr, "falco: more than %d plugins\n", MAX_PLUGINS);
+		return -1;
+	}
+	if (ph_load(path, &po, &p, err, sizeof(err)) < 0) {
+		fprintf(stderr, "falco: cannot load plugin %s: %s\n", path, err);
+		return -1;
+	}
+	a->plugin_init[a->nplugins] = init;
+	a->plugins[a->nplugins++] = p;
+	if (ph_init(p, init, err, sizeof(err)) < 0) {
+		fprintf(stderr, "falco: cannot initialize plugin %s: %s\n", ph_name(p), err);
+		return -1;
+	}
+	if ((ph_caps(p) & CAP_SOURCING) && ph_event_source(p)[0] && a->nsources <= MAX_PLUGINS) {
+		struct fld_reg *r = fld_reg_new();
+		if (!r || fld_reg_add_builtin(r) < 0)
+			return -1;
+		a->plugin_regs[a->nsources - 1] = r;
+		a->sources[a->nsources++] = (struct rules_source_desc){ ph_event_source(p), r };
+	}
+	return 0;
+}
+
+/* Extraction plugins' field classes, for every source they extract from. */
+static int add_plugin_fields(struct app *a)
+{
+	char err[512];
+	for (size_t i = 0; i < a->nplugins; i++) {
+		struct ph_plugin *p = a->plugins[i];
+		const struct fld_class *cls;
+		if (!(ph_caps(p) & CAP_EXTRACTION))
+			continue;
+		if (ph_field_class(p, &cls, err, sizeof(err)) < 0) {
+			fprintf(stderr, "falco: plugin %s: %s\n", ph_name(p), err);
+			return -1;
+		}
+		for (size_t s = 0; s < a->nsources; s++) {
+			if (!fld_class_has_source(cls, a->sources[s].name))
+				continue;
+			int rc = fld_reg_add((struct fld_reg *)a->sources[s].reg, cls);
+			if (rc < 0) {
+				fprintf(stderr, "falco: plugin %s: its fields for source %s overlap fields already "
+					"defined (%s)\n", ph_name(p), a->sources[s].name, strerror(-rc));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* `--plugin LIB[:INIT]`: a bare name is lib<name>.so in the plugins dir. */
+static int plugin_arg(struct app *a, size_t k, const char *arg, const char **path, const char **init)
+{
+	const char *colon = strchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	bool bare = !memchr(arg, '/', n) && !(n > 3 && !strncmp(arg + n - 3, ".so", 3));
+	if (asprintf(&a->owned_paths[k], bare ? "%s" "lib%.*s.so" : "%s%.*s",
+		     bare ? CFG_PLUGINS_DIR : "", (int)n, arg) < 0) {
+		a->owned_paths[k] = NULL;
+		return -1;
+	}
+	*path = a->owned_paths[k];
+	*init = colon ? colon + 1 : "";
+	return 0;
+}
+
+/* falco.yaml's plugins (after load_plugins), then --plugin ones. */
+static int app_plugins(struct app *a)
+{
+	a->sources[0] = (struct rules_source_desc){ "syscall", a->reg };
+	a->nsources = 1;
+	for (size_t i = 0; i < a->cfg->n_plugins; i++)
+		if (load_plugin(a, a->cfg->plugins[i].library_path, a->cfg->plugins[i].init_config) < 0)
+			return -1;
+	for (size_t i = 0; i < a->o->nplugins; i++) {
+		const char *path, *init;
+		if (plugin_arg(a, i, a->o->plugins[i], &path, &init) < 0 || load_plugin(a, path, init) < 0)
+			return -1;
+	}
+	return add_plugin_fields(a);
+}
+
+static int list_plugins(const struct app *a)
+{
+	printf("%zu Plugins Loaded:\n\n", a->nplugins);
+	for (size_t i = 0; i < a->nplugins; i++) {
+		ph_print_info(a->plugins[i], stdout);
+		printf("\n");
+	}
+	printf("\n");
+	return 0;
+}
+
+static int plugin_info(const struct app *a, const char *name)
+{
+	char err[512];
+	for (size_t i = 0; i < a->nplugins; i++) {
+		struct ph_plugin *p = a->plugins[i];
+		if (strcmp(ph_name(p), name))
+			continue;
+		ph_print_info(p, stdout);
+		printf("\n");
+		ph_print_init_schema(p, stdout);
+		if (ph_print_open_params(p, stdout, err, sizeof(err)) < 0) {
+			fprintf(stderr, "falco: %s\n", err);
+			return 1;
+		}
+		return 0;
+	}
+	fprintf(stderr, "falco: can't find plugin and print its info: %s\n", name);
+	return 1;
+}
+
 /* Loads `paths` into a new rules engine (alerts to a->mgr when set).
  * Prints upstream-like messages; returns 0 or -1. */
 static int app_rules(struct app *a, const char *const *paths, size_t n, bool quiet)
 {
-	static struct rules_source_desc srcs[1];
-	srcs[0] = (struct rules_source_desc){ .name = "syscall", .reg = a->reg };
+	static struct rules_plugin_info infos[MAX_PLUGINS];
+	for (size_t i = 0; i < a->nplugins; i++)
+		infos[i] = (struct rules_plugin_info){ ph_name(a->plugins[i]), ph_version(a->plugins[i]) };
 	struct rules_engine_opts ro = {
-		.sz = sizeof(ro), .sources = srcs, .nsources = 1, .mgr = a->mgr,
+		.sz = sizeof(ro), .sources = a->sources, .nsources = a->nsources, .mgr = a->mgr,
 		.min_priority = a->cfg->priority, .select = a->cfg->rules_select,
 		.nselect = a->cfg->n_rules_select, .matching = a->cfg->rule_matching,
+		.plugins = infos, .nplugins = a->nplugins, .check_plugins = !quiet,
 	};
 	a->re = rules_engine_new(&ro);
 	if (!a->re) {
@@ -574,12 +735,19 @@ static int list_fields(const struct app *a)
 	enum fld_list_fmt fmt;
 	if (list_format(a->o->format, &fmt) < 0)
 		return 1;
-	static const char *const sources[] = { "syscall", NULL };
-	if (a->o->list_source && strcmp(a->o->list_source, "syscall")) {
+	size_t n = 0;
+	for (size_t i = 0; i < a->nsources; i++)
+		n += !a->o->list_source || !strcmp(a->o->list_source, a->sources[i].name);
+	if (!n) {
 		fprintf(stderr, "falco: --list: unknown source '%s'\n", a->o->list_source);
 		return 1;
 	}
-	fld_list(stdout, a->reg, sources, NULL, fmt, a->o->verbose, a->o->names_only);
+	/* Each source's registry holds its classes (plugins' included). */
+	for (size_t i = 0; i < a->nsources; i++) {
+		const char *one[2] = { a->sources[i].name, NULL };
+		if (!a->o->list_source || !strcmp(a->o->list_source, one[0]))
+			fld_list(stdout, a->sources[i].reg, one, NULL, fmt, a->o->verbose, a->o->names_only);
+	}
 	return 0;
 }
 
@@ -652,6 +820,12 @@ static int run(const struct opts *o)
 	if (app_fields(&a) < 0) {
 		fprintf(stderr, "falco: cannot build the field registry\n");
 		rc = 1;
+	} else if (app_plugins(&a) < 0) {
+		rc = 1;
+	} else if (o->list_plugins) {
+		rc = list_plugins(&a);
+	} else if (o->plugin_info) {
+		rc = plugin_info(&a, o->plugin_info);
 	} else if (o->list_fields) {
 		rc = list_fields(&a);
 	} else if (o->nvalidate) {
