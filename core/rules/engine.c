@@ -301,19 +301,26 @@ void rules_engine_rule(const struct rules_engine *e, size_t i, struct rules_engi
 	};
 }
 
-/* Whitespace runs (newlines of folded YAML) as one space. */
-static void put_collapsed(FILE *out, const char *s)
+/* Upstream's wrap of -L descriptions: words separated by blanks, each
+ * followed by a space; a word that would pass column `line_len - indent`
+ * starts a new line indented by `indent` spaces. */
+static void put_wrapped(FILE *out, const char *s, size_t indent, size_t line_len)
 {
-	bool sp = false;
-	for (; *s; s++) {
-		if (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r') {
-			sp = true;
-			continue;
+	size_t len = 0;
+	while (*s) {
+		while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r' || *s == '\v' || *s == '\f')
+			s++;
+		if (!*s)
+			break;
+		size_t w = strcspn(s, " \n\t\r\v\f");
+		if (len + w + 1 <= line_len - indent) {
+			len += w + 1;
+		} else {
+			fprintf(out, "\n%*s", (int)indent, "");
+			len = w + 1;
 		}
-		if (sp)
-			fputc(' ', out);
-		sp = false;
-		fputc(*s, out);
+		fprintf(out, "%.*s ", (int)w, s);
+		s += w;
 	}
 }
 
@@ -347,7 +354,7 @@ int rules_engine_describe(const struct rules_engine *e, FILE *out, const char *o
 	bool found = false;
 	if (json)
 		fputs("{\"rules\":[", out);
-	else if (!only)
+	else
 		fprintf(out, "%-50s %s\n%-50s %s\n", "Rule", "Description", "----", "-----------");
 	for (size_t i = 0; i < e->ncrules; i++) {
 		struct rules_engine_rule r;
@@ -357,9 +364,10 @@ int rules_engine_describe(const struct rules_engine *e, FILE *out, const char *o
 		if (json) {
 			describe_json(out, &r, !found);
 		} else {
+			/* as upstream: the wrapped text, "\n", then the line's end */
 			fprintf(out, "%-50s ", r.name);
-			put_collapsed(out, r.desc);
-			fputc('\n', out);
+			put_wrapped(out, r.desc, 51, 110);
+			fputs("\n\n", out);
 		}
 		found = true;
 	}

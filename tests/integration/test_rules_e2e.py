@@ -123,7 +123,19 @@ def describe_and_run(tmp):
     p = run(["-r", rules, "-L"])
     check(p.returncode == 0 and "Shadow File Opened For Reading" in p.stdout, "-L: %r" % p.stdout)
     p = run(["-r", rules, "-l", "Ptrace Attach"])
-    check(p.returncode == 0 and p.stdout.startswith("Ptrace Attach"), "-l: %r" % p.stdout)
+    check(p.returncode == 0 and "\nPtrace Attach" in p.stdout and p.stdout.count("\n\n") == 1, "-l: %r" % p.stdout)
+    # upstream's layout: "%-50s %s" columns, descriptions wrapped at 110 - 51
+    # columns (each word followed by a space), continuation lines indented 51
+    words = ["w%02d" % i for i in range(20)]
+    longd = os.path.join(tmp, "long.yaml")
+    with open(longd, "w") as f:
+        f.write("- rule: long\n  desc: %s\n  condition: evt.type = open\n  output: o\n  priority: INFO\n"
+                % " ".join(words))
+    p = run(["-r", longd, "-L"])
+    want = ("%-50s %s\n" % ("Rule", "Description") + "%-50s %s\n" % ("----", "-----------") +
+            "%-50s " % "long" + "".join(w + " " for w in words[:14]) + "\n" + " " * 51 +
+            "".join(w + " " for w in words[14:]) + "\n\n")
+    check(p.stdout == want, "-L layout: %r" % p.stdout)
     p = run(["-r", rules, "-l", "nope"])
     check(p.returncode != 0, "-l unknown rule must fail")
     p = run(["-r", rules, "--dry-run"])
