@@ -60,6 +60,10 @@ struct drv_opts {
 	/* Drop the events of syscalls that failed (engine.modern_ebpf.
 	 * drop_failed_exit). Default false. */
 	bool drop_failed;
+
+	/* Have the kernel account the time spent in our programs (for
+	 * drv_prog_stats; costs two clock reads per program run). Default false. */
+	bool prog_stats;
 };
 
 /* Opaque; owned by the caller from drv_open until drv_close. */
@@ -108,6 +112,11 @@ unsigned drv_ncpus(const struct drv *d);
 /* Fills per_cpu[0 .. n-1] (n <= drv_ncpus) and *total (may be NULL). */
 int drv_counters(const struct drv *d, struct drv_counters *per_cpu, unsigned n,
                  struct drv_counters *total);
+
+/* Time the kernel spent in the attached programs (handlers included, as
+ * they run by tail call) and how many times they ran, since drv_open.
+ * -ENOTSUP unless opened with prog_stats. */
+int drv_prog_stats(const struct drv *d, uint64_t *run_ns, uint64_t *runs);
 
 /* Detaches, unmaps and frees everything. NULL is a no-op. */
 void drv_close(struct drv *d);
