@@ -37,7 +37,9 @@ struct drv_opts {
 	size_t sz; /* sizeof(struct drv_opts): lets the struct grow */
 
 	/* CPUs sharing one ring buffer (engine.modern_ebpf.cpus_for_each_buffer).
-	 * Default 2; 0 means one buffer for every CPU. */
+	 * Default 2; 0 (or more than the CPUs) means one buffer for every CPU.
+	 * CPUs are grouped by number over the possible CPUs (upstream groups
+	 * the online ones; the same on machines without offline CPUs). */
 	uint32_t cpus_for_each_buffer;
 	bool cpus_for_each_buffer_set; /* true when 0 above is meant, not "default" */
 
