@@ -473,8 +473,10 @@ int drv_next(struct drv *d, const struct ev_hdr **ev, uint16_t *cpu)
 }
 
 /* The programs never wake the consumer (a wakeup per event costs more than
- * the event), so waiting is polling: check the buffers every POLL_US. */
-#define POLL_US 1000
+ * the event), so waiting is polling, with a sleep that starts short and
+ * doubles while the buffers stay empty (500 us up to 30 ms, as libscap). */
+#define POLL_MIN_US 500
+#define POLL_MAX_US 30000
 
 static bool any_ready(struct drv *d)
 {
@@ -488,15 +490,17 @@ static bool any_ready(struct drv *d)
 
 int drv_wait(struct drv *d, int timeout_ms)
 {
-	long waited_us = 0;
+	long waited_us = 0, step = POLL_MIN_US, limit = (long)timeout_ms * 1000;
 	for (;;) {
 		if (any_ready(d))
 			return 1;
-		if (waited_us >= (long)timeout_ms * 1000)
+		if (waited_us >= limit)
 			return 0;
-		struct timespec ts = {0, POLL_US * 1000};
+		long us = step < limit - waited_us ? step : limit - waited_us;
+		struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
 		nanosleep(&ts, NULL);
-		waited_us += POLL_US;
+		waited_us += us;
+		step = step * 2 < POLL_MAX_US ? step * 2 : POLL_MAX_US;
 	}
 }
 

@@ -89,7 +89,8 @@ int drv_next(struct drv *d, const struct ev_hdr **ev, uint16_t *cpu);
 
 /* Returns 1 as soon as an event is available, 0 after timeout_ms without
  * one. The kernel side never wakes us (that would cost a wakeup per event),
- * so this polls the buffers every millisecond. */
+ * so this polls the buffers, sleeping 500 us at first and doubling up to
+ * 30 ms while they stay empty. */
 int drv_wait(struct drv *d, int timeout_ms);
 
 /* Turns capture of one syscall on or off, at any time. Returns -ENOENT when
