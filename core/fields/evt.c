@@ -150,8 +150,9 @@ static int gen_extract(const struct fld_ctx *ctx, const struct fld_bind *b, stru
 	case G_RELTIME_S: return fld_set_u64(o, rel / 1000000000ull);
 	case G_RELTIME_NS: return fld_set_u64(o, rel % 1000000000ull);
 	case G_PLUGINNAME:
+		return ctx->plugin_name ? fld_set_str(o, ctx->plugin_name, strlen(ctx->plugin_name)) : 0;
 	case G_PLUGININFO:
-		return 0; /* plugin events: provided by the plugin host's class */
+		return ctx->plugin_info ? fld_set_str(o, ctx->plugin_info, strlen(ctx->plugin_info)) : 0;
 	case G_SOURCE:
 		return ctx->source ? fld_set_str(o, ctx->source, strlen(ctx->source)) : 0;
 	case G_IS_ASYNC: return fld_set_bool(o, is_meta(v->hdr->type));
@@ -708,9 +709,11 @@ static int evt_extract(const struct fld_ctx *ctx, const struct fld_bind *b, stru
 		return fld_set_ptr(o, o->buf, (uint32_t)n);
 	}
 	case E_ARG:
-		return arg_str(ctx, v, st && !b->arg_bracket ? st->idx[t] : (int)b->arg_index, o);
+		if (!b->arg_bracket && t >= EV_CODE_MAX)
+			return 0; /* a code outside the schema has no named parameters */
+		return arg_str(ctx, v, !b->arg_bracket ? st->idx[t] : (int)b->arg_index, o);
 	case E_RAWARG: {
-		int i = st->idx[t];
+		int i = t < EV_CODE_MAX ? st->idx[t] : -1;
 		if (i < 0 || (uint32_t)i >= v->nparams || v->len[i] == 0)
 			return 0;
 		return fld_set_ptr(o, v->val[i], v->len[i]);

@@ -33,10 +33,9 @@ static bool tr_keeps_list(const char *name)
 
 /* The print format and list-ness of a field or transformer tree: upstream
  * prints a transformed value with its innermost field's format. */
-static void node_shape(const struct flt_compiler *c, const struct fld_reg *reg, const char *source,
-                       const struct flt_node *n, uint8_t *pfmt, bool *list)
+static void node_shape(const struct fld_reg *reg, const char *source, const struct flt_node *n,
+                       uint8_t *pfmt, bool *list)
 {
-	(void)c;
 	if (!reg)
 		return;
 	if (n->kind == FLT_FIELD) {
@@ -55,7 +54,7 @@ static void node_shape(const struct flt_compiler *c, const struct fld_reg *reg, 
 			if (k->kind == FLT_TLIST && k->nkids)
 				k = k->kids[k->nkids - 1];
 			if (k->kind == FLT_FIELD || k->kind == FLT_TRANSFORMER) {
-				node_shape(c, reg, source, k, pfmt, list);
+				node_shape(reg, source, k, pfmt, list);
 				break;
 			}
 		}
@@ -75,7 +74,7 @@ static int oexpr_init(struct oexpr *e, struct flt_compiler *c, const struct fld_
 	e->key = flt_node_str(n);
 	if (!e->key)
 		return -ENOMEM;
-	node_shape(c, reg, source, n, &e->pfmt, &e->list);
+	node_shape(reg, source, n, &e->pfmt, &e->list);
 	if (n->kind == FLT_FIELD)
 		for (const char *const *f = json_ts_fields; *f; f++)
 			if (!strcmp(e->key, *f))
@@ -379,7 +378,23 @@ static void str_text(struct obuf *b, const struct fld_val *v)
 	ob_add(b, p, z ? (size_t)(z - p) : v->len);
 }
 
-static void val_text(struct obuf *b, const struct fld_val *v, uint8_t type, uint8_t pfmt)
+static void base64_text(struct obuf *b, const unsigned char *p, uint32_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	for (uint32_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], i + 1 < n ? tab[(v >> 6) & 63] : '=',
+		             i + 2 < n ? tab[v & 63] : '='};
+		ob_add(b, q, 4);
+	}
+}
+
+static void val_text(struct obuf *b, const struct fld_val *v, uint8_t type, uint8_t pfmt,
+                     bool base64)
 {
 	switch (kind_of(type)) {
 	case VK_SIGNED: int_text(b, v, true, pfmt); break;
@@ -394,6 +409,10 @@ static void val_text(struct obuf *b, const struct fld_val *v, uint8_t type, uint
 	case VK_BOOL: ob_str(b, rd_u(v) ? "true" : "false"); break;
 	case VK_BYTES: {
 		const unsigned char *p = v->ptr;
+		if (base64) {
+			base64_text(b, p, v->len);
+			break;
+		}
 		for (uint32_t i = 0; i < v->len; i++) {
 			char c = isprint(p[i]) ? (char)p[i] : '.';
 			ob_add(b, &c, 1);
@@ -409,7 +428,8 @@ static void val_text(struct obuf *b, const struct fld_val *v, uint8_t type, uint
 
 /* JSON value as upstream's rawval_to_json: numbers for decimal/ID formats,
  * the text (a string) for octal, hex and padded formats. */
-static void val_json(struct obuf *b, const struct fld_val *v, uint8_t type, uint8_t pfmt)
+static void val_json(struct obuf *b, const struct fld_val *v, uint8_t type, uint8_t pfmt,
+                     bool base64)
 {
 	enum vkind k = kind_of(type);
 	bool text_fmt = pfmt == EV_PF_OCT || pfmt == EV_PF_HEX || pfmt == EV_PF_10_PADDED_DEC;
@@ -436,7 +456,7 @@ static void val_json(struct obuf *b, const struct fld_val *v, uint8_t type, uint
 		return;
 	}
 	struct obuf t = {0};
-	val_text(&t, v, type, pfmt);
+	val_text(&t, v, type, pfmt, base64);
 	ob_json_str(b, t.failed ? "" : (t.p ? t.p : ""), t.failed ? 0 : t.len, true);
 	free(t.p);
 }
@@ -450,14 +470,14 @@ void ofmt_expr_text(struct obuf *b, struct oexpr *e, struct fld_ctx *ctx)
 		return;
 	}
 	if (!e->list) {
-		val_text(b, &vs->v[0], type, e->pfmt);
+		val_text(b, &vs->v[0], type, e->pfmt, e->base64);
 		return;
 	}
 	ob_add(b, "(", 1);
 	for (uint32_t i = 0; i < vs->n; i++) {
 		if (i)
 			ob_add(b, ",", 1);
-		val_text(b, &vs->v[i], type, e->pfmt);
+		val_text(b, &vs->v[i], type, e->pfmt, e->base64);
 	}
 	ob_add(b, ")", 1);
 }
@@ -475,16 +495,24 @@ void ofmt_expr_json(struct obuf *b, struct oexpr *e, struct fld_ctx *ctx)
 		return;
 	}
 	if (!e->list) {
-		val_json(b, &vs->v[0], type, e->pfmt);
+		val_json(b, &vs->v[0], type, e->pfmt, e->base64);
 		return;
 	}
 	ob_add(b, "[", 1);
 	for (uint32_t i = 0; i < vs->n; i++) {
 		if (i)
 			ob_add(b, ",", 1);
-		val_json(b, &vs->v[i], type, e->pfmt);
+		val_json(b, &vs->v[i], type, e->pfmt, e->base64);
 	}
 	ob_add(b, "]", 1);
+}
+
+void ofmt_set_base64(struct out_fmt *f)
+{
+	for (uint32_t i = 0; i < f->ntoks; i++)
+		f->toks[i].e.base64 = true;
+	for (uint32_t i = 0; i < f->njf; i++)
+		f->jf[i].base64 = true;
 }
 
 void ofmt_text(struct obuf *b, struct out_fmt *f, struct fld_ctx *ctx)

@@ -3,6 +3,7 @@
  * past output_timeout. Event threads only render and enqueue: they never
  * wait for a sink. */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -366,14 +367,20 @@ struct out_mgr *out_mgr_new(const struct out_config *c, char *err, size_t errlen
 	m->inc_fields = c->json_include_output_fields_property;
 	m->inc_tags = c->json_include_tags_property;
 	m->iso8601 = c->time_format_iso_8601;
+	m->base64 = c->buffer_format_base64;
 	m->log = c->log_stream ? c->log_stream : stderr;
 	int rc = resolve_hostname(m, c);
 	if (rc) {
 		snprintf(err, errlen, "Failed to get hostname");
 		goto fail;
 	}
-	if (copy_append(m, c) ||
-	    (c->print_format && !(m->print_format = strdup(c->print_format))) ||
+	/* -p c|container|k|kubernetes ask for what the container plugin now
+	 * suggests by itself: upstream ignores them */
+	const char *pf = c->print_format;
+	if (pf && (!strcmp(pf, "c") || !strcmp(pf, "container") || !strcmp(pf, "k") ||
+	           !strcmp(pf, "kubernetes")))
+		pf = NULL;
+	if (copy_append(m, c) || (pf && !(m->print_format = strdup(pf))) ||
 	    !(m->rt = rt_new(c))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -459,7 +466,9 @@ static bool stop_thread(struct omgr_rt *rt)
 	pthread_mutex_lock(&rt->mu);
 	rt->discard = true;
 	pthread_mutex_unlock(&rt->mu);
-	deadline(&ts, rt->timeout_ms);
+	/* the write in progress still has to end: each sink gives up after
+	 * output_timeout (http after its retries too, up to 6 by default) */
+	deadline(&ts, rt->timeout_ms * 8);
 	if (pthread_timedjoin_np(rt->thr, NULL, &ts) == 0)
 		return true;
 	pthread_detach(rt->thr);
@@ -474,6 +483,8 @@ void out_mgr_free(struct out_mgr *m)
 	bool freeable = true;
 	if (rt && rt->thr_up)
 		freeable = stop_thread(rt);
+	if (rt && rt->dropped)
+		fprintf(rt->log, "Outputs queue full: %" PRIu64 " alerts dropped\n", (uint64_t)rt->dropped);
 	if (rt && rt->wd_up) {
 		pthread_mutex_lock(&rt->mu);
 		rt->wd_stop = true;

@@ -22,9 +22,10 @@
  * class of the filter's field registry (core/fields); register it with
  * fld_reg_add() (overlapping names across plugins fail there, -EEXIST).
  *
- * Not here yet (a seam): the state tables are bridged to core/state through
- * `struct ph_tables`; until then plugins get an empty registry that refuses
- * every table.
+ * Tables: plugins reach state tables through `struct ph_tables` given at
+ * load (ph_opts.tables). ph_state_tables_*() make the one for core/state;
+ * without one, plugins get an empty registry that refuses every table.
+ * Tables owned by plugins (add_table) are not supported yet.
  */
 #ifndef FALCO_CORE_PLUGIN_H
 #define FALCO_CORE_PLUGIN_H
@@ -32,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "plugin_api.h"
 #include "plugin_caps.h"
@@ -55,8 +57,15 @@ struct ph_version {
 	uint32_t major, minor, patch;
 };
 
-/* Parses "maj.min.patch" (digits only, nothing after). */
+/* Parses "maj.min.patch" (decimal numbers; a suffix such as "-rc1" after
+ * the patch number is ignored, as upstream ignores it). */
 bool ph_version_parse(const char *s, struct ph_version *out);
+
+/* Whether a plugin of version `have` satisfies a rules file's
+ * required_plugin_versions entry `required`: same major, and not older
+ * (upstream's sinsp_version::compatible_with). False when either does not
+ * parse. */
+bool ph_version_compatible(const char *have, const char *required);
 
 /* The framework's rule for a plugin's required API version: major equal,
  * our minor >= its minor, and when minors are equal our patch >= its patch.
@@ -89,6 +98,19 @@ struct ph_tables {
 	 * obtained during the call end their life here, as upstream defines. */
 	void (*call_done)(void *ctx, ss_plugin_owner_t *owner);
 };
+
+/* The bridge to core/state's tables (`threads` with upstream's fields and
+ * its subtables), for ph_opts.tables. One per state; it must outlive the
+ * plugins loaded with it. Detached entries (create_table_entry) collect
+ * writes until add_table_entry() inserts them, and end with the plugin call
+ * that made them. Tables plugins add (add_table) join it; their owners must
+ * stay loaded until ph_state_tables_free() (unload plugins in reverse load
+ * order, then free the bridge). NULL on ENOMEM. */
+struct st_state;
+struct ph_state_tables;
+struct ph_state_tables *ph_state_tables_new(struct st_state *st);
+const struct ph_tables *ph_state_tables_get(struct ph_state_tables *b);
+void ph_state_tables_free(struct ph_state_tables *b);
 
 /* Load options; zero-initialise, set `sz` to sizeof(struct ph_opts). */
 struct ph_opts {
@@ -226,8 +248,10 @@ int ph_field_find(const struct ph_plugin *p, const char *name);
 
 /* Fills an extraction request for field `field_id` with argument `arg`
  * (the text between brackets, NULL when none), checking it against the
- * field's arg flags: required, index (decimal) or key. `arg` must outlive
- * the request. Done once, at rule load time. */
+ * field's arg flags as upstream does: required; index (decimal digits, no
+ * leading zero); key. As upstream, arg_index is (uint64_t)-1 when the
+ * argument is not an index, and arg_key is set whenever the field takes
+ * keys. `arg` must outlive the request. Done once, at rule load time. */
 int ph_field_request(const struct ph_plugin *p, uint32_t field_id, const char *arg, ss_plugin_extract_field *req,
                      char *err, size_t errlen);
 
@@ -298,6 +322,21 @@ const ss_plugin_metric *ph_metrics(struct ph_plugin *p, uint32_t *n);
 
 /* "<plugin>.<metric>" into buf. */
 const char *ph_metric_name(const struct ph_plugin *p, const ss_plugin_metric *m, char *buf, size_t buflen);
+
+/* ---- text for the CLI, in upstream Falco's layout ---- */
+
+/* The plugin block of `--list-plugins` and `--plugin-info`: Name,
+ * Description, Contact, Version, Capabilities (upstream lists sourcing,
+ * extraction, parsing and async; not capture listening). */
+void ph_print_info(const struct ph_plugin *p, FILE *out);
+
+/* `--plugin-info`'s schema part: "Init config schema type: ..." then the
+ * schema text and an empty line. */
+void ph_print_init_schema(const struct ph_plugin *p, FILE *out);
+
+/* `--plugin-info`'s open params part for a sourcing plugin (after
+ * ph_init()); nothing for other plugins. */
+int ph_print_open_params(struct ph_plugin *p, FILE *out, char *err, size_t errlen);
 
 /* ---- crash reports ---- */
 

@@ -115,6 +115,13 @@ int rules_ctx_extend(struct rules_ctx *out, const struct rules_ctx *parent,
 		     enum rules_ctx_type type, const char *item_name, const char *name,
 		     uint32_t line, uint32_t col, uint64_t offset);
 int rules_ctx_copy(struct rules_ctx *out, const struct rules_ctx *in);
+/* Upstream's context for a position inside a condition (parse and compile
+ * errors): `parent` plus a "condition expression" location named after the
+ * condition's first characters, at the parser's line/col/idx added to the
+ * parent's position. Its snippet is taken from the condition text
+ * (rules_ctx_snippet(ctx, condition, strlen(condition), ...)). */
+int rules_ctx_condition(struct rules_ctx *out, const struct rules_ctx *parent, const char *condition,
+			uint32_t line, uint32_t col, uint32_t idx);
 void rules_ctx_free(struct rules_ctx *ctx);
 
 /* Upstream's snippet: the line of `content` holding the last location's
@@ -273,7 +280,7 @@ struct rules_set {
 	struct rules_result *results;  /* one per file */
 	char **contents;               /* nresults file contents, for snippets */
 	size_t *lengths;
-	size_t nitems;
+	size_t nitems, cap_items;
 	struct rules_item *items;
 };
 
@@ -345,10 +352,18 @@ struct rules_plugin_alts {
  * compiler: list expansion, macro resolution (a macro sees macros with a
  * lower index than its visibility), exceptions turned into condition text,
  * unused list/macro warnings, and the engine's priority and rule selection. */
+/* Name -> position index of one kind of definition (collect.c). */
+struct rules_name_index {
+	size_t cap;                    /* power of two, or 0 */
+	uint32_t *slots;               /* owned; position + 1, 0 for empty */
+};
+
 struct rules_collection {
 	struct rules_collect_opts opts;
+	struct rules_name_index list_idx, macro_idx, rule_idx;
 	uint32_t next_index;
 	size_t nlists, nmacros, nrules;
+	size_t cap_lists, cap_macros, cap_rules;
 	struct rules_list_def *lists;
 	struct rules_macro_def *macros;
 	struct rules_rule_def *rules;
@@ -433,6 +448,47 @@ bool rules_wildcard_match(const char *pattern, const char *name);
  * caller's to mask. */
 void rules_select(const struct rules_collection *c, enum cfg_priority min,
 		  const struct cfg_rule_select *sel, size_t nsel, bool *enabled);
+
+/* ---------------- loading ---------------- */
+
+/* Every entry expanded (rules_expand_path) and each file read in order
+ * until one fails, as the falco application loads `rules_files` or `-r`.
+ * Set `s->on_item` first to collect. Returns 0, -EINVAL (the last result
+ * holds the error) or -ENOMEM. */
+int rules_load_paths(struct rules_set *s, const struct cfg_strlist *paths);
+
+/* A loaded plugin, for the `required_plugin_versions` check. */
+struct rules_plugin_info {
+	const char *name;
+	const char *version;
+};
+
+/* Every requirement needs one of its alternatives loaded with a compatible
+ * version (same major, not older). Returns 0, or -EINVAL with upstream's
+ * message in `err` ("Plugin requirement not satisfied, must load one of:
+ * ..." or the version mismatch). */
+int rules_check_plugins(const struct rules_collection *c, const struct rules_plugin_info *plugins,
+			size_t n, char *err, size_t len);
+
+/* ---------------- -V ---------------- */
+
+struct rules_validate_opts {
+	struct rules_collect_opts collect;
+	/* Called after each file is read and collected (compile it, check
+	 * plugin requirements, recording into s->results[file]); a negative
+	 * return is fatal with a message in `err`. NULL: reader+collector only. */
+	int (*after_file)(struct rules_set *s, struct rules_collection *c, size_t file, void *ud,
+			  char *err, size_t errlen);
+	void *ud;
+};
+
+/* Validates `files` in order as `falco -V` does and prints the report to
+ * `out` (text summary, or the `falco_load_results` JSON); details of files
+ * that are only warned about go to `log` (may be NULL). Returns 0 when every
+ * file is valid, 1 when one is not, or a negative errno with `err` set
+ * ("Could not open file X for reading", fatal as upstream). */
+int rules_validate(const char *const *files, size_t n, const struct rules_validate_opts *o,
+		   bool json, FILE *out, FILE *log, char *err, size_t errlen);
 
 /* "0.N.0" for a bare number N: upstream's implicit engine versions. */
 void rules_implicit_version(unsigned n, unsigned v[3]);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -602,6 +603,149 @@ static void test_selection(void **state)
 	done(&r);
 }
 
+static void test_plugin_requirements(void **state)
+{
+	(void)state;
+	char path[4096], err[512];
+	snprintf(path, sizeof(path), "%s/rules/upstream/k8s_audit_rules.yaml", getenv("SHARED_DIR"));
+	struct rules_set *s = rules_set_new();
+	struct rules_collection *c = rules_collection_new(NULL);
+	s->on_item = rules_collect_item;
+	s->on_item_ud = c;
+	struct cfg_strlist paths = { 1, (char *[]){ path } };
+	assert_int_equal(rules_load_paths(s, &paths), 0);
+	/* k8saudit >= 0.18.0 (or aks >= 0.6.0, eks >= 0.12.0, gke >= 0.9.0, ovh >= 0.6.0), json >= 0.7.0 */
+	struct rules_plugin_info ok[] = { { "json", "0.7.2" }, { "k8saudit-eks", "0.12.0" } };
+	assert_int_equal(rules_check_plugins(c, ok, 2, err, sizeof(err)), 0);
+	struct rules_plugin_info none[] = { { "json", "0.7.2" } };
+	assert_int_equal(rules_check_plugins(c, none, 1, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "Plugin requirement not satisfied, must load one of: k8saudit (>= 0.18.0), "
+				 "k8saudit-aks (>= 0.6.0), k8saudit-eks (>= 0.12.0), k8saudit-gke (>= 0.9.0), "
+				 "k8saudit-ovh (>= 0.6.0)");
+	struct rules_plugin_info old[] = { { "k8saudit", "0.17.9" }, { "json", "0.7.0" } };
+	assert_int_equal(rules_check_plugins(c, old, 2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "Plugin 'k8saudit' version '0.17.9' is not compatible with required plugin version '0.18.0'");
+	struct rules_plugin_info major[] = { { "k8saudit", "1.0.0" }, { "json", "0.7.0" } };
+	assert_int_equal(rules_check_plugins(c, major, 2, err, sizeof(err)), -EINVAL);
+	struct rules_plugin_info bad[] = { { "k8saudit", "v1" }, { "json", "0.7.0" } };
+	assert_int_equal(rules_check_plugins(c, bad, 2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "Plugin 'k8saudit' has invalid version string 'v1'");
+	rules_collection_free(c);
+	rules_set_free(s);
+}
+
+/* Files in order across a directory; loading stops at the first failing file. */
+static void test_load_paths(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/rulesloadXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char p[300];
+	const struct { const char *name, *text; } files[] = {
+		{ "10-base.yaml", "- list: l\n  items: [a]\n" },
+		{ "20-more.yml", "- list: l\n  items: [b]\n  override:\n    items: append\n" },
+		{ "30-bad.yaml", "- macro: m\n  condition: x\n  append: true\n" },
+		{ "40-never.yaml", "- list: never\n  items: [c]\n" },
+		{ "notes.txt", "not rules" },
+	};
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i].name);
+		FILE *f = fopen(p, "w");
+		assert_non_null(f);
+		fputs(files[i].text, f);
+		fclose(f);
+	}
+	struct rules_set *s = rules_set_new();
+	struct rules_collection *c = rules_collection_new(NULL);
+	s->on_item = rules_collect_item;
+	s->on_item_ud = c;
+	struct cfg_strlist paths = { 2, (char *[]){ dir, "missing.yaml" } };
+	assert_int_equal(rules_load_paths(s, &paths), -EINVAL);
+	assert_int_equal(s->nresults, 3);
+	assert_false(s->results[2].ok);
+	assert_non_null(strstr(s->results[2].name, "30-bad.yaml"));
+	assert_int_equal(c->nlists, 1);
+	assert_int_equal(c->lists[0].items.n, 2);
+	rules_collection_free(c);
+	rules_set_free(s);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static char *validate(const char *const *files, size_t n, bool json, int *rc, char **logtext)
+{
+	char *buf = NULL, *lbuf = NULL, err[256] = "";
+	size_t len = 0, llen = 0;
+	FILE *out = open_memstream(&buf, &len), *log = open_memstream(&lbuf, &llen);
+	*rc = rules_validate(files, n, NULL, json, out, log, err, sizeof(err));
+	fclose(out);
+	fclose(log);
+	if (*rc < 0) {
+		free(buf);
+		buf = strdup(err);
+	}
+	*logtext = lbuf;
+	return buf;
+}
+
+/* -V as upstream's validate_rules_files prints it (text summary: invalid
+ * files and clean files in full, warned files as one line with details to
+ * the log; JSON: every file). Later files see earlier definitions. */
+static void test_validate(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/rulesvXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char a[300], b[300], c[300];
+	snprintf(a, sizeof(a), "%s/a.yaml", dir);
+	snprintf(b, sizeof(b), "%s/b.yaml", dir);
+	snprintf(c, sizeof(c), "%s/c.yaml", dir);
+	FILE *f = fopen(a, "w");
+	fputs("- list: l\n  items: [x]\n", f);
+	fclose(f);
+	f = fopen(b, "w");
+	fputs("- list: l\n  items: [y]\n  append: true\n", f);   /* needs a.yaml's list */
+	fclose(f);
+	f = fopen(c, "w");
+	fputs("- list: m\n", f);
+	fclose(f);
+	const char *files[] = { a, b, c };
+	int rc;
+	char *log;
+	char *t = validate(files, 3, false, &rc, &log);
+	assert_int_equal(rc, 1);
+	char want[2048];
+	snprintf(want, sizeof(want),
+		 "%s: Ok\n%s: Ok, with warnings\n%s: Invalid\n1 Errors:\nIn rules content: (%s:0:0)\n"
+		 "    list 'm': (%s:0:2)\n------\n- list: m\n  ^\n------\nLOAD_ERR_YAML_VALIDATE (Error "
+		 "validating internal structure of YAML file): Item has no mapping for key 'items'\n"
+		 "\n",   /* the summary ends with the error's newline, then std::endl */
+		 a, b, c, c, c);
+	assert_string_equal(t, want);
+	assert_non_null(strstr(log, "LOAD_DEPRECATED_ITEM (Used deprecated item)"));
+	free(t);
+	free(log);
+
+	t = validate(files, 2, true, &rc, &log);
+	assert_int_equal(rc, 0);
+	assert_true(!strncmp(t, "{\"falco_load_results\":[{\"errors\":[],\"name\":", 43));
+	assert_non_null(strstr(t, "\"successful\":true,\"warnings\":[{\"code\":\"LOAD_DEPRECATED_ITEM\""));
+	assert_true(t[strlen(t) - 1] == '\n' && t[strlen(t) - 2] == '}');
+	free(t);
+	free(log);
+
+	const char *missing[] = { a, "/nonexistent.yaml" };
+	t = validate(missing, 2, false, &rc, &log);
+	assert_true(rc < 0);
+	assert_string_equal(t, "Could not open file /nonexistent.yaml for reading");
+	free(t);
+	free(log);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +763,9 @@ int main(void)
 		cmocka_unit_test(test_official_text_stage),
 		cmocka_unit_test(test_wildcards),
 		cmocka_unit_test(test_selection),
+		cmocka_unit_test(test_plugin_requirements),
+		cmocka_unit_test(test_load_paths),
+		cmocka_unit_test(test_validate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
