@@ -1,0 +1,144 @@
+/*
+ * Cgroup path -> (runtime, container id). Each layout is a prefix that
+ * starts the last occurrence of the id and a suffix that ends the path;
+ * between them the id: 64 hex digits (runc-style runtimes) reported as its
+ * first 12, or for containerd's own namespaces any short name.
+ */
+#include <string.h>
+
+#include "cgroup.h"
+
+struct layout {
+	const char *prefix, *suffix;
+	int type;
+};
+
+/* Tried in upstream's engine order: podman, docker, cri, containerd. */
+static const struct layout podman_layouts[] = {
+	{"/libpod-payload-", ".scope/container", CTR_T_PODMAN},
+	{"/libpod-payload-", ".scope", CTR_T_PODMAN},
+	{"/libpod-payload-", "", CTR_T_PODMAN},
+	{"/libpod-", ".scope/container", CTR_T_PODMAN},
+	{"/libpod-", ".scope", CTR_T_PODMAN},
+	{"/libpod-", "", CTR_T_PODMAN},
+	{NULL, NULL, 0},
+};
+static const struct layout docker_layouts[] = {
+	{"/", "", CTR_T_DOCKER},               /* cgroupfs driver: /docker/<id> */
+	{"/docker-", ".scope", CTR_T_DOCKER},  /* systemd driver */
+	{NULL, NULL, 0},
+};
+static const struct layout cri_layouts[] = {
+	{"/crio-", "", CTR_T_CRIO},
+	{"/cri-containerd-", ".scope", CTR_T_CRI},
+	{"/crio-", ".scope", CTR_T_CRIO},
+	{":cri-containerd:", "", CTR_T_CRI},   /* containerd without SystemdCgroup */
+	{"/docker-", ".scope", CTR_T_CRI},     /* cri-dockerd with systemd */
+	{"/nerdctl-", ".scope", CTR_T_CRI},
+	{NULL, NULL, 0},
+};
+
+const char *ctr_type_name(int type)
+{
+	switch (type) {
+	case CTR_T_DOCKER: return "docker";
+	case CTR_T_LXC: return "lxc";
+	case CTR_T_LIBVIRT_LXC: return "libvirt-lxc";
+	case 3: return "mesos";
+	case 4: return "rkt";
+	case CTR_T_CRI: return "cri";
+	case CTR_T_CONTAINERD: return "containerd";
+	case CTR_T_CRIO: return "cri-o";
+	case CTR_T_BPM: return "bpm";
+	case CTR_T_PODMAN: return "podman";
+	case CTR_T_HOST: return "host";
+	default: return "";
+	}
+}
+
+static bool all_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789abcdefABCDEF", s[i]) || s[i] == '\0')
+			return false;
+	return true;
+}
+
+static bool ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
+/* The last occurrence of `needle` in [s, s+len), or NULL. */
+static const char *last_of(const char *s, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (n == 0 || n > len)
+		return NULL;
+	for (size_t i = len - n + 1; i-- > 0;)
+		if (memcmp(s + i, needle, n) == 0)
+			return s + i;
+	return NULL;
+}
+
+static bool match_layout(const char *path, size_t len, const struct layout *l, char *id)
+{
+	const char *start = last_of(path, len, l->prefix);
+	if (!start || !ends_with(path, len, l->suffix))
+		return false;
+	start += strlen(l->prefix);
+	const char *end = path + len - strlen(l->suffix);
+	if (end - start != CTR_ID_MAX || !all_hex(start, CTR_ID_MAX))
+		return false;
+	memcpy(id, start, CTR_SHORT_ID_LEN);
+	id[CTR_SHORT_ID_LEN] = '\0';
+	return true;
+}
+
+static bool match_table(const char *path, size_t len, const struct layout *t, char *id, int *type)
+{
+	for (; t->prefix; t++)
+		if (match_layout(path, len, t, id)) {
+			*type = t->type;
+			return true;
+		}
+	return false;
+}
+
+/* containerd namespaces (`ctr run`): /<namespace>/<id>, where the id is any
+ * name of 1..64 characters. Paths of systemd units are host processes. */
+static bool match_containerd(const char *path, size_t len, char *id, int *type)
+{
+	if (len < 4 || path[0] != '/' || ends_with(path, len, ".service") || ends_with(path, len, ".slice") ||
+	    ends_with(path, len, ".scope"))
+		return false;
+	const char *ns_end = memchr(path + 1, '/', len - 1);
+	if (!ns_end || ns_end == path + 1)
+		return false;
+	const char *name = ns_end + 1;
+	size_t n = (size_t)(path + len - name);
+	/* Ours: the id is the last component only (upstream would also take
+	 * "a/b" under a namespace). */
+	if (n == 0 || n > CTR_ID_MAX || memchr(name, '/', n))
+		return false;
+	if (n > CTR_SHORT_ID_LEN)
+		n = CTR_SHORT_ID_LEN;
+	memcpy(id, name, n);
+	id[n] = '\0';
+	*type = CTR_T_CONTAINERD;
+	return true;
+}
+
+bool ctr_cgroup_match(const char *path, size_t len, unsigned engines, char *id, int *type)
+{
+	if ((engines & (1u << CTR_T_PODMAN)) && match_table(path, len, podman_layouts, id, type))
+		return true;
+	if ((engines & (1u << CTR_T_DOCKER)) && match_table(path, len, docker_layouts, id, type))
+		return true;
+	if ((engines & (1u << CTR_T_CRI)) && match_table(path, len, cri_layouts, id, type))
+		return true;
+	if ((engines & (1u << CTR_T_CONTAINERD)) && match_containerd(path, len, id, type))
+		return true;
+	return false;
+}
