@@ -67,9 +67,10 @@ static void deliver(struct ctr_plugin *p, const struct ctr_info *c)
 {
 	ss_plugin_event *evt = ctr_async_event(c, "container");
 	char err[PLUGIN_MAX_ERRLEN] = "";
-	pthread_mutex_lock(&p->worker.lock);
+	/* handler and owner change only while this thread is stopped (see
+	 * plugin_set_async_event_handler), so no lock is held here: the event
+	 * thread can queue work while the host takes the event */
 	ss_plugin_rc rc = evt && p->worker.handler ? p->worker.handler(p->worker.owner, evt, err) : SS_PLUGIN_FAILURE;
-	pthread_mutex_unlock(&p->worker.lock);
 	if (rc != SS_PLUGIN_SUCCESS)
 		ctr_log(p, SS_PLUGIN_LOG_SEV_WARNING, "container %s: async event refused: %s", c->id,
 		        evt ? err : "out of memory");

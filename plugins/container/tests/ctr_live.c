@@ -3,10 +3,11 @@
  * and prints what it extracts, one `field=value` line each, for the shell
  * test to compare with what the runtime's own CLI reports.
  *
- *   ctr_live PLUGIN.so SOCKET CONTAINER_PID HOST_PID
+ *   ctr_live PLUGIN.so SOCKET CONTAINER_PID HOST_PID [docker]
  *
  * Threads come from /proc/PID/cgroup into a stand-in threads table; the
- * plugin's lookup thread asks SOCKET (podman's API) and sends a `container`
+ * plugin's lookup thread asks SOCKET (podman's libpod API, or with `docker`
+ * the Docker API that podman also serves there) and sends a `container`
  * async event, which is parsed as the host would deliver it. Then the same
  * fields are printed again from a fresh instance fed only with the plugin's
  * dump_state events (what a capture carries for a replay), prefixed
@@ -90,8 +91,8 @@ static int nevents(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s PLUGIN.so SOCKET CONTAINER_PID HOST_PID\n", argv[0]);
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "docker"))) {
+		fprintf(stderr, "usage: %s PLUGIN.so SOCKET CONTAINER_PID HOST_PID [docker]\n", argv[0]);
 		return 2;
 	}
 	setenv("CTR_PLUGIN", argv[1], 1);
@@ -101,9 +102,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char config[1024];
-	snprintf(config, sizeof(config),
-	         "{\"engines\":{\"podman\":{\"enabled\":true,\"sockets\":[\"%s\"]},\"docker\":{\"enabled\":false}}}",
-	         argv[2]);
+	if (argc == 6) /* podman's cgroups, but only a Docker API socket to ask */
+		snprintf(config, sizeof(config),
+		         "{\"engines\":{\"podman\":{\"enabled\":true,\"sockets\":[]},"
+		         "\"docker\":{\"enabled\":true,\"sockets\":[\"%s\"]}}}",
+		         argv[2]);
+	else
+		snprintf(config, sizeof(config),
+		         "{\"engines\":{\"podman\":{\"enabled\":true,\"sockets\":[\"%s\"]},"
+		         "\"docker\":{\"enabled\":false}}}",
+		         argv[2]);
 	struct ph_plugin *p = load(config);
 	if (ph_set_async_handler(p, on_async, NULL, err, sizeof(err)) || ph_capture_open(p, err, sizeof(err))) {
 		fprintf(stderr, "ctr_live: %s\n", err);

@@ -61,9 +61,11 @@ SHORT=$(echo "$FULL" | cut -c1-12)
 # pid 1 stands for the host: every one of its cgroups is the root. (This
 # machine's own sessions sit in a memory cgroup /process_api/<32 hex>, which
 # upstream's containerd rule, and so ours, reads as a container id.)
-OUT=$("$CTR_LIVE" "$PLUGIN" "$SOCK" "$CPID" 1) || { echo "FAIL: ctr_live"; exit 1; }
-echo "$OUT"
 fails=0
+for api in libpod docker; do
+OUT=$("$CTR_LIVE" "$PLUGIN" "$SOCK" "$CPID" 1 $([ $api = docker ] && echo docker)) || { echo "FAIL: ctr_live ($api API)"; exit 1; }
+echo "--- through the $api API"
+echo "$OUT"
 expect() {
 	got=$(echo "$OUT" | sed -n "s/^$1=//p")
 	if [ "$got" != "$2" ]; then echo "FAIL: $1 = '$got', podman says '$2'"; fails=$((fails + 1)); fi
@@ -84,5 +86,6 @@ done
 expect host.container.id host
 expect host.container.name host
 expect dump_state.events 1
+done
 [ $fails -eq 0 ] || exit 1
 echo "ok: podman $(podman --version | cut -d' ' -f3) runc $(runc --version | sed -n '1s/runc version //p'): $NAME ($SHORT) image $IMG"
