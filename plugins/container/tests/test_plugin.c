@@ -269,6 +269,42 @@ static void test_ids_and_metadata(void **state)
 	ft_free();
 }
 
+/* Malformed container events are ignored (logged), never a crash, and
+ * leave what is known untouched. */
+static void test_bad_events(void **state)
+{
+	(void)state;
+	setup_threads();
+	struct ph_plugin *p = load("{\"engines\":{\"docker\":{\"enabled\":true,\"sockets\":[]}}}");
+	assert_int_equal(ph_capture_open(p, err, sizeof(err)), 0);
+	char buf[4096];
+	ss_plugin_event_input in = {.evt = (ss_plugin_event *)buf, .evtnum = 5, .evtsrc = "syscall"};
+	assert_true(async_evt(buf, sizeof(buf), "container", web_json) > 0);
+	assert_int_equal(ph_parse(p, &in, err, sizeof(err)), 0);
+	const char *bad[] = {"", "{", "[]", "{\"container\":1}", "{\"container\":{\"name\":\"x\"}}",
+	                     "{\"container\":{\"id\":7}}", "\"str\"", "{\"container\":{\"id\":\"3ad7b26ded6d\",",
+	                     "nul\0inside"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t n = async_evt(buf, sizeof(buf), "container", bad[i]);
+		assert_true(n > 0);
+		ph_parse(p, &in, err, sizeof(err));
+		assert_string_equal(field_of(p, 100, "container.name", NULL), "web");
+	}
+	/* truncated: the declared payload runs past the event's length */
+	size_t n = async_evt(buf, sizeof(buf), "container", web_json);
+	((ss_plugin_event *)buf)->len = (uint32_t)(n - 40);
+	ph_parse(p, &in, err, sizeof(err));
+	assert_string_equal(field_of(p, 100, "container.name", NULL), "web");
+	uint32_t nm;
+	const ss_plugin_metric *m = ph_metrics(p, &nm);
+	assert_int_equal(nm, 2);
+	assert_string_equal(m[0].name, "n_containers");
+	assert_int_equal(m[0].value.u64, 1);
+	assert_int_equal(m[1].value.u64, 0); /* no container without an image */
+	ph_unload(p);
+	ft_free();
+}
+
 static void test_execve_attaches(void **state)
 {
 	(void)state;
@@ -337,6 +373,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identity),        cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_ids_and_metadata), cmocka_unit_test(test_execve_attaches),
+		cmocka_unit_test(test_bad_events),
 		cmocka_unit_test(test_static),          cmocka_unit_test(test_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
