@@ -11,31 +11,35 @@
 struct layout {
 	const char *prefix, *suffix;
 	int type;
+	size_t plen, slen;
 };
+
+/* A layout with its lengths computed at compile time. */
+#define L(prefix, suffix, type) {prefix, suffix, type, sizeof(prefix) - 1, sizeof(suffix) - 1}
 
 /* Tried in upstream's engine order: podman, docker, cri, containerd. */
 static const struct layout podman_layouts[] = {
-	{"/libpod-payload-", ".scope/container", CTR_T_PODMAN},
-	{"/libpod-payload-", ".scope", CTR_T_PODMAN},
-	{"/libpod-payload-", "", CTR_T_PODMAN},
-	{"/libpod-", ".scope/container", CTR_T_PODMAN},
-	{"/libpod-", ".scope", CTR_T_PODMAN},
-	{"/libpod-", "", CTR_T_PODMAN},
-	{NULL, NULL, 0},
+	L("/libpod-payload-", ".scope/container", CTR_T_PODMAN),
+	L("/libpod-payload-", ".scope", CTR_T_PODMAN),
+	L("/libpod-payload-", "", CTR_T_PODMAN),
+	L("/libpod-", ".scope/container", CTR_T_PODMAN),
+	L("/libpod-", ".scope", CTR_T_PODMAN),
+	L("/libpod-", "", CTR_T_PODMAN),
+	{NULL, NULL, 0, 0, 0},
 };
 static const struct layout docker_layouts[] = {
-	{"/", "", CTR_T_DOCKER},               /* cgroupfs driver: /docker/<id> */
-	{"/docker-", ".scope", CTR_T_DOCKER},  /* systemd driver */
-	{NULL, NULL, 0},
+	L("/", "", CTR_T_DOCKER),               /* cgroupfs driver: /docker/<id> */
+	L("/docker-", ".scope", CTR_T_DOCKER),  /* systemd driver */
+	{NULL, NULL, 0, 0, 0},
 };
 static const struct layout cri_layouts[] = {
-	{"/crio-", "", CTR_T_CRIO},
-	{"/cri-containerd-", ".scope", CTR_T_CRI},
-	{"/crio-", ".scope", CTR_T_CRIO},
-	{":cri-containerd:", "", CTR_T_CRI},   /* containerd without SystemdCgroup */
-	{"/docker-", ".scope", CTR_T_CRI},     /* cri-dockerd with systemd */
-	{"/nerdctl-", ".scope", CTR_T_CRI},
-	{NULL, NULL, 0},
+	L("/crio-", "", CTR_T_CRIO),
+	L("/cri-containerd-", ".scope", CTR_T_CRI),
+	L("/crio-", ".scope", CTR_T_CRIO),
+	L(":cri-containerd:", "", CTR_T_CRI),   /* containerd without SystemdCgroup */
+	L("/docker-", ".scope", CTR_T_CRI),     /* cri-dockerd with systemd */
+	L("/nerdctl-", ".scope", CTR_T_CRI),
+	{NULL, NULL, 0, 0, 0},
 };
 
 const char *ctr_type_name(int type)
@@ -58,9 +62,11 @@ const char *ctr_type_name(int type)
 
 static bool all_hex(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strchr("0123456789abcdefABCDEF", s[i]) || s[i] == '\0')
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
 			return false;
+	}
 	return true;
 }
 
@@ -70,26 +76,16 @@ static bool ends_with(const char *s, size_t len, const char *suffix)
 	return len >= n && memcmp(s + len - n, suffix, n) == 0;
 }
 
-/* The last occurrence of `needle` in [s, s+len), or NULL. */
-static const char *last_of(const char *s, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-	if (n == 0 || n > len)
-		return NULL;
-	for (size_t i = len - n + 1; i-- > 0;)
-		if (memcmp(s + i, needle, n) == 0)
-			return s + i;
-	return NULL;
-}
-
+/* `<prefix><64 hex><suffix>` ending the path. Upstream looks for the last
+ * occurrence of the prefix; with a 64-digit id right before the suffix that
+ * occurrence can only be the one just before the id, so checking there is
+ * the same test, in constant time. */
 static bool match_layout(const char *path, size_t len, const struct layout *l, char *id)
 {
-	const char *start = last_of(path, len, l->prefix);
-	if (!start || !ends_with(path, len, l->suffix))
+	if (len < l->plen + CTR_ID_MAX + l->slen || memcmp(path + len - l->slen, l->suffix, l->slen) != 0)
 		return false;
-	start += strlen(l->prefix);
-	const char *end = path + len - strlen(l->suffix);
-	if (end - start != CTR_ID_MAX || !all_hex(start, CTR_ID_MAX))
+	const char *start = path + len - l->slen - CTR_ID_MAX;
+	if (memcmp(start - l->plen, l->prefix, l->plen) != 0 || !all_hex(start, CTR_ID_MAX))
 		return false;
 	memcpy(id, start, CTR_SHORT_ID_LEN);
 	id[CTR_SHORT_ID_LEN] = '\0';

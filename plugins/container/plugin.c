@@ -358,8 +358,8 @@ static void attach_container(struct ctr_plugin *p, ss_plugin_table_reader_vtable
 	}
 	ss_plugin_state_data v = {.str = walk.id};
 	w->write_entry_field(p->threads, e, p->f_container_id, &v);
-	if (!walk.found || ctr_map_get(&p->known, walk.id) || ctr_map_get(&p->asked, walk.id))
-		return;
+	if (!walk.found || !p->worker.running || ctr_map_get(&p->known, walk.id) || ctr_map_get(&p->asked, walk.id))
+		return; /* without a handler (no live capture) nobody is asked */
 	struct ctr_info *stub = calloc(1, sizeof(*stub));
 	if (stub && (stub->id = strdup(walk.id)) && ctr_map_put(&p->asked, stub) == 0) {
 		if (!ctr_worker_ask(p, walk.id, walk.type))
