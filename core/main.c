@@ -196,6 +196,10 @@ static void print_summary(const struct eng *e)
 	eng_get_stats(e, &st);
 	fprintf(stderr, "Events read: %llu, numbered: %llu, shown to rules: %llu\n", (unsigned long long)st.read,
 	        (unsigned long long)st.numbered, (unsigned long long)st.delivered);
+	if (st.src.events)
+		fprintf(stderr, "Driver: %llu events, %llu dropped (buffer full: %llu, too large: %llu)\n",
+		        (unsigned long long)st.src.events, (unsigned long long)st.src.drops,
+		        (unsigned long long)st.src.drops_buffer, (unsigned long long)st.src.drops_size);
 	if (st.conv.converted || st.conv.stored)
 		fprintf(stderr,
 		        "Old events converted: %llu (enter events kept: %llu, evicted: %llu, too large: %llu; "

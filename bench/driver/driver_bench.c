@@ -141,7 +141,24 @@ int main(int argc, char **argv)
 		exec_only[drv_syscall_nr(names[i])] = true;
 	if (run("exec-only syscall set (openat/close not captured)", exec_only, secs))
 		return 1;
-	if (run("default syscall set (every handler but read/write; openat/close captured)", NULL, secs))
+	/* What upstream's stable rules name in evt.type conditions plus what the
+	 * state engine follows (process tree, fd table, cwd, credentials). */
+	static bool rules[DRV_NR_SYSCALLS];
+	const char *rule_names[] = {
+		"accept", "accept4", "bind", "chmod", "connect", "creat", "dup", "dup2", "dup3", "execve",
+		"execveat", "fchmod", "fchmodat", "finit_module", "init_module", "link", "linkat", "listen",
+		"open", "openat", "openat2", "ptrace", "rename", "renameat", "renameat2", "rmdir", "sendmsg",
+		"sendto", "setns", "setuid", "socket", "symlink", "symlinkat", "unlink", "unlinkat", "unshare",
+		"bpf", "kill", "mkdir", "mkdirat",
+		/* state */
+		"clone", "clone3", "fork", "vfork", "close", "fcntl", "pipe", "pipe2", "socketpair", "eventfd",
+		"eventfd2", "signalfd", "signalfd4", "timerfd_create", "inotify_init", "inotify_init1",
+		"memfd_create", "userfaultfd", "chdir", "fchdir", "chroot", "setgid", "setresuid", "setresgid",
+		"setreuid", "setregid", "capset", "prctl", "mount", "umount2", "recvfrom", "recvmsg", "shutdown"};
+	for (size_t i = 0; i < sizeof(rule_names) / sizeof(rule_names[0]); i++)
+		rules[drv_syscall_nr(rule_names[i])] = true;
+	if (run("stable-rules-like syscall set (rules' evt.types + state engine; openat/close captured)", rules,
+	        secs))
 		return 1;
 	return 0;
 }

@@ -215,6 +215,47 @@ static size_t path_push(struct vctx *v, const char *key, long index)
 	return len;
 }
 
+/* Edit distance between two short keys (for "did you mean"). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64];
+	if (la >= 63 || lb >= 63)
+		return 64;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static int unknown_key(struct vctx *v, const struct schema *kids, const struct cfg_node *key)
+{
+	const char *best = NULL;
+	size_t bestd = 3;   /* suggest only close matches */
+	for (const struct schema *s = kids; s->key; s++) {
+		size_t d = distance(key->text, s->key);
+		if (d < bestd) {
+			bestd = d;
+			best = s->key;
+		}
+	}
+	if (best)
+		return fail(v, key, "unknown key (did you mean '%s'?)", best);
+	return fail(v, key, "unknown key%s", "");
+}
+
 static int check_map(struct vctx *v, const struct schema *kids, const struct cfg_node *n)
 {
 	if (n->kind != CFG_MAP)
@@ -224,8 +265,7 @@ static int check_map(struct vctx *v, const struct schema *kids, const struct cfg
 		while (s->key && strcmp(s->key, n->keys[i]->text))
 			s++;
 		size_t len = path_push(v, n->keys[i]->text, -1);
-		int rc = s->key ? check(v, s, n->kids[i])
-				: fail(v, n->keys[i], "unknown key%s", "");
+		int rc = s->key ? check(v, s, n->kids[i]) : unknown_key(v, kids, n->keys[i]);
 		v->path[len] = 0;
 		if (rc)
 			return rc;

@@ -175,6 +175,9 @@ const char *eng_error(const struct eng *e)
 void eng_get_stats(const struct eng *e, struct eng_stats *out)
 {
 	*out = e->st;
+	memset(&out->src, 0, sizeof(out->src));
+	if (e->src.stats != NULL)
+		e->src.stats(e->src.impl, &out->src);
 	if (e->conv != NULL)
 		ev_conv_get_stats(e->conv, &out->conv);
 	else

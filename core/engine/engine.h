@@ -46,6 +46,14 @@ struct eng_raw {
 
 #define ENG_RF_STATE_ONLY 1u /* update state, never show (capture flag) */
 
+/* What a source counts on its side (live: the driver's counters). */
+struct eng_src_stats {
+	uint64_t events;       /* produced by the source */
+	uint64_t drops;        /* lost before reaching us (all causes) */
+	uint64_t drops_buffer; /* lost: buffer full */
+	uint64_t drops_size;   /* lost: event too large */
+};
+
 /* A source of events. The engine owns `impl` once eng_new succeeds and calls
  * close(impl) in eng_free. */
 struct eng_source {
@@ -59,6 +67,8 @@ struct eng_source {
 	int (*next)(void *impl, struct eng_raw *out);
 	const char *(*error)(const void *impl);
 	void (*close)(void *impl);
+	/* Optional: the source's own counters. */
+	void (*stats)(const void *impl, struct eng_src_stats *out);
 };
 
 /* Opens a capture file (gzip or plain) as a replay source. On failure
@@ -109,6 +119,7 @@ struct eng_hooks {
 };
 
 struct eng_stats {
+	struct eng_src_stats src; /* zero when the source has no counters */
 	uint64_t read;      /* raw events from the source */
 	uint64_t numbered;  /* events given an evt.num */
 	uint64_t delivered; /* events shown to the consumer as not hidden */

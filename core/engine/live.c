@@ -38,6 +38,17 @@ static const char *live_error(const void *impl)
 	return "modern_ebpf: reading the ring buffers failed";
 }
 
+static void live_stats(const void *impl, struct eng_src_stats *out)
+{
+	struct drv_counters t = {0};
+	if (drv_counters(impl, NULL, 0, &t) < 0)
+		return;
+	out->events = t.n_evts;
+	out->drops_buffer = t.n_drops_buffer;
+	out->drops_size = t.n_drops_max_size;
+	out->drops = t.n_drops_buffer + t.n_drops_max_size + t.n_drops_other;
+}
+
 static void live_close(void *impl)
 {
 	drv_close(impl);
@@ -80,6 +91,7 @@ int eng_live_open(const struct eng_live_opts *opts, struct eng_source *out, char
 		.next = live_next,
 		.error = live_error,
 		.close = live_close,
+		.stats = live_stats,
 	};
 	return 0;
 }

@@ -729,9 +729,11 @@ int ev_conv_next(struct ev_conv *c, const void *evt, size_t avail, const void **
 
 	c->st.events++;
 	for (int step = 0; step < CV_MAX_STEPS; step++) {
-		if (ev_decode(cur, cur_avail, &v) != 0)
+		/* The header decides; current events pass without a full decode
+		 * (the consumer decodes them once). */
+		const struct ev_hdr *h = cur;
+		if (cur_avail < EV_HDR_LEN || h->len < EV_HDR_LEN || h->len > cur_avail)
 			return cv_malformed(c, cur, cur_avail);
-		const struct ev_hdr *h = v.hdr;
 		int cl = cv_classify(c, h);
 		if (cl < 0)
 			return cl;
@@ -739,6 +741,8 @@ int ev_conv_next(struct ev_conv *c, const void *evt, size_t avail, const void **
 			goto drop;
 		if (cl == CL_PASS)
 			goto pass;
+		if (ev_decode(cur, cur_avail, &v) != 0)
+			return cv_malformed(c, cur, cur_avail);
 
 		const struct cv_compiled *cr = cv_lookup(c, h->type, h->nparams);
 		if (cr == NULL)

@@ -395,7 +395,8 @@ void ev_conv_free(struct ev_conv *c);
 /* Converts one event. `evt` is a complete event of `avail` bytes (the
  * caller's buffer, not modified). On EV_CONV_PASS, *out points either to
  * `evt` or to a buffer owned by the converter that stays valid until the
- * next call. Returns EV_CONV_PASS, EV_CONV_DROP, or a negative errno
+ * next call. A current event passes after a header check only: decode it
+ * (ev_decode) before use; converted events are always well formed. Returns EV_CONV_PASS, EV_CONV_DROP, or a negative errno
  * (-EINVAL malformed event, -EPROTO no rule for an old layout or an enter
  * event of another syscall, -ENOMEM) with ev_conv_error() saying why. */
 int ev_conv_next(struct ev_conv *c, const void *evt, size_t avail, const void **out);

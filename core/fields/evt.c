@@ -150,8 +150,9 @@ static int gen_extract(const struct fld_ctx *ctx, const struct fld_bind *b, stru
 	case G_RELTIME_S: return fld_set_u64(o, rel / 1000000000ull);
 	case G_RELTIME_NS: return fld_set_u64(o, rel % 1000000000ull);
 	case G_PLUGINNAME:
+		return ctx->plugin_name ? fld_set_str(o, ctx->plugin_name, strlen(ctx->plugin_name)) : 0;
 	case G_PLUGININFO:
-		return 0; /* plugin events: provided by the plugin host's class */
+		return ctx->plugin_info ? fld_set_str(o, ctx->plugin_info, strlen(ctx->plugin_info)) : 0;
 	case G_SOURCE:
 		return ctx->source ? fld_set_str(o, ctx->source, strlen(ctx->source)) : 0;
 	case G_IS_ASYNC: return fld_set_bool(o, is_meta(v->hdr->type));

@@ -208,6 +208,9 @@ struct fld_ctx {
 	bool fd_is_syslog;          /* the event's fd is /dev/log (evt.is_syslog) */
 	uint64_t first_ts;          /* timestamp of the capture's first event (evt.reltime) */
 	const char *hostname;       /* borrowed: evt.hostname; NULL when unknown */
+	/* Set by the plugin host for plugin events (NULL otherwise): */
+	const char *plugin_name;    /* borrowed: evt.pluginname */
+	const char *plugin_info;    /* borrowed: evt.plugininfo (the plugin's event_to_string) */
 	uint64_t gen;               /* bumped by fld_ctx_next() */
 	struct fld_cache_slot *slots; /* owned; one per binding slot */
 	uint32_t nslots;

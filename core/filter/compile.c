@@ -654,6 +654,37 @@ void flt_prog_free(struct flt_prog *p)
 	free(p);
 }
 
+/* Splices children of the same kind into their parent ((a or (b or c)) is
+ * a or b or c: macros nest them), so evaluation walks a shallower tree.
+ * Same result: and/or are associative and checks have no side effects. */
+static struct flt_prog *flatten(struct flt_prog *p)
+{
+	uint32_t total = 0;
+	for (uint32_t i = 0; i < p->nkids; i++)
+		total += p->kids[i]->kind == p->kind ? p->kids[i]->nkids : 1;
+	if (total == p->nkids)
+		return p;
+	struct flt_prog **k = calloc(total, sizeof(*k));
+	if (!k)
+		return p; /* keep the nested (equivalent) form */
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < p->nkids; i++) {
+		struct flt_prog *c = p->kids[i];
+		if (c->kind != p->kind) {
+			k[n++] = c;
+			continue;
+		}
+		for (uint32_t j = 0; j < c->nkids; j++)
+			k[n++] = c->kids[j];
+		c->nkids = 0;
+		flt_prog_free(c);
+	}
+	free(p->kids);
+	p->kids = k;
+	p->nkids = n;
+	return p;
+}
+
 static struct flt_prog *compile_node(struct cstate *s, const struct flt_node *n)
 {
 	struct flt_prog *p = calloc(1, sizeof(*p));
@@ -669,7 +700,7 @@ static struct flt_prog *compile_node(struct cstate *s, const struct flt_node *n)
 		for (; p->nkids < n->nkids; p->nkids++)
 			if (!(p->kids[p->nkids] = compile_node(s, n->kids[p->nkids])))
 				goto fail;
-		return p;
+		return p->kind == P_NOT ? p : flatten(p);
 	case FLT_UNARY:
 	case FLT_BINARY:
 		p->kind = P_CHECK;
@@ -715,4 +746,17 @@ const struct fld_vals *flt_expr_values(struct flt_expr *x, struct fld_ctx *ctx, 
 	if (type)
 		*type = x->type;
 	return flt_expr_eval(x, ctx);
+}
+
+void flt_expr_shape(const struct flt_expr *x, uint8_t *type, uint8_t *fmt, uint32_t *flags)
+{
+	const struct flt_expr *base = x;
+	while (base->kind == X_TRANSFORM && base->nargs == 1 && base->tr != TR_GETOPT)
+		base = base->args[0];
+	if (type)
+		*type = x->type;
+	if (fmt)
+		*fmt = base->kind == X_FIELD ? fld_bind_info(base->b)->fmt : EV_PF_NA;
+	if (flags)
+		*flags = x->flags;
 }

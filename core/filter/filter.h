@@ -180,6 +180,10 @@ bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx);
 struct flt_expr *flt_compile_expr(struct flt_compiler *c, const struct flt_node *n,
                                   struct flt_error *err);
 void flt_expr_free_public(struct flt_expr *x);
+/* The shape of x's values: type (after transformers), print format (the
+ * underlying field's, as upstream prints transformed values) and FLD_F_*
+ * flags (FLD_F_IS_LIST for list values). Any pointer may be NULL. */
+void flt_expr_shape(const struct flt_expr *x, uint8_t *type, uint8_t *fmt, uint32_t *flags);
 /* The values of x for the event in ctx (n == 0: no value), and their type. */
 const struct fld_vals *flt_expr_values(struct flt_expr *x, struct fld_ctx *ctx, uint8_t *type);
 
@@ -203,6 +207,16 @@ int flt_expand_macros(struct flt_node **root, flt_macro_fn lookup, void *user,
  * something was replaced. Returns a malloc'd string or NULL (ENOMEM). */
 char *flt_expand_list(const char *cond, const char *name, const char *const *items,
                       uint32_t nitems, bool *used);
+
+/* Calls fn for every FLT_FIELD node of the tree (also inside transformers
+ * and on right-hand sides), in order: e.g. for the rules loader's
+ * deprecated-field warnings (evt.dir, evt.latency*, evt.wait_latency). */
+void flt_foreach_field(const struct flt_node *ast,
+                       void (*fn)(void *user, const struct flt_node *field), void *user);
+
+/* True when the condition compares a `ka.*` or `jevt.*` field to "<NA>"
+ * with = == != in intersects pmatch: upstream's LOAD_UNSAFE_NA_CHECK. */
+bool flt_has_unsafe_na_check(const struct flt_node *ast);
 
 /* Event types a condition can match, for rule indexing and adaptive
  * syscalls, as upstream derives them: `and` intersects, `or` unites, `not` is

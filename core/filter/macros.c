@@ -391,3 +391,43 @@ int flt_event_types(const struct flt_node *ast, bool set[EV_CODE_MAX])
 		n += set[c];
 	return n;
 }
+
+/* ---- walks for the rules loader's warnings ---- */
+
+void flt_foreach_field(const struct flt_node *n,
+                       void (*fn)(void *user, const struct flt_node *field), void *user)
+{
+	if (n->kind == FLT_FIELD)
+		fn(user, n);
+	for (uint32_t i = 0; i < n->nkids; i++)
+		flt_foreach_field(n->kids[i], fn, user);
+}
+
+static bool unsafe_field(const struct flt_node *n)
+{
+	return n->kind == FLT_FIELD && (!strncmp(n->str, "ka.", 3) || !strncmp(n->str, "jevt.", 5));
+}
+
+static bool has_na(const struct flt_node *r)
+{
+	if (r->kind == FLT_VALUE)
+		return !strcmp(r->str, "<NA>");
+	for (uint32_t i = 0; r->kind == FLT_LIST && i < r->nvals; i++)
+		if (!strcmp(r->vals[i].s, "<NA>"))
+			return true;
+	return false;
+}
+
+bool flt_has_unsafe_na_check(const struct flt_node *n)
+{
+	static const char *const eq[] = {"==", "=", "!=", "in", "intersects", "pmatch", NULL};
+	if (n->kind == FLT_BINARY && unsafe_field(n->kids[0])) {
+		for (const char *const *o = eq; *o; o++)
+			if (!strcmp(n->str, *o) && has_na(n->kids[1]))
+				return true;
+	}
+	for (uint32_t i = 0; i < n->nkids; i++)
+		if (n->kind != FLT_BINARY && flt_has_unsafe_na_check(n->kids[i]))
+			return true;
+	return false;
+}

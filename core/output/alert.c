@@ -106,6 +106,17 @@ static void add_suggested(struct obuf *b, const struct fld_reg *reg, const char 
 	}
 }
 
+/* `%container.info` is deprecated: upstream replaces it with nothing (the
+ * container plugin suggests its fields itself); the rules loader warns. */
+static char *drop_container_info(char *s)
+{
+	static const char tok[] = "%container.info";
+	char *p;
+	while (s && (p = strstr(s, tok)))
+		memmove(p, p + sizeof tok - 1, strlen(p + sizeof tok - 1) + 1);
+	return s;
+}
+
 static char *full_output(const struct out_mgr *m, const struct fld_reg *reg,
                          const struct out_rule_desc *d)
 {
@@ -126,7 +137,7 @@ static char *full_output(const struct out_mgr *m, const struct fld_reg *reg,
 		ob_add(&b, " ", 1);
 		ob_str(&b, m->print_format);
 	}
-	return ob_finish(&b);
+	return drop_container_info(ob_finish(&b));
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -157,7 +168,7 @@ static int copy_tags(struct out_rule *r, const struct out_rule_desc *d)
 }
 
 static int add_extra(struct out_rule *r, struct flt_compiler *c, const struct fld_reg *reg,
-                     const struct out_extra_field *ef, char *err, size_t errlen)
+                     const struct out_extra_field *ef, bool b64, char *err, size_t errlen)
 {
 	/* the same key twice: both compile, build_jf keeps the later (upstream
 	 * assigns into a map) */
@@ -180,6 +191,8 @@ static int add_extra(struct out_rule *r, struct flt_compiler *c, const struct fl
 		return -ENOMEM;
 	x->fmt = out_fmt_compile(c, reg, r->source, fmt, err, errlen);
 	free(fmt);
+	if (x->fmt && b64)
+		ofmt_set_base64(x->fmt);
 	return x->fmt ? 0 : -EINVAL;
 }
 
@@ -273,12 +286,14 @@ static int compile_rule(struct out_mgr *m, struct out_rule *r, struct flt_compil
 	free(out);
 	if (!r->msg)
 		return -EINVAL;
+	if (m->base64)
+		ofmt_set_base64(r->msg);
 	for (uint32_t i = 0; i < m->nappend; i++) {
 		const struct out_append *a = &m->append[i];
 		if (!append_matches(a, d))
 			continue;
 		for (uint32_t k = 0; k < a->nextra_fields; k++) {
-			int rc = add_extra(r, c, reg, &a->extra_fields[k], err, errlen);
+			int rc = add_extra(r, c, reg, &a->extra_fields[k], m->base64, err, errlen);
 			if (rc)
 				return rc;
 		}

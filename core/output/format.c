@@ -379,7 +379,23 @@ static void str_text(struct obuf *b, const struct fld_val *v)
 	ob_add(b, p, z ? (size_t)(z - p) : v->len);
 }
 
-static void val_text(struct obuf *b, const struct fld_val *v, uint8_t type, uint8_t pfmt)
+static void base64_text(struct obuf *b, const unsigned char *p, uint32_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	for (uint32_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], i + 1 < n ? tab[(v >> 6) & 63] : '=',
+		             i + 2 < n ? tab[v & 63] : '='};
+		ob_add(b, q, 4);
+	}
+}
+
+static void val_text(struct obuf *b, const struct fld_val *v, uint8_t type, uint8_t pfmt,
+                     bool base64)
 {
 	switch (kind_of(type)) {
 	case VK_SIGNED: int_text(b, v, true, pfmt); break;
@@ -394,6 +410,10 @@ static void val_text(struct obuf *b, const struct fld_val *v, uint8_t type, uint
 	case VK_BOOL: ob_str(b, rd_u(v) ? "true" : "false"); break;
 	case VK_BYTES: {
 		const unsigned char *p = v->ptr;
+		if (base64) {
+			base64_text(b, p, v->len);
+			break;
+		}
 		for (uint32_t i = 0; i < v->len; i++) {
 			char c = isprint(p[i]) ? (char)p[i] : '.';
 			ob_add(b, &c, 1);
@@ -409,7 +429,8 @@ static void val_text(struct obuf *b, const struct fld_val *v, uint8_t type, uint
 
 /* JSON value as upstream's rawval_to_json: numbers for decimal/ID formats,
  * the text (a string) for octal, hex and padded formats. */
-static void val_json(struct obuf *b, const struct fld_val *v, uint8_t type, uint8_t pfmt)
+static void val_json(struct obuf *b, const struct fld_val *v, uint8_t type, uint8_t pfmt,
+                     bool base64)
 {
 	enum vkind k = kind_of(type);
 	bool text_fmt = pfmt == EV_PF_OCT || pfmt == EV_PF_HEX || pfmt == EV_PF_10_PADDED_DEC;
@@ -436,7 +457,7 @@ static void val_json(struct obuf *b, const struct fld_val *v, uint8_t type, uint
 		return;
 	}
 	struct obuf t = {0};
-	val_text(&t, v, type, pfmt);
+	val_text(&t, v, type, pfmt, base64);
 	ob_json_str(b, t.failed ? "" : (t.p ? t.p : ""), t.failed ? 0 : t.len, true);
 	free(t.p);
 }
@@ -450,14 +471,14 @@ void ofmt_expr_text(struct obuf *b, struct oexpr *e, struct fld_ctx *ctx)
 		return;
 	}
 	if (!e->list) {
-		val_text(b, &vs->v[0], type, e->pfmt);
+		val_text(b, &vs->v[0], type, e->pfmt, e->base64);
 		return;
 	}
 	ob_add(b, "(", 1);
 	for (uint32_t i = 0; i < vs->n; i++) {
 		if (i)
 			ob_add(b, ",", 1);
-		val_text(b, &vs->v[i], type, e->pfmt);
+		val_text(b, &vs->v[i], type, e->pfmt, e->base64);
 	}
 	ob_add(b, ")", 1);
 }
@@ -475,16 +496,24 @@ void ofmt_expr_json(struct obuf *b, struct oexpr *e, struct fld_ctx *ctx)
 		return;
 	}
 	if (!e->list) {
-		val_json(b, &vs->v[0], type, e->pfmt);
+		val_json(b, &vs->v[0], type, e->pfmt, e->base64);
 		return;
 	}
 	ob_add(b, "[", 1);
 	for (uint32_t i = 0; i < vs->n; i++) {
 		if (i)
 			ob_add(b, ",", 1);
-		val_json(b, &vs->v[i], type, e->pfmt);
+		val_json(b, &vs->v[i], type, e->pfmt, e->base64);
 	}
 	ob_add(b, "]", 1);
+}
+
+void ofmt_set_base64(struct out_fmt *f)
+{
+	for (uint32_t i = 0; i < f->ntoks; i++)
+		f->toks[i].e.base64 = true;
+	for (uint32_t i = 0; i < f->njf; i++)
+		f->jf[i].base64 = true;
 }
 
 void ofmt_text(struct obuf *b, struct out_fmt *f, struct fld_ctx *ctx)

@@ -73,6 +73,7 @@ int out_config_from_falco(struct out_config *oc, const struct falco_config *fc, 
 	oc->json_include_output_fields_property = fc->json_include_output_fields_property;
 	oc->json_include_tags_property = fc->json_include_tags_property;
 	oc->time_format_iso_8601 = fc->time_format_iso_8601;
+	oc->buffer_format_base64 = fc->buffer_format_base64;
 	oc->buffered_outputs = fc->buffered_outputs && !unbuffered;
 	oc->queue_capacity = fc->outputs_queue_capacity;
 	oc->output_timeout_ms = fc->output_timeout_ms;

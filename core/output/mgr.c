@@ -366,14 +366,20 @@ struct out_mgr *out_mgr_new(const struct out_config *c, char *err, size_t errlen
 	m->inc_fields = c->json_include_output_fields_property;
 	m->inc_tags = c->json_include_tags_property;
 	m->iso8601 = c->time_format_iso_8601;
+	m->base64 = c->buffer_format_base64;
 	m->log = c->log_stream ? c->log_stream : stderr;
 	int rc = resolve_hostname(m, c);
 	if (rc) {
 		snprintf(err, errlen, "Failed to get hostname");
 		goto fail;
 	}
-	if (copy_append(m, c) ||
-	    (c->print_format && !(m->print_format = strdup(c->print_format))) ||
+	/* -p c|container|k|kubernetes ask for what the container plugin now
+	 * suggests by itself: upstream ignores them */
+	const char *pf = c->print_format;
+	if (pf && (!strcmp(pf, "c") || !strcmp(pf, "container") || !strcmp(pf, "k") ||
+	           !strcmp(pf, "kubernetes")))
+		pf = NULL;
+	if (copy_append(m, c) || (pf && !(m->print_format = strdup(pf))) ||
 	    !(m->rt = rt_new(c))) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

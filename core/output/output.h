@@ -114,6 +114,7 @@ struct out_config {
 	bool json_include_output_fields_property; /* default true */
 	bool json_include_tags_property;          /* default true */
 	bool time_format_iso_8601;
+	bool buffer_format_base64;  /* byte buffers (evt.buffer, ...) in base64, not '.'-escaped */
 	bool buffered_outputs;      /* -U forces false: the caller applies it */
 	uint64_t queue_capacity;    /* outputs_queue.capacity; 0 = unbounded */
 	uint32_t output_timeout_ms; /* default 2000 */
@@ -220,7 +221,9 @@ struct out_rule_desc {
  * flt_compiler_nslots). `reg` is the registry behind c (for suggested
  * fields). Returns the rule, owned by m (freed by out_mgr_free), or NULL
  * with upstream's message in err, e.g. "invalid formatting syntax:
- * formatting cannot end with a %". The rule's counter starts at 0 and
+ * formatting cannot end with a %". `%container.info` is removed, as
+ * upstream does (its loader warns LOAD_DEPRECATED_ITEM: the caller's job).
+ * The rule's counter starts at 0 and
  * counts in the exit summary in the order rules were compiled. */
 struct out_rule *out_rule_compile(struct out_mgr *m, struct flt_compiler *c,
                                   const struct fld_reg *reg, const struct out_rule_desc *d,

@@ -39,6 +39,7 @@ struct oexpr {
 	uint8_t pfmt;         /* enum ev_pfmt of the innermost field */
 	bool list;            /* renders as "(a,b)" / a JSON array */
 	bool json_ts;         /* JSON value is the event time in ns (evt.time ...) */
+	bool base64;          /* byte buffers as base64 (buffer_format_base64) */
 	char *key;            /* owned: its name in output_fields ("proc.aname[2]") */
 };
 
@@ -60,6 +61,8 @@ struct out_fmt {
 void ofmt_expr_text(struct obuf *b, struct oexpr *e, struct fld_ctx *ctx);
 /* Appends the JSON value of e (null when none). */
 void ofmt_expr_json(struct obuf *b, struct oexpr *e, struct fld_ctx *ctx);
+/* Shows f's byte buffers in base64 from now on. */
+void ofmt_set_base64(struct out_fmt *f);
 /* Appends the whole text rendering of f. */
 void ofmt_text(struct obuf *b, struct out_fmt *f, struct fld_ctx *ctx);
 
@@ -100,7 +103,7 @@ uint64_t out_now_ns(void);
 
 struct out_mgr {
 	/* settings copied from out_config (strings owned) */
-	bool json, inc_output, inc_message, inc_fields, inc_tags, iso8601;
+	bool json, inc_output, inc_message, inc_fields, inc_tags, iso8601, base64;
 	char *hostname;
 	struct out_append *append;   /* deep copies: every string owned */
 	uint32_t nappend;

@@ -57,20 +57,27 @@ int ph_field_find(const struct ph_plugin *p, const char *name)
 	return -1;
 }
 
-static int parse_index(const char *arg, uint64_t *out)
+/* An index argument as upstream reads one: decimal digits only, no
+ * leading zero (so "01" is not an index), fitting in 64 bits. */
+static const char *parse_index(const char *arg, uint64_t *out)
 {
 	uint64_t v = 0;
-	if (!arg[0])
-		return -1;
+	if (!arg[0] || (arg[0] == '0' && arg[1]))
+		return "an index cannot be empty or start with 0";
 	for (const char *c = arg; *c; c++) {
-		if (*c < '0' || *c > '9' || v > (UINT64_MAX - 9) / 10)
-			return -1;
+		if (*c < '0' || *c > '9')
+			return "an index has only digits";
+		if (v > (UINT64_MAX - (uint64_t)(*c - '0')) / 10)
+			return "the index does not fit in 64 bits";
 		v = v * 10 + (uint64_t)(*c - '0');
 	}
 	*out = v;
-	return 0;
+	return NULL;
 }
 
+/* Upstream's request: arg_index is (uint64_t)-1 unless the argument is an
+ * index; arg_key is the argument whenever the field takes keys (so a field
+ * taking both gets both for "7"); arg_present tells an argument was given. */
 int ph_field_request(const struct ph_plugin *p, uint32_t field_id, const char *arg, ss_plugin_extract_field *req,
                      char *err, size_t errlen)
 {
@@ -82,6 +89,7 @@ int ph_field_request(const struct ph_plugin *p, uint32_t field_id, const char *a
 	req->field = f->name;
 	req->ftype = f->ftype;
 	req->flist = (f->flags & PH_FIELD_LIST) != 0;
+	req->arg_index = UINT64_MAX;
 	if (!arg) {
 		if (f->flags & PH_FIELD_ARG_REQUIRED)
 			return ph_fail(p, -EINVAL, err, errlen, "field %s requires an argument", f->name);
@@ -91,13 +99,13 @@ int ph_field_request(const struct ph_plugin *p, uint32_t field_id, const char *a
 		return ph_fail(p, -EINVAL, err, errlen, "field %s takes no argument", f->name);
 	req->arg_present = 1;
 	if (f->flags & PH_FIELD_ARG_INDEX) {
-		if (parse_index(arg, &req->arg_index) == 0)
-			return 0;
-		if (!(f->flags & PH_FIELD_ARG_KEY))
-			return ph_fail(p, -EINVAL, err, errlen, "field %s needs a numeric index argument, not '%s'", f->name,
-			               arg);
+		const char *why = parse_index(arg, &req->arg_index);
+		if (why && !(f->flags & PH_FIELD_ARG_KEY))
+			return ph_fail(p, -EINVAL, err, errlen, "field %s needs a numeric index argument, not '%s' (%s)",
+			               f->name, arg, why);
 	}
-	req->arg_key = arg;
+	if (f->flags & PH_FIELD_ARG_KEY)
+		req->arg_key = arg;
 	return 0;
 }
 

@@ -66,8 +66,18 @@ bool ph_version_parse(const char *s, struct ph_version *out)
 {
 	if (!s)
 		return false;
+	/* Anything after the patch number ("-rc1", "+build") is ignored, as
+	 * upstream's scanf-based parser ignores it. */
 	return parse_u32(&s, &out->major) && *s++ == '.' && parse_u32(&s, &out->minor) && *s++ == '.' &&
-	       parse_u32(&s, &out->patch) && *s == '\0';
+	       parse_u32(&s, &out->patch);
+}
+
+bool ph_version_compatible(const char *have, const char *required)
+{
+	struct ph_version h, r;
+	if (!ph_version_parse(have, &h) || !ph_version_parse(required, &r) || h.major != r.major)
+		return false;
+	return h.minor > r.minor || (h.minor == r.minor && h.patch >= r.patch);
 }
 
 /* The shared rule: major equal, minor not newer, patch not newer at equal
@@ -388,6 +398,14 @@ static int parse_field_props(struct ph_plugin *p, const cJSON *f, const char *na
 	return 0;
 }
 
+static void plugin_log(ss_plugin_owner_t *o, const char *component, const char *msg, ss_plugin_log_severity sev);
+
+/* A message of the host about the plugin, through the same sink. */
+static void host_log(struct ph_plugin *p, const char *msg, ss_plugin_log_severity sev)
+{
+	plugin_log(p, NULL, msg, sev);
+}
+
 /* One get_fields() entry into out (strings duplicated). */
 static int parse_field(struct ph_plugin *p, const cJSON *f, uint32_t i, struct ph_field *out, char *err,
                        size_t errlen)
@@ -418,8 +436,14 @@ static int parse_field(struct ph_plugin *p, const cJSON *f, uint32_t i, struct p
 	if (rc)
 		return rc;
 	for (uint32_t j = 0; j < i; j++)
-		if (strcmp(p->fields[j].name, name) == 0)
-			return ph_fail(p, -EINVAL, err, errlen, "get_fields: field '%s' is defined twice", name);
+		if (strcmp(p->fields[j].name, name) == 0) {
+			/* Upstream accepts this and resolves the name to the first. */
+			char msg[256];
+			snprintf(msg, sizeof(msg), "get_fields: field '%s' is defined twice; the first definition is used",
+			         name);
+			host_log(p, msg, SS_PLUGIN_LOG_SEV_WARNING);
+			break;
+		}
 	out->name = strdup(name);
 	out->display = strdup(str_member(f, "display"));
 	out->desc = strdup(desc);
@@ -486,10 +510,6 @@ static int load_descriptions(struct ph_plugin *p, char *err, size_t errlen)
 			                   &p->n_async_names, err, errlen);
 		if (!rc && p->n_async_names == 0)
 			rc = ph_fail(p, -EINVAL, err, errlen, "get_async_events returned no event name");
-		for (uint32_t i = 0; !rc && i < p->n_async_names; i++)
-			if (strlen(p->async_names[i]) >= PLUGIN_EVT_ASYNC_NAME_MAX)
-				rc = ph_fail(p, -EINVAL, err, errlen, "async event name '%s' is longer than %d bytes",
-				             p->async_names[i], PLUGIN_EVT_ASYNC_NAME_MAX - 1);
 	}
 	return rc;
 }
@@ -613,14 +633,19 @@ int ph_load_api(const plugin_api *api, const struct ph_opts *opts, struct ph_plu
 		ph_errcpy(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	p->api = *api;
+	/* The first member has the same place in every layout. */
 	struct ph_version v;
 	const char *req = api->get_required_api_version ? api->get_required_api_version() : NULL;
 	if (req && ph_version_parse(req, &v) && v.major == 3 && v.minor < 10) {
-		/* Built before 3.10 inserted dump_state: shift the tail up. */
-		size_t from = offsetof(plugin_api, dump_state), to = offsetof(plugin_api, set_config);
-		memmove((char *)&p->api + to, (const char *)api + from, sizeof(plugin_api) - to);
+		/* Built before 3.10 inserted dump_state: the caller's table is one
+		 * pointer shorter and everything from set_config on sits where
+		 * dump_state is now. Read only that many bytes. */
+		size_t at = offsetof(plugin_api, dump_state), next = offsetof(plugin_api, set_config);
+		memcpy(&p->api, api, at);
+		memcpy((char *)&p->api + next, (const char *)api + at, sizeof(plugin_api) - next);
 		p->api.dump_state = NULL;
+	} else {
+		p->api = *api;
 	}
 	return finish_load(p, out, err, errlen);
 }

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "plugin_api.h"
 #include "plugin_caps.h"
@@ -55,8 +56,15 @@ struct ph_version {
 	uint32_t major, minor, patch;
 };
 
-/* Parses "maj.min.patch" (digits only, nothing after). */
+/* Parses "maj.min.patch" (decimal numbers; a suffix such as "-rc1" after
+ * the patch number is ignored, as upstream ignores it). */
 bool ph_version_parse(const char *s, struct ph_version *out);
+
+/* Whether a plugin of version `have` satisfies a rules file's
+ * required_plugin_versions entry `required`: same major, and not older
+ * (upstream's sinsp_version::compatible_with). False when either does not
+ * parse. */
+bool ph_version_compatible(const char *have, const char *required);
 
 /* The framework's rule for a plugin's required API version: major equal,
  * our minor >= its minor, and when minors are equal our patch >= its patch.
@@ -226,8 +234,10 @@ int ph_field_find(const struct ph_plugin *p, const char *name);
 
 /* Fills an extraction request for field `field_id` with argument `arg`
  * (the text between brackets, NULL when none), checking it against the
- * field's arg flags: required, index (decimal) or key. `arg` must outlive
- * the request. Done once, at rule load time. */
+ * field's arg flags as upstream does: required; index (decimal digits, no
+ * leading zero); key. As upstream, arg_index is (uint64_t)-1 when the
+ * argument is not an index, and arg_key is set whenever the field takes
+ * keys. `arg` must outlive the request. Done once, at rule load time. */
 int ph_field_request(const struct ph_plugin *p, uint32_t field_id, const char *arg, ss_plugin_extract_field *req,
                      char *err, size_t errlen);
 
@@ -298,6 +308,21 @@ const ss_plugin_metric *ph_metrics(struct ph_plugin *p, uint32_t *n);
 
 /* "<plugin>.<metric>" into buf. */
 const char *ph_metric_name(const struct ph_plugin *p, const ss_plugin_metric *m, char *buf, size_t buflen);
+
+/* ---- text for the CLI, in upstream Falco's layout ---- */
+
+/* The plugin block of `--list-plugins` and `--plugin-info`: Name,
+ * Description, Contact, Version, Capabilities (upstream lists sourcing,
+ * extraction, parsing and async; not capture listening). */
+void ph_print_info(const struct ph_plugin *p, FILE *out);
+
+/* `--plugin-info`'s schema part: "Init config schema type: ..." then the
+ * schema text and an empty line. */
+void ph_print_init_schema(const struct ph_plugin *p, FILE *out);
+
+/* `--plugin-info`'s open params part for a sourcing plugin (after
+ * ph_init()); nothing for other plugins. */
+int ph_print_open_params(struct ph_plugin *p, FILE *out, char *err, size_t errlen);
 
 /* ---- crash reports ---- */
 

@@ -1,7 +1,8 @@
 /*
  * The rules-file reader: YAML documents -> items, with upstream's checks and
  * messages for everything that can be judged from the YAML alone. Reading a
- * file stops at its first error, as upstream does.
+ * file stops at its first error, as upstream does. Rules and exceptions are
+ * in rule.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -11,39 +12,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "rules/rules.h"
-
-#define WARNING_APPEND "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') " \
-	"under 'override' instead."
-#define WARNING_ENABLED "The standalone 'enabled' key usage is deprecated. The correct approach " \
-	"requires also a 'replace' entry under the 'override' key (i.e. 'enabled: replace')."
-#define ERROR_OVERRIDE_APPEND "Keys 'override' and 'append: true' cannot be used together. Add an " \
-	"'append' entry (e.g. 'condition: append') under 'override' instead."
-
-/* A context under construction: a chain of stack frames, turned into a
- * struct rules_ctx only when something is recorded. `at` NULL is the file. */
-struct cx {
-	const struct cx *parent;
-	enum rules_ctx_type type;
-	const char *item_name;
-	const struct cfg_node *at;
-};
-
-struct rd {
-	struct rules_set *set;
-	size_t file;
-	const char *name;
-	int rc;                 /* -EINVAL once an error is recorded, or -ENOMEM */
-};
-
-static void rules_rule_free(struct rules_rule *rule);
+#include "rules/reader_int.h"
 
 static struct rules_result *res(struct rd *r)
 {
 	return &r->set->results[r->file];
 }
 
-static int build_ctx(struct rd *r, const struct cx *c, struct rules_ctx *out)
+int rd_ctx(struct rd *r, const struct cx *c, struct rules_ctx *out)
 {
 	const struct cx *chain[64];
 	size_t n = 0;
@@ -69,7 +45,7 @@ static int record(struct rd *r, bool error, int code, const struct cx *c, const 
 	char msg[1024];
 	struct rules_ctx ctx;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	int rc = build_ctx(r, c, &ctx);
+	int rc = rd_ctx(r, c, &ctx);
 	if (!rc)
 		rc = error ? rules_result_error(res(r), (enum rules_err_code)code, msg, &ctx)
 			   : rules_result_warning(res(r), (enum rules_warn_code)code, msg, &ctx);
@@ -81,8 +57,7 @@ static int record(struct rd *r, bool error, int code, const struct cx *c, const 
 	return error ? -EINVAL : 0;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail(struct rd *r, const struct cx *c, const char *fmt, ...)
+int rd_fail(struct rd *r, const struct cx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -91,8 +66,7 @@ static int fail(struct rd *r, const struct cx *c, const char *fmt, ...)
 	return rc;
 }
 
-__attribute__((format(printf, 4, 5)))
-static int warn(struct rd *r, enum rules_warn_code code, const struct cx *c, const char *fmt, ...)
+int rd_warn(struct rd *r, enum rules_warn_code code, const struct cx *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -101,68 +75,66 @@ static int warn(struct rd *r, enum rules_warn_code code, const struct cx *c, con
 	return rc;
 }
 
-static int nomem(struct rd *r)
+int rd_nomem(struct rd *r)
 {
 	return r->rc = -ENOMEM;
 }
 
 /* ---------------- value decoders (upstream's decode_val rules) ---------------- */
 
-enum { OPTIONAL = 1, EMPTY_OK = 2 };
-
 /* The scalar under `key`, or NULL when absent-and-optional or empty-and-allowed. */
-static int scalar_of(struct rd *r, const struct cfg_node *item, const char *key, const struct cx *c,
+int rd_scalar(struct rd *r, const struct cfg_node *item, const char *key, const struct cx *c,
 		     unsigned flags, const struct cfg_node **out)
 {
 	const struct cfg_node *v = cfg_map_get(item, key);
 	*out = NULL;
 	if (!v)
-		return (flags & OPTIONAL) ? 0 : fail(r, c, "Item has no mapping for key '%s'", key);
+		return (flags & OPTIONAL) ? 0 : rd_fail(r, c, "Item has no mapping for key '%s'", key);
 	if (v->kind == CFG_NULL)
-		return (flags & EMPTY_OK) ? 0 : fail(r, c, "Mapping for key '%s' is empty", key);
+		return (flags & EMPTY_OK) ? 0 : rd_fail(r, c, "Mapping for key '%s' is empty", key);
 	struct cx vc = { c, RULES_CTX_VALUE_FOR, key, v };
 	if (v->kind != CFG_SCALAR)
-		return fail(r, &vc, "Value is not a scalar value");
+		return rd_fail(r, &vc, "Value is not a scalar value");
 	if (!v->text[0])
-		return (flags & EMPTY_OK) ? 0 : fail(r, &vc, "Value must be non-empty");
+		return (flags & EMPTY_OK) ? 0 : rd_fail(r, &vc, "Value must be non-empty");
 	*out = v;
 	return 0;
 }
 
-static int dec_str(struct rd *r, const struct cfg_node *item, const char *key, const struct cx *c,
+int rd_str(struct rd *r, const struct cfg_node *item, const char *key, const struct cx *c,
 		   unsigned flags, char **out)
 {
 	const struct cfg_node *v;
-	int rc = scalar_of(r, item, key, c, flags, &v);
+	int rc = rd_scalar(r, item, key, c, flags, &v);
 	if (rc || !v)
 		return rc;
 	free(*out);
 	*out = strdup(v->text);
-	return *out ? 0 : nomem(r);
+	return *out ? 0 : rd_nomem(r);
 }
 
-static int dec_bool(struct rd *r, const struct cfg_node *item, const char *key, const struct cx *c,
+int rd_bool(struct rd *r, const struct cfg_node *item, const char *key, const struct cx *c,
 		    unsigned flags, bool *out)
 {
 	const struct cfg_node *v;
-	int rc = scalar_of(r, item, key, c, flags, &v);
+	int rc = rd_scalar(r, item, key, c, flags, &v);
 	if (rc || !v)
 		return rc;
 	struct cx vc = { c, RULES_CTX_VALUE_FOR, key, v };
-	return cfg_scalar_bool(v, out) ? 0 : fail(r, &vc, "Can't decode YAML scalar value");
+	return cfg_scalar_bool(v, out) ? 0 : rd_fail(r, &vc, "Can't decode YAML scalar value");
 }
 
-static int dec_u64(struct rd *r, const struct cfg_node *item, const char *key, const struct cx *c,
+int rd_u64(struct rd *r, const struct cfg_node *item, const char *key, const struct cx *c,
 		   unsigned flags, uint64_t max, uint64_t *out)
 {
 	const struct cfg_node *v;
 	int64_t i;
-	int rc = scalar_of(r, item, key, c, flags, &v);
+	int rc = rd_scalar(r, item, key, c, flags, &v);
 	if (rc || !v)
 		return rc;
 	struct cx vc = { c, RULES_CTX_VALUE_FOR, key, v };
 	if (!cfg_scalar_i64(v, &i) || i < 0 || (uint64_t)i > max || v->text[0] == '-')
-		return fail(r, &vc, "Can't decode YAML scalar value");
+		return rd_fail(r, &vc, "Can't decode YAML scalar value");
 	*out = (uint64_t)i;
 	return 0;
 }
@@ -173,32 +145,32 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* A sequence of scalars (`items`, `tags`). */
-static int dec_seq(struct rd *r, const struct cfg_node *item, const char *key, const struct cx *c,
+int rd_seq(struct rd *r, const struct cfg_node *item, const char *key, const struct cx *c,
 		   unsigned flags, struct cfg_strlist *out)
 {
 	const struct cfg_node *v = cfg_map_get(item, key);
 	if (!v)
-		return (flags & OPTIONAL) ? 0 : fail(r, c, "Item has no mapping for key '%s'", key);
+		return (flags & OPTIONAL) ? 0 : rd_fail(r, c, "Item has no mapping for key '%s'", key);
 	struct cx vc = { c, RULES_CTX_VALUE_FOR, key, v };
 	if (v->kind != CFG_SEQ)
-		return fail(r, &vc, "Value is not a sequence");
+		return rd_fail(r, &vc, "Value is not a sequence");
 	for (size_t i = 0; i < v->n; i++) {
 		struct cx ic = { &vc, RULES_CTX_LIST_ITEM, "", v->kids[i] };
 		if (v->kids[i]->kind != CFG_SCALAR)
-			return fail(r, &ic, "sequence value is not scalar");
+			return rd_fail(r, &ic, "sequence value is not scalar");
 		char **nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
 		if (!nv)
-			return nomem(r);
+			return rd_nomem(r);
 		out->v = nv;
 		if (!(out->v[out->n] = strdup(v->kids[i]->text)))
-			return nomem(r);
+			return rd_nomem(r);
 		out->n++;
 	}
 	return 0;
 }
 
 /* Tags are a set upstream: sorted, each once. */
-static void sort_unique(struct cfg_strlist *l)
+void rd_sort_unique(struct cfg_strlist *l)
 {
 	if (l->n < 2)
 		return;
@@ -215,13 +187,13 @@ static void sort_unique(struct cfg_strlist *l)
 
 /* ---------------- items ---------------- */
 
-static struct rules_item *new_item(struct rd *r, enum rules_item_kind kind, enum rules_op op,
+struct rules_item *rd_new_item(struct rd *r, enum rules_item_kind kind, enum rules_op op,
 				   const char *name, const struct cx *c)
 {
 	struct rules_set *s = r->set;
 	struct rules_item *v = realloc(s->items, (s->nitems + 1) * sizeof(*v));
 	if (!v) {
-		nomem(r);
+		rd_nomem(r);
 		return NULL;
 	}
 	s->items = v;
@@ -229,9 +201,9 @@ static struct rules_item *new_item(struct rd *r, enum rules_item_kind kind, enum
 	*it = (struct rules_item){ .kind = kind, .op = op, .file = r->file };
 	it->rule.enabled = true;
 	it->rule.warn_evttypes = true;
-	if (!(it->name = strdup(name ? name : "")) || build_ctx(r, c, &it->ctx)) {
+	if (!(it->name = strdup(name ? name : "")) || rd_ctx(r, c, &it->ctx)) {
 		free(it->name);
-		nomem(r);
+		rd_nomem(r);
 		return NULL;
 	}
 	s->nitems++;
@@ -239,7 +211,7 @@ static struct rules_item *new_item(struct rd *r, enum rules_item_kind kind, enum
 }
 
 /* Hands a finished item to the set's callback (the collector). */
-static int publish(struct rd *r, size_t index)
+int rd_publish(struct rd *r, size_t index)
 {
 	struct rules_set *s = r->set;
 	if (!s->on_item || r->rc)
@@ -250,7 +222,7 @@ static int publish(struct rd *r, size_t index)
 	return r->rc;
 }
 
-static int warn_unknown_keys(struct rd *r, const struct cfg_node *item, const char *const *keys,
+int rd_unknown_keys(struct rd *r, const struct cfg_node *item, const char *const *keys,
 			     const struct cx *c)
 {
 	for (size_t i = 0; i < item->n; i++) {
@@ -258,7 +230,7 @@ static int warn_unknown_keys(struct rd *r, const struct cfg_node *item, const ch
 		const char *const *e = keys;
 		while (*e && strcmp(*e, k))
 			e++;
-		if (!*e && warn(r, RULES_WARN_UNKNOWN_KEY, c, "Unknown key '%s'. The key will be ignored.", k))
+		if (!*e && rd_warn(r, RULES_WARN_UNKNOWN_KEY, c, "Unknown key '%s'. The key will be ignored.", k))
 			return r->rc;
 	}
 	return 0;
@@ -271,35 +243,35 @@ static int read_engine_version(struct rd *r, const struct cfg_node *item, const 
 	const struct cfg_node *v;
 	int64_t n;
 	unsigned ver[3];
-	if (scalar_of(r, item, "required_engine_version", &c, 0, &v))
+	if (rd_scalar(r, item, "required_engine_version", &c, 0, &v))
 		return r->rc;
 	if (cfg_scalar_i64(v, &n) && n >= 0 && n <= UINT32_MAX && v->text[0] != '-') {
 		rules_implicit_version((unsigned)n, ver);
 	} else {
 		char tail;
 		if (sscanf(v->text, "%u.%u.%u%c", &ver[0], &ver[1], &ver[2], &tail) < 3)
-			return fail(r, &c, "Unable to parse engine version '%s' as a semver string. "
+			return rd_fail(r, &c, "Unable to parse engine version '%s' as a semver string. "
 				    "Expected \"x.y.z\" semver format.", v->text);
 	}
-	struct rules_item *it = new_item(r, RULES_ITEM_ENGINE_VERSION, RULES_OP_DEFINE, v->text, &c);
+	struct rules_item *it = rd_new_item(r, RULES_ITEM_ENGINE_VERSION, RULES_OP_DEFINE, v->text, &c);
 	if (!it)
 		return r->rc;
 	memcpy(it->version, ver, sizeof(ver));
-	if (publish(r, (size_t)(it - r->set->items)))
+	if (rd_publish(r, (size_t)(it - r->set->items)))
 		return r->rc;
-	return warn_unknown_keys(r, item, keys, &c);
+	return rd_unknown_keys(r, item, keys, &c);
 }
 
 static int add_req(struct rd *r, struct rules_item *it, const char *name, const char *version)
 {
 	struct rules_plugin_req *v = realloc(it->reqs, (it->nreqs + 1) * sizeof(*v));
 	if (!v)
-		return nomem(r);
+		return rd_nomem(r);
 	it->reqs = v;
 	v[it->nreqs].name = strdup(name);
 	v[it->nreqs].version = strdup(version);
 	it->nreqs++;
-	return v[it->nreqs - 1].name && v[it->nreqs - 1].version ? 0 : nomem(r);
+	return v[it->nreqs - 1].name && v[it->nreqs - 1].version ? 0 : rd_nomem(r);
 }
 
 /* One `name`/`version` pair; `*name` and `*version` are owned by the caller. */
@@ -308,11 +280,11 @@ static int read_req(struct rd *r, const struct cfg_node *m, enum rules_ctx_type 
 {
 	struct cx tmp = { parent, type, "", m };
 	if (m->kind != CFG_MAP)
-		return fail(r, &tmp, "%s must be a mapping", what);
-	if (dec_str(r, m, "name", &tmp, 0, name))
+		return rd_fail(r, &tmp, "%s must be a mapping", what);
+	if (rd_str(r, m, "name", &tmp, 0, name))
 		return r->rc;
 	struct cx named = { parent, type, *name, m };
-	return dec_str(r, m, "version", &named, 0, version);
+	return rd_str(r, m, "version", &named, 0, version);
 }
 
 static int read_plugin_entry(struct rd *r, const struct cfg_node *p, const struct cx *c)
@@ -320,10 +292,10 @@ static int read_plugin_entry(struct rd *r, const struct cfg_node *p, const struc
 	char *name = NULL, *version = NULL;
 	int rc = read_req(r, p, RULES_CTX_REQUIRED_PLUGIN_VERSIONS_ENTRY, "Plugin version", c, &name, &version);
 	struct cx pc = { c, RULES_CTX_REQUIRED_PLUGIN_VERSIONS_ENTRY, name, p };
-	struct rules_item *it = rc ? NULL : new_item(r, RULES_ITEM_PLUGIN_VERSION, RULES_OP_DEFINE, name, &pc);
+	struct rules_item *it = rc ? NULL : rd_new_item(r, RULES_ITEM_PLUGIN_VERSION, RULES_OP_DEFINE, name, &pc);
 	const struct cfg_node *alts = it ? cfg_map_get(p, "alternatives") : NULL;
 	if (it && !add_req(r, it, name, version) && alts && alts->kind != CFG_SEQ)
-		fail(r, &pc, "Value of plugin version alternatives must be a sequence");
+		rd_fail(r, &pc, "Value of plugin version alternatives must be a sequence");
 	for (size_t i = 0; alts && alts->kind == CFG_SEQ && i < alts->n && !r->rc; i++) {
 		char *aname = NULL, *aversion = NULL;
 		if (!read_req(r, alts->kids[i], RULES_CTX_REQUIRED_PLUGIN_VERSIONS_ALTERNATIVE,
@@ -333,7 +305,7 @@ static int read_plugin_entry(struct rd *r, const struct cfg_node *p, const struc
 		free(aversion);
 	}
 	if (it && !r->rc)
-		publish(r, r->set->nitems - 1);
+		rd_publish(r, r->set->nitems - 1);
 	free(name);
 	free(version);
 	return r->rc;
@@ -345,71 +317,11 @@ static int read_plugin_versions(struct rd *r, const struct cfg_node *item, const
 	const struct cfg_node *l = cfg_map_get(item, "required_plugin_versions");
 	struct cx c = { parent, RULES_CTX_REQUIRED_PLUGIN_VERSIONS, "", l };
 	if (l->kind != CFG_SEQ)
-		return fail(r, &c, "Value of required_plugin_versions must be a sequence");
+		return rd_fail(r, &c, "Value of required_plugin_versions must be a sequence");
 	for (size_t i = 0; i < l->n && !r->rc; i++)
 		read_plugin_entry(r, l->kids[i], &c);
 	struct cx ic = { parent, RULES_CTX_REQUIRED_PLUGIN_VERSIONS, "", item };
-	return r->rc ? r->rc : warn_unknown_keys(r, item, keys, &ic);
-}
-
-/* ---------------- override ---------------- */
-
-static const char *const rule_keys[] = {
-	"condition", "output", "desc", "priority", "source", "enabled", "capture",
-	"capture_duration", "warn_evttypes", "skip-if-unknown-filter", "tags", "exceptions",
-};
-#define NRULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
-
-static unsigned key_bit(const char *k)
-{
-	for (size_t i = 0; i < NRULE_KEYS; i++)
-		if (!strcmp(rule_keys[i], k))
-			return 1u << i;
-	return 0;
-}
-
-static const char *bit_key(unsigned bit)
-{
-	for (size_t i = 0; i < NRULE_KEYS; i++)
-		if (bit == 1u << i)
-			return rule_keys[i];
-	return "?";
-}
-
-/* Reads `override: {key: append|replace}` into two key sets, checking each
- * key against what may be appended (`can_append`) or replaced. */
-static int read_override(struct rd *r, const struct cfg_node *item, unsigned can_append,
-			 unsigned can_replace, const struct cx *c, unsigned *app, unsigned *rep)
-{
-	const struct cfg_node *o = cfg_map_get(item, "override");
-	*app = *rep = 0;
-	if (!o || o->kind == CFG_NULL)
-		return 0;
-	struct cx oc = { c, RULES_CTX_OVERRIDE, "", item };
-	if (o->kind != CFG_MAP)
-		return fail(r, &oc, "Value of override must be a mapping");
-	for (size_t i = 0; i < o->n; i++) {
-		const char *key = o->keys[i]->text;
-		const struct cfg_node *op = o->kids[i];
-		unsigned bit = key_bit(key);
-		struct cx kc = { &oc, RULES_CTX_OVERRIDE, key, o->keys[i] };
-		const char *ops = op->kind == CFG_SCALAR ? op->text : "";
-		if (!strcmp(ops, "append")) {
-			if (!(bit & can_append))
-				return fail(r, &kc, "Key '%s' cannot be appended to, use 'replace' instead", key);
-			*app |= bit;
-		} else if (!strcmp(ops, "replace")) {
-			if (!(bit & can_replace))
-				return fail(r, &kc, "Key '%s' cannot be replaced", key);
-			*rep |= bit;
-		} else {
-			struct cx vc = { &oc, RULES_CTX_VALUE_FOR, key, op };
-			return fail(r, &vc, "Invalid override operation for key '%s': '%s'. Allowed values are: %s%s",
-				    key, ops, (bit & can_append) ? "append " : "",
-				    (bit & can_replace) ? "replace " : "");
-		}
-	}
-	return 0;
+	return r->rc ? r->rc : rd_unknown_keys(r, item, keys, &ic);
 }
 
 /* ---------------- lists and macros ---------------- */
@@ -439,12 +351,12 @@ static int read_named(struct rd *r, const struct cfg_node *item, const char *key
 		      enum rules_ctx_type type, const struct cx *parent, char **name)
 {
 	struct cx tmp = { parent, type, "", item };
-	if (dec_str(r, item, key, &tmp, 0, name))
+	if (rd_str(r, item, key, &tmp, 0, name))
 		return r->rc;
 	struct cx c = { parent, type, *name, item };
 	bool list = type == RULES_CTX_LIST;
 	if (list ? !is_barestr(*name) : !is_identifier(*name))
-		warn(r, list ? RULES_WARN_INVALID_LIST_NAME : RULES_WARN_INVALID_MACRO_NAME, &c,
+		rd_warn(r, list ? RULES_WARN_INVALID_LIST_NAME : RULES_WARN_INVALID_MACRO_NAME, &c,
 		     "%s has an invalid name. %s names should match a regular expression: %s",
 		     list ? "List" : "Macro", list ? "List" : "Macro",
 		     list ? "([^()\"'[:space:]=,]+)" : "([a-zA-Z]+[a-zA-Z0-9_]*)");
@@ -457,33 +369,33 @@ static int read_append_override(struct rd *r, const struct cfg_node *item, const
 	/* Lists and macros have one overridable key; reuse the rule key bits
 	 * with the condition bit standing for `items` too. */
 	*append = false;
-	if (dec_bool(r, item, "append", c, OPTIONAL, append))
+	if (rd_bool(r, item, "append", c, OPTIONAL, append))
 		return r->rc;
-	if (*append && warn(r, RULES_WARN_DEPRECATED_ITEM, c, WARNING_APPEND))
+	if (*append && rd_warn(r, RULES_WARN_DEPRECATED_ITEM, c, WARNING_APPEND))
 		return r->rc;
 	const struct cfg_node *o = cfg_map_get(item, "override");
 	bool has_override = false, app = false;
 	struct cx oc = { c, RULES_CTX_OVERRIDE, "", item };
 	if (o && o->kind != CFG_NULL && o->kind != CFG_MAP)
-		return fail(r, &oc, "Value of override must be a mapping");
+		return rd_fail(r, &oc, "Value of override must be a mapping");
 	for (size_t i = 0; o && o->kind == CFG_MAP && i < o->n; i++) {
 		const char *key = o->keys[i]->text, *op = o->kids[i]->kind == CFG_SCALAR ? o->kids[i]->text : "";
 		struct cx kc = { &oc, RULES_CTX_OVERRIDE, key, o->keys[i] };
 		bool known = !strcmp(key, body);
 		if (!strcmp(op, "append") || !strcmp(op, "replace")) {
 			if (!known)
-				return fail(r, &kc, op[0] == 'a' ? "Key '%s' cannot be appended to, use 'replace' instead"
+				return rd_fail(r, &kc, op[0] == 'a' ? "Key '%s' cannot be appended to, use 'replace' instead"
 								 : "Key '%s' cannot be replaced", key);
 			has_override = true;
 			app |= op[0] == 'a';
 		} else {
 			struct cx vc = { &oc, RULES_CTX_VALUE_FOR, key, o->kids[i] };
-			return fail(r, &vc, "Invalid override operation for key '%s': '%s'. Allowed values are: %s",
+			return rd_fail(r, &vc, "Invalid override operation for key '%s': '%s'. Allowed values are: %s",
 				    key, op, known ? "append replace " : "");
 		}
 	}
 	if (*append && has_override)
-		return fail(r, c, ERROR_OVERRIDE_APPEND);
+		return rd_fail(r, c, ERROR_OVERRIDE_APPEND);
 	*append |= app;
 	return 0;
 }
@@ -499,14 +411,14 @@ static int read_list(struct rd *r, const struct cfg_node *item, const struct cx 
 	}
 	struct cx c = { parent, RULES_CTX_LIST, name, item };
 	struct cfg_strlist items = { 0 };
-	if (!dec_seq(r, item, "items", &c, 0, &items) &&
+	if (!rd_seq(r, item, "items", &c, 0, &items) &&
 	    !read_append_override(r, item, &c, "items", &append)) {
-		struct rules_item *it = new_item(r, RULES_ITEM_LIST, append ? RULES_OP_APPEND : RULES_OP_DEFINE, name, &c);
+		struct rules_item *it = rd_new_item(r, RULES_ITEM_LIST, append ? RULES_OP_APPEND : RULES_OP_DEFINE, name, &c);
 		if (it) {
 			it->items = items;
 			items = (struct cfg_strlist){ 0 };
-			if (!publish(r, r->set->nitems - 1))
-				warn_unknown_keys(r, item, keys, &c);
+			if (!rd_publish(r, r->set->nitems - 1))
+				rd_unknown_keys(r, item, keys, &c);
 		}
 	}
 	for (size_t i = 0; i < items.n; i++)
@@ -526,17 +438,17 @@ static int read_macro(struct rd *r, const struct cfg_node *item, const struct cx
 		return r->rc;
 	}
 	struct cx c = { parent, RULES_CTX_MACRO, name, item };
-	if (!dec_str(r, item, "condition", &c, 0, &cond) &&
+	if (!rd_str(r, item, "condition", &c, 0, &cond) &&
 	    !read_append_override(r, item, &c, "condition", &append)) {
-		struct rules_item *it = new_item(r, RULES_ITEM_MACRO, append ? RULES_OP_APPEND : RULES_OP_DEFINE, name, &c);
+		struct rules_item *it = rd_new_item(r, RULES_ITEM_MACRO, append ? RULES_OP_APPEND : RULES_OP_DEFINE, name, &c);
 		struct cx cc = { &c, RULES_CTX_MACRO_CONDITION, "", cfg_map_get(item, "condition") };
 		if (it) {
 			it->cond = cond;
 			cond = NULL;
-			if (build_ctx(r, &cc, &it->cond_ctx))
-				nomem(r);
-			else if (!publish(r, r->set->nitems - 1))
-				warn_unknown_keys(r, item, keys, &c);
+			if (rd_ctx(r, &cc, &it->cond_ctx))
+				rd_nomem(r);
+			else if (!rd_publish(r, r->set->nitems - 1))
+				rd_unknown_keys(r, item, keys, &c);
 		}
 	}
 	free(cond);
@@ -545,351 +457,13 @@ static int read_macro(struct rd *r, const struct cfg_node *item, const struct cx
 }
 
 
-/* ---------------- exceptions ---------------- */
-
-static void entry_free(struct rules_exc_entry *e)
-{
-	for (size_t i = 0; i < e->n; i++)
-		entry_free(&e->items[i]);
-	free(e->items);
-	free(e->item);
-	*e = (struct rules_exc_entry){ 0 };
-}
-
-/* `fields`, `comps` or one value: a non-empty scalar, or a list of entries. */
-static int read_entry(struct rd *r, const struct cfg_node *v, const char *key, const struct cx *c,
-		      struct rules_exc_entry *out)
-{
-	struct cx vc = { c, RULES_CTX_VALUE_FOR, key ? key : "", v };
-	if (v->kind == CFG_SCALAR) {
-		if (!v->text[0])
-			return fail(r, &vc, "Value must be non-empty");
-		out->is_list = false;
-		return (out->item = strdup(v->text)) ? 0 : nomem(r);
-	}
-	if (v->kind != CFG_SEQ)
-		return 0;   /* a map or null leaves the entry empty, as upstream */
-	out->is_list = true;
-	out->items = calloc(v->n ? v->n : 1, sizeof(*out->items));
-	if (!out->items)
-		return nomem(r);
-	for (size_t i = 0; i < v->n && !r->rc; i++) {
-		struct cx lc = { &vc, RULES_CTX_EXCEPTION, "", v->kids[i] };
-		out->n++;
-		read_entry(r, v->kids[i], NULL, &lc, &out->items[i]);
-	}
-	return r->rc;
-}
-
-static int read_exception(struct rd *r, const struct cfg_node *ex, const struct cx *exs_c,
-			  const struct cx *rule_c, bool append, struct rules_rule *rule)
-{
-	struct cx tmp = { exs_c, RULES_CTX_EXCEPTION, "", ex };
-	char *name = NULL;
-	if (ex->kind != CFG_MAP)
-		return fail(r, &tmp, "Rule exception must be a mapping");
-	if (dec_str(r, ex, "name", &tmp, 0, &name))
-		return r->rc;
-	struct rules_exception *e = &rule->exceptions[rule->nexceptions++];
-	e->name = name;
-	struct cx c = { rule_c, RULES_CTX_EXCEPTION, name, ex };
-	if (build_ctx(r, &c, &e->ctx))
-		return nomem(r);
-	for (size_t i = 0; i + 1 < rule->nexceptions; i++)
-		if (!strcmp(rule->exceptions[i].name, name) &&
-		    warn(r, RULES_WARN_EXCEPTION_NAME_NOT_UNIQUE, &c,
-			 "Multiple definitions of exception '%s' in the same rule", name))
-			return r->rc;
-	const struct cfg_node *f = cfg_map_get(ex, "fields"), *cp = cfg_map_get(ex, "comps");
-	const struct cfg_node *vals = cfg_map_get(ex, "values");
-	if (!f && !append)
-		return fail(r, &c, "Item has no mapping for key 'fields'");
-	if ((e->has_fields = f != NULL) && read_entry(r, f, "fields", &c, &e->fields))
-		return r->rc;
-	if ((e->has_comps = cp != NULL) && read_entry(r, cp, "comps", &c, &e->comps))
-		return r->rc;
-	if (!vals)
-		return append ? warn(r, RULES_WARN_APPEND_NO_VALUES, &c,
-				     "Overriding/appending exception with no values") : 0;
-	struct cx vc = { &c, RULES_CTX_EXCEPTION_VALUES, "", vals };
-	if (vals->kind != CFG_SEQ)
-		return fail(r, &vc, "Rule exception values must be a sequence");
-	e->values = calloc(vals->n ? vals->n : 1, sizeof(*e->values));
-	if (!e->values)
-		return nomem(r);
-	for (size_t i = 0; i < vals->n && !r->rc; i++) {
-		struct cx ic = { &vc, RULES_CTX_EXCEPTION_VALUE, "", vals->kids[i] };
-		e->nvalues++;
-		read_entry(r, vals->kids[i], NULL, &ic, &e->values[i]);
-	}
-	return r->rc;
-}
-
-static int read_exceptions(struct rd *r, const struct cfg_node *item, const struct cx *c,
-			   bool append, struct rules_rule *rule)
-{
-	const struct cfg_node *exs = cfg_map_get(item, "exceptions");
-	if (!exs || exs->kind == CFG_NULL)
-		return 0;
-	struct cx ec = { c, RULES_CTX_EXCEPTIONS, "", exs };
-	if (exs->kind != CFG_SEQ)
-		return fail(r, &ec, "Rule exceptions must be a sequence");
-	rule->exceptions = calloc(exs->n ? exs->n : 1, sizeof(*rule->exceptions));
-	if (!rule->exceptions)
-		return nomem(r);
-	for (size_t i = 0; i < exs->n && !r->rc; i++)
-		read_exception(r, exs->kids[i], &ec, c, append, rule);
-	return r->rc;
-}
-
-/* ---------------- rules ---------------- */
-
-#define K(x) RULES_K_##x
-static const unsigned can_append = K(CONDITION) | K(OUTPUT) | K(DESC) | K(TAGS) | K(EXCEPTIONS);
-static const unsigned can_replace = K(CONDITION) | K(OUTPUT) | K(DESC) | K(PRIORITY) | K(CAPTURE) |
-	K(CAPTURE_DURATION) | K(TAGS) | K(EXCEPTIONS) | K(ENABLED) | K(WARN_EVTTYPES) |
-	K(SKIP_IF_UNKNOWN_FILTER);
-
-static int set_ctx(struct rd *r, const struct cfg_node *item, const char *key,
-		   enum rules_ctx_type type, const struct cx *c, struct rules_ctx *out)
-{
-	struct cx kc = { c, type, "", cfg_map_get(item, key) };
-	rules_ctx_free(out);
-	return build_ctx(r, &kc, out) ? nomem(r) : 0;
-}
-
-static int read_priority(struct rd *r, const struct cfg_node *item, const struct cx *c,
-			 struct rules_rule *rule)
-{
-	char *p = NULL;
-	if (dec_str(r, item, "priority", c, 0, &p))
-		return r->rc;
-	int v = cfg_priority_parse(p);
-	free(p);
-	struct cx pc = { c, RULES_CTX_RULE_PRIORITY, "", cfg_map_get(item, "priority") };
-	if (v < 0)
-		return fail(r, &pc, "Invalid priority");
-	rule->priority = (enum cfg_priority)v;
-	return 0;
-}
-
-/* Decodes one key (required) into `rule`. */
-static int read_key(struct rd *r, const struct cfg_node *item, const struct cx *c, unsigned bit,
-		    bool append, struct rules_rule *rule)
-{
-	rule->keys |= bit;
-	switch (bit) {
-	case K(CONDITION):
-		if (dec_str(r, item, "condition", c, 0, &rule->cond))
-			return r->rc;
-		return set_ctx(r, item, "condition", RULES_CTX_RULE_CONDITION, c, &rule->cond_ctx);
-	case K(OUTPUT):
-		return dec_str(r, item, "output", c, 0, &rule->output);
-	case K(DESC):
-		return dec_str(r, item, "desc", c, 0, &rule->desc);
-	case K(TAGS):
-		if (dec_seq(r, item, "tags", c, OPTIONAL, &rule->tags))
-			return r->rc;
-		sort_unique(&rule->tags);
-		return 0;
-	case K(EXCEPTIONS):
-		return read_exceptions(r, item, c, append, rule);
-	case K(PRIORITY):
-		return read_priority(r, item, c, rule);
-	case K(CAPTURE):
-		return dec_bool(r, item, "capture", c, 0, &rule->capture);
-	case K(CAPTURE_DURATION):
-		return dec_u64(r, item, "capture_duration", c, 0, UINT64_MAX, &rule->capture_duration);
-	case K(ENABLED):
-		return dec_bool(r, item, "enabled", c, 0, &rule->enabled);
-	case K(WARN_EVTTYPES):
-		return dec_bool(r, item, "warn_evttypes", c, 0, &rule->warn_evttypes);
-	case K(SKIP_IF_UNKNOWN_FILTER):
-		return dec_bool(r, item, "skip-if-unknown-filter", c, 0, &rule->skip_if_unknown_filter);
-	}
-	return 0;
-}
-
-/* An item of `op` holding the keys of `want`, decoded in upstream's order. */
-static int read_override_pass(struct rd *r, const struct cfg_node *item, const struct cx *c,
-			      const char *name, const char *source, enum rules_op op,
-			      unsigned want, unsigned *expected)
-{
-	static const unsigned order[] = { K(CONDITION), K(EXCEPTIONS), K(OUTPUT), K(DESC), K(TAGS),
-		K(PRIORITY), K(CAPTURE), K(CAPTURE_DURATION), K(ENABLED), K(WARN_EVTTYPES),
-		K(SKIP_IF_UNKNOWN_FILTER) };
-	const char *what = op == RULES_OP_APPEND ? "append" : "replace";
-	struct rules_rule rule = { .enabled = true, .warn_evttypes = true };
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && !r->rc; i++) {
-		if (!(want & order[i]))
-			continue;
-		if (!(*expected & order[i])) {
-			fail(r, c, "An %s override for '%s' was specified but '%s' is not defined",
-			     what, bit_key(order[i]), bit_key(order[i]));
-			break;
-		}
-		*expected &= ~order[i];
-		if (order[i] == K(CONDITION) && source && source[0] && !rule.source &&
-		    !(rule.source = strdup(source))) {
-			nomem(r);
-			break;
-		}
-		read_key(r, item, c, order[i], op == RULES_OP_APPEND, &rule);
-	}
-	struct rules_item *it = r->rc ? NULL : new_item(r, RULES_ITEM_RULE, op, name, c);
-	if (it) {
-		it->rule = rule;
-		return publish(r, r->set->nitems - 1);
-	}
-	rules_rule_free(&rule);
-	return r->rc;
-}
-
-static int read_rule_override(struct rd *r, const struct cfg_node *item, const struct cx *c,
-			      const char *name, const char *source, unsigned app, unsigned rep)
-{
-	/* Keys upstream iterates in name order (a std::set). */
-	static const char *const sorted[] = { "capture", "capture_duration", "condition", "desc",
-		"enabled", "exceptions", "output", "priority", "skip-if-unknown-filter", "tags",
-		"warn_evttypes" };
-	unsigned expected = 0;
-	for (size_t i = 0; i < NRULE_KEYS; i++)
-		if (((can_append | can_replace) & (1u << i)) && cfg_map_get(item, rule_keys[i]))
-			expected |= 1u << i;
-	if (app && read_override_pass(r, item, c, name, source, RULES_OP_APPEND, app, &expected))
-		return r->rc;
-	if (rep && read_override_pass(r, item, c, name, source, RULES_OP_REPLACE, rep, &expected))
-		return r->rc;
-	for (size_t i = 0; i < sizeof(sorted) / sizeof(sorted[0]); i++) {
-		if (!(expected & key_bit(sorted[i])))
-			continue;
-		struct cx kc = { c, RULES_CTX_OVERRIDE, sorted[i], cfg_map_get(item, sorted[i]) };
-		return fail(r, &kc, "Unexpected key '%s': no corresponding entry under 'override' is defined.",
-			    sorted[i]);
-	}
-	return 0;
-}
-
-static int read_rule_append(struct rd *r, const struct cfg_node *item, const struct cx *c,
-			    const char *name, const char *source)
-{
-	struct rules_rule rule = { .enabled = true, .warn_evttypes = true };
-	if (source && !(rule.source = strdup(source)))
-		return nomem(r);
-	if (cfg_map_get(item, "condition"))
-		read_key(r, item, c, K(CONDITION), true, &rule);
-	if (!r->rc && cfg_map_get(item, "exceptions"))
-		read_key(r, item, c, K(EXCEPTIONS), true, &rule);
-	struct rules_item *it = r->rc ? NULL : new_item(r, RULES_ITEM_RULE, RULES_OP_APPEND, name, c);
-	if (it) {
-		it->rule = rule;
-		return publish(r, r->set->nitems - 1);
-	}
-	rules_rule_free(&rule);
-	return r->rc;
-}
-
-static char *trim(char *s)
-{
-	size_t len = strlen(s), start = 0;
-	while (start < len && strchr(" \t\n\r\f\v", s[start]))
-		start++;
-	while (len > start && strchr(" \t\n\r\f\v", s[len - 1]))
-		len--;
-	memmove(s, s + start, len - start);
-	s[len - start] = 0;
-	return s;
-}
-
-static int read_rule_define(struct rd *r, const struct cfg_node *item, const struct cx *c,
-			    const char *name)
-{
-	struct rules_rule rule = { .enabled = true, .warn_evttypes = true };
-	enum rules_op op = RULES_OP_DEFINE;
-	if (!cfg_map_get(item, "condition") && !cfg_map_get(item, "output") &&
-	    !cfg_map_get(item, "desc") && !cfg_map_get(item, "priority")) {
-		op = RULES_OP_ENABLE;
-		if (!read_key(r, item, c, K(ENABLED), false, &rule))
-			warn(r, RULES_WARN_DEPRECATED_ITEM, c, WARNING_ENABLED);
-	} else if (!read_key(r, item, c, K(CONDITION), false, &rule) &&
-		   !read_key(r, item, c, K(OUTPUT), false, &rule) &&
-		   !set_ctx(r, item, "output", RULES_CTX_RULE_OUTPUT, c, &rule.output_ctx) &&
-		   !read_key(r, item, c, K(DESC), false, &rule)) {
-		trim(rule.output);
-		rule.source = strdup("syscall");
-		if (!rule.source)
-			nomem(r);
-		else
-			read_key(r, item, c, K(PRIORITY), false, &rule);
-		static const unsigned optional[] = { K(ENABLED), K(CAPTURE), K(CAPTURE_DURATION),
-						     K(WARN_EVTTYPES), K(SKIP_IF_UNKNOWN_FILTER) };
-		if (!r->rc && dec_str(r, item, "source", c, OPTIONAL, &rule.source) == 0 &&
-		    cfg_map_get(item, "source"))
-			rule.keys |= K(SOURCE);
-		for (size_t i = 0; i < 5 && !r->rc; i++)
-			if (cfg_map_get(item, bit_key(optional[i])))
-				read_key(r, item, c, optional[i], false, &rule);
-		if (!r->rc)
-			read_key(r, item, c, K(TAGS), false, &rule);
-		if (!r->rc && cfg_map_get(item, "exceptions"))
-			read_key(r, item, c, K(EXCEPTIONS), false, &rule);
-		if (!cfg_map_get(item, "tags"))
-			rule.keys &= ~K(TAGS);
-	}
-	struct rules_item *it = r->rc ? NULL : new_item(r, RULES_ITEM_RULE, op, name, c);
-	if (it) {
-		it->rule = rule;
-		return publish(r, r->set->nitems - 1);
-	}
-	rules_rule_free(&rule);
-	return r->rc;
-}
-
-static int read_rule(struct rd *r, const struct cfg_node *item, const struct cx *parent)
-{
-	static const char *const keys[] = { "rule", "condition", "output", "desc", "priority",
-		"source", "enabled", "capture", "capture_duration", "warn_evttypes",
-		"skip-if-unknown-filter", "tags", "exceptions", "override", "append", NULL };
-	char *name = NULL, *source = NULL;
-	bool append = false;
-	unsigned app = 0, rep = 0;
-	struct cx tmp = { parent, RULES_CTX_RULE, "", item };
-	if (dec_str(r, item, "rule", &tmp, 0, &name))
-		goto out;
-	struct cx c = { parent, RULES_CTX_RULE, name, item };
-	if (dec_str(r, item, "source", &c, OPTIONAL | EMPTY_OK, &source) ||
-	    dec_bool(r, item, "append", &c, OPTIONAL, &append))
-		goto out;
-	if (append && warn(r, RULES_WARN_DEPRECATED_ITEM, &c, WARNING_APPEND))
-		goto out;
-	if (read_override(r, item, can_append, can_replace, &c, &app, &rep))
-		goto out;
-	if (append && (app | rep)) {
-		fail(r, &c, ERROR_OVERRIDE_APPEND);
-		goto out;
-	}
-	if (app | rep)
-		read_rule_override(r, item, &c, name, source, app, rep);
-	else if (append)
-		read_rule_append(r, item, &c, name, source);
-	else
-		read_rule_define(r, item, &c, name);
-	if (!r->rc)
-		warn_unknown_keys(r, item, keys, &c);
-out:
-	free(name);
-	free(source);
-	return r->rc;
-}
-#undef K
-
 /* ---------------- documents ---------------- */
 
 static int read_item(struct rd *r, const struct cfg_node *item, const struct cx *root)
 {
 	struct cx ic = { root, RULES_CTX_RULES_CONTENT_ITEM, "", item };
 	if (item->kind != CFG_MAP)
-		return fail(r, &ic, "Unexpected element type. Each element should be a yaml associative array.");
+		return rd_fail(r, &ic, "Unexpected element type. Each element should be a yaml associative array.");
 	if (cfg_map_get(item, "required_engine_version"))
 		return read_engine_version(r, item, root);
 	if (cfg_map_get(item, "required_plugin_versions"))
@@ -899,8 +473,8 @@ static int read_item(struct rd *r, const struct cfg_node *item, const struct cx 
 	if (cfg_map_get(item, "macro"))
 		return read_macro(r, item, root);
 	if (cfg_map_get(item, "rule"))
-		return read_rule(r, item, root);
-	return warn(r, RULES_WARN_UNKNOWN_ITEM, &ic, "Unknown top level item");
+		return rd_read_rule(r, item, root);
+	return rd_warn(r, RULES_WARN_UNKNOWN_ITEM, &ic, "Unknown top level item");
 }
 
 static int read_docs(struct rd *r, struct cfg_node **docs, size_t ndocs)
@@ -911,9 +485,9 @@ static int read_docs(struct rd *r, struct cfg_node **docs, size_t ndocs)
 		if (doc->kind == CFG_NULL)
 			continue;
 		if (doc->kind == CFG_SCALAR)
-			return fail(r, &root, "Rules content is not yaml");
+			return rd_fail(r, &root, "Rules content is not yaml");
 		if (doc->kind != CFG_SEQ)
-			return fail(r, &root, "Rules content is not yaml array of objects");
+			return rd_fail(r, &root, "Rules content is not yaml array of objects");
 		for (size_t i = 0; i < doc->n && !r->rc; i++)
 			if (doc->kids[i]->kind != CFG_NULL)
 				read_item(r, doc->kids[i], &root);
@@ -959,7 +533,7 @@ static int parse_error(struct rd *r, const struct cx *c, const struct cfg_err *e
 		msg = text;
 	}
 	struct rules_ctx ctx;
-	if (build_ctx(r, c, &ctx) || rules_result_error(res(r), RULES_ERR_YAML_PARSE, msg, &ctx)) {
+	if (rd_ctx(r, c, &ctx) || rules_result_error(res(r), RULES_ERR_YAML_PARSE, msg, &ctx)) {
 		rules_ctx_free(&ctx);
 		return r->rc = -ENOMEM;
 	}
@@ -1004,7 +578,7 @@ int rules_set_read_file(struct rules_set *s, const char *path)
 		struct cx root = { NULL, RULES_CTX_RULES_CONTENT, "", NULL };
 		char msg[1200];
 		snprintf(msg, sizeof(msg), "Could not open file %s for reading: %s", path, strerror(-rc));
-		if (build_ctx(&r, &root, &ctx) ||
+		if (rd_ctx(&r, &root, &ctx) ||
 		    rules_result_error(&s->results[r.file], RULES_ERR_FILE_READ, msg, &ctx))
 			rc = -ENOMEM;
 		else
@@ -1082,7 +656,7 @@ struct rules_set *rules_set_new(void)
 	return calloc(1, sizeof(struct rules_set));
 }
 
-static void rules_rule_free(struct rules_rule *rule)
+void rd_rule_free(struct rules_rule *rule)
 {
 	free(rule->cond);
 	free(rule->output);
@@ -1094,10 +668,10 @@ static void rules_rule_free(struct rules_rule *rule)
 	for (size_t i = 0; i < rule->nexceptions; i++) {
 		struct rules_exception *e = &rule->exceptions[i];
 		free(e->name);
-		entry_free(&e->fields);
-		entry_free(&e->comps);
+		rd_entry_free(&e->fields);
+		rd_entry_free(&e->comps);
 		for (size_t k = 0; k < e->nvalues; k++)
-			entry_free(&e->values[k]);
+			rd_entry_free(&e->values[k]);
 		free(e->values);
 		rules_ctx_free(&e->ctx);
 	}
@@ -1121,7 +695,7 @@ static void item_free(struct rules_item *it)
 	free(it->items.v);
 	free(it->cond);
 	rules_ctx_free(&it->cond_ctx);
-	rules_rule_free(&it->rule);
+	rd_rule_free(&it->rule);
 }
 
 static void msgs_free(struct rules_msg *m, size_t n)

@@ -3,6 +3,7 @@
  * chain of locations an error points at) and the source snippet under them.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,4 +185,25 @@ int rules_result_warning(struct rules_result *r, enum rules_warn_code code, cons
 			 const struct rules_ctx *ctx)
 {
 	return add_msg(&r->warns, &r->nwarns, (int)code, msg, ctx);
+}
+
+int rules_ctx_condition(struct rules_ctx *out, const struct rules_ctx *parent, const char *condition,
+			uint32_t line, uint32_t col, uint32_t idx)
+{
+	/* The location is named after the condition: its first 17 characters
+	 * and "..." when longer than 20, in double quotes, newlines as spaces;
+	 * the parser's 1-based position is added to the parent's 0-based one. */
+	char name[32];
+	size_t len = strlen(condition);
+	if (len > 20)
+		snprintf(name, sizeof(name), "\"%.17s...\"", condition);
+	else
+		snprintf(name, sizeof(name), "\"%s\"", condition);
+	for (char *p = name; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	const struct rules_loc *last = parent->n ? &parent->locs[parent->n - 1] : NULL;
+	return rules_ctx_extend(out, parent, RULES_CTX_CONDITION_EXPRESSION, "", name,
+				line + (last ? last->line : 0), col + (last ? last->col : 0),
+				idx + (last ? last->offset : 0));
 }

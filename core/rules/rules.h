@@ -115,6 +115,13 @@ int rules_ctx_extend(struct rules_ctx *out, const struct rules_ctx *parent,
 		     enum rules_ctx_type type, const char *item_name, const char *name,
 		     uint32_t line, uint32_t col, uint64_t offset);
 int rules_ctx_copy(struct rules_ctx *out, const struct rules_ctx *in);
+/* Upstream's context for a position inside a condition (parse and compile
+ * errors): `parent` plus a "condition expression" location named after the
+ * condition's first characters, at the parser's line/col/idx added to the
+ * parent's position. Its snippet is taken from the condition text
+ * (rules_ctx_snippet(ctx, condition, strlen(condition), ...)). */
+int rules_ctx_condition(struct rules_ctx *out, const struct rules_ctx *parent, const char *condition,
+			uint32_t line, uint32_t col, uint32_t idx);
 void rules_ctx_free(struct rules_ctx *ctx);
 
 /* Upstream's snippet: the line of `content` holding the last location's
@@ -433,6 +440,27 @@ bool rules_wildcard_match(const char *pattern, const char *name);
  * caller's to mask. */
 void rules_select(const struct rules_collection *c, enum cfg_priority min,
 		  const struct cfg_rule_select *sel, size_t nsel, bool *enabled);
+
+/* ---------------- loading ---------------- */
+
+/* Every entry expanded (rules_expand_path) and each file read in order
+ * until one fails, as the falco application loads `rules_files` or `-r`.
+ * Set `s->on_item` first to collect. Returns 0, -EINVAL (the last result
+ * holds the error) or -ENOMEM. */
+int rules_load_paths(struct rules_set *s, const struct cfg_strlist *paths);
+
+/* A loaded plugin, for the `required_plugin_versions` check. */
+struct rules_plugin_info {
+	const char *name;
+	const char *version;
+};
+
+/* Every requirement needs one of its alternatives loaded with a compatible
+ * version (same major, not older). Returns 0, or -EINVAL with upstream's
+ * message in `err` ("Plugin requirement not satisfied, must load one of:
+ * ..." or the version mismatch). */
+int rules_check_plugins(const struct rules_collection *c, const struct rules_plugin_info *plugins,
+			size_t n, char *err, size_t len);
 
 /* "0.N.0" for a bare number N: upstream's implicit engine versions. */
 void rules_implicit_version(unsigned n, unsigned v[3]);

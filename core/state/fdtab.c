@@ -295,6 +295,29 @@ void st_fd_close_on_exec(struct st_state *st, struct st_thread *t)
 	}
 }
 
+struct st_fd *st_fd_detached(struct st_state *st)
+{
+	return fd_alloc(st);
+}
+
+void st_fd_detached_free(struct st_state *st, struct st_fd *f)
+{
+	fd_release(st, f);
+}
+
+struct st_fd *st_fd_attach(struct st_state *st, struct st_thread *t, int64_t fd, struct st_fd *f)
+{
+	struct st_fd *slot = st_fd_add(st, t, fd);
+	if (!slot) {
+		fd_release(st, f);
+		return NULL;
+	}
+	st_fd_copy(slot, f);
+	slot->fd = fd;
+	fd_release(st, f);
+	return slot;
+}
+
 /* A record outside any table that keeps a copy of an fd being closed, so
  * the closing event still shows what it closed. */
 struct st_fd *st_scratch_fd(struct st_state *st)

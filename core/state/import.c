@@ -3,6 +3,8 @@
  * a scan of /proc plus /etc/passwd and /etc/group (live).
  */
 #include <dirent.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +149,152 @@ int st_import_capture(struct st_state *st, const struct cap_meta *m)
 
 /* ---- /proc ------------------------------------------------------------- */
 
+/* Sockets of /proc/net by inode, so that "socket:[N]" fds get their type,
+ * protocol and endpoints. */
+struct sock_ent {
+	uint64_t ino;
+	uint8_t type, l4;
+	uint8_t lip[16], rip[16];
+	uint16_t lport, rport;
+	uint64_t unix_addr;
+	char path[108];
+};
+
+struct sock_tab { struct sock_ent *e; size_t n, cap; };
+
+static struct sock_ent *sock_push(struct sock_tab *t)
+{
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 256;
+		struct sock_ent *n = realloc(t->e, nc * sizeof *n);
+		if (!n)
+			return NULL;
+		t->e = n;
+		t->cap = nc;
+	}
+	memset(&t->e[t->n], 0, sizeof t->e[0]);
+	return &t->e[t->n++];
+}
+
+/* "0100007F:AAB1": the address as the kernel prints it, 32-bit words in
+ * host order. */
+static bool parse_hex_addr(const char *s, uint8_t *ip, size_t words, uint16_t *port)
+{
+	for (size_t w = 0; w < words; w++) {
+		unsigned int x;
+		char buf[9];
+		memcpy(buf, s + 8 * w, 8);
+		buf[8] = 0;
+		if (sscanf(buf, "%x", &x) != 1)
+			return false;
+		memcpy(ip + 4 * w, &x, 4);
+	}
+	unsigned int p;
+	if (s[8 * words] != ':' || sscanf(s + 8 * words + 1, "%x", &p) != 1)
+		return false;
+	*port = (uint16_t)p;
+	return true;
+}
+
+static void load_inet(struct sock_tab *t, const char *path, bool v6, uint8_t l4)
+{
+	FILE *f = fopen(path, "r");
+	char line[512], local[64], remote[64];
+	unsigned int st;
+	unsigned long long ino;
+	if (!f)
+		return;
+	if (!fgets(line, sizeof line, f)) { /* header */
+		fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%*s %63s %63s %x %*s %*s %*s %*s %*s %llu", local, remote, &st, &ino) != 4)
+			continue;
+		struct sock_ent *e = sock_push(t);
+		if (!e)
+			break;
+		e->ino = ino;
+		e->l4 = l4;
+		size_t words = v6 ? 4 : 1;
+		if (!parse_hex_addr(local, e->lip, words, &e->lport) ||
+		    !parse_hex_addr(remote, e->rip, words, &e->rport)) {
+			t->n--;
+			continue;
+		}
+		bool listen = l4 == ST_L4_TCP && st == 0x0A; /* TCP_LISTEN */
+		e->type = v6 ? (listen ? ST_FD_IPV6_SERVSOCK : ST_FD_IPV6_SOCK)
+		             : (listen ? ST_FD_IPV4_SERVSOCK : ST_FD_IPV4_SOCK);
+	}
+	fclose(f);
+}
+
+static void load_unix(struct sock_tab *t, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	if (!f)
+		return;
+	if (!fgets(line, sizeof line, f)) {
+		fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof line, f)) {
+		unsigned long long addr, ino;
+		char p[108] = "";
+		if (sscanf(line, "%llx: %*s %*s %*s %*s %*s %llu %107s", &addr, &ino, p) < 2)
+			continue;
+		struct sock_ent *e = sock_push(t);
+		if (!e)
+			break;
+		e->ino = ino;
+		e->type = ST_FD_UNIX_SOCK;
+		e->unix_addr = addr;
+		snprintf(e->path, sizeof e->path, "%s", p);
+	}
+	fclose(f);
+}
+
+static int cmp_ino(const void *a, const void *b)
+{
+	uint64_t x = ((const struct sock_ent *)a)->ino, y = ((const struct sock_ent *)b)->ino;
+	return x < y ? -1 : x > y;
+}
+
+static const struct sock_ent *sock_find(const struct sock_tab *t, uint64_t ino)
+{
+	struct sock_ent key = {.ino = ino};
+	return t->n ? bsearch(&key, t->e, t->n, sizeof key, cmp_ino) : NULL;
+}
+
+static void sock_fill(struct st_state *st, struct st_fd *f, const struct sock_ent *e)
+{
+	f->type = e->type;
+	f->ino = e->ino;
+	if (e->type == ST_FD_UNIX_SOCK) {
+		f->unix_src = e->unix_addr;
+		st_fd_set_name(f, e->path, SIZE_MAX);
+		return;
+	}
+	f->l4proto = e->l4;
+	size_t n = e->type == ST_FD_IPV6_SOCK || e->type == ST_FD_IPV6_SERVSOCK ? 16 : 4;
+	if (e->type == ST_FD_IPV4_SERVSOCK || e->type == ST_FD_IPV6_SERVSOCK) {
+		memcpy(f->dip, e->lip, n);
+		f->dport = e->lport;
+	} else {
+		memcpy(f->sip, e->lip, n);
+		memcpy(f->dip, e->rip, n);
+		f->sport = e->lport;
+		f->dport = e->rport;
+		st_infer_local_ipv4(st, f);
+		if (f->l4proto == ST_L4_TCP)
+			f->flags |= ST_FDF_CONNECTED;
+	}
+	char buf[160];
+	st_fd_tuple_str(f, buf, sizeof buf);
+	st_fd_set_name(f, buf, SIZE_MAX);
+}
+
 static ssize_t read_file(const char *path, char *buf, size_t cap)
 {
 	FILE *f = fopen(path, "r");
@@ -184,7 +332,8 @@ static void scan_status(struct st_thread *t, const char *dir)
 	}
 }
 
-static void scan_fds(struct st_state *st, struct st_thread *t, const char *dir)
+static void scan_fds(struct st_state *st, struct st_thread *t, const char *dir,
+                     const struct sock_tab *socks)
 {
 	char path[1200], link[4096];
 	snprintf(path, sizeof path, "%s/fd", dir);
@@ -212,8 +361,12 @@ static void scan_fds(struct st_state *st, struct st_thread *t, const char *dir)
 			st_fd_set_name(f, link, (size_t)n);
 		} else if (!strncmp(link, "pipe:", 5)) {
 			f->type = ST_FD_FIFO;
-		} else if (!strncmp(link, "socket:", 7)) {
-			f->type = ST_FD_UNKNOWN; /* resolving sockets needs /proc/net: not done */
+		} else if (!strncmp(link, "socket:[", 8)) {
+			const struct sock_ent *se = sock_find(socks, strtoull(link + 8, NULL, 10));
+			if (se)
+				sock_fill(st, f, se);
+			else
+				f->type = ST_FD_UNKNOWN; /* netlink, packet, other namespaces */
 		} else if (!strcmp(link, "anon_inode:[eventfd]")) {
 			f->type = ST_FD_EVENT;
 		} else if (!strcmp(link, "anon_inode:[signalfd]")) {
@@ -235,7 +388,28 @@ static void scan_fds(struct st_state *st, struct st_thread *t, const char *dir)
 	t->lastevent_fd = -1;
 }
 
-static void scan_task(struct st_state *st, const char *procfs, long pid, long tid)
+/* session, process group and terminal from /proc/PID/stat */
+static void scan_stat(struct st_thread *t, const char *dir)
+{
+	char path[1024], buf[4096];
+	snprintf(path, sizeof path, "%s/stat", dir);
+	if (read_file(path, buf, sizeof buf) <= 0)
+		return;
+	const char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	long long ppid, pgrp, sid;
+	int tty;
+	if (p && sscanf(p + 1, " %*c %lld %lld %lld %d", &ppid, &pgrp, &sid, &tty) == 4) {
+		t->pgid = t->vpgid = pgrp;
+		t->sid = sid;
+		t->tty = (uint32_t)tty;
+	}
+	snprintf(path, sizeof path, "%s/loginuid", dir);
+	if (read_file(path, buf, sizeof buf) > 0)
+		t->loginuid = (uint32_t)strtoul(buf, NULL, 10);
+}
+
+static void scan_task(struct st_state *st, const char *procfs, long pid, long tid,
+                      const struct sock_tab *socks)
 {
 	char dir[512], path[1024], buf[65536];
 	snprintf(dir, sizeof dir, "%s/%ld/task/%ld", procfs, pid, tid);
@@ -254,6 +428,7 @@ static void scan_task(struct st_state *st, const char *procfs, long pid, long ti
 	if (n > 0)
 		st_thread_set_comm(t, buf, strcspn(buf, "\n"));
 	scan_status(t, dir);
+	scan_stat(t, dir);
 	t->vtid = tid;
 	if (tid != pid)
 		return;
@@ -301,7 +476,27 @@ static void scan_task(struct st_state *st, const char *procfs, long pid, long ti
 	if (n > 0)
 		st_proc_set(&p->root, buf, (size_t)n);
 	snprintf(path, sizeof path, "%s/%ld", procfs, pid);
-	scan_fds(st, t, path);
+	scan_fds(st, t, path, socks);
+}
+
+/* The machine's interface addresses (live), for local/remote decisions. */
+static void load_ifaces(struct st_state *st)
+{
+	struct ifaddrs *ifs, *i;
+	if (st->nif4 || st->nif6 || getifaddrs(&ifs) != 0)
+		return;
+	for (i = ifs; i; i = i->ifa_next) {
+		if (!i->ifa_addr)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET && st->nif4 < 16) {
+			st->if4_addr[st->nif4] = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+			st->if4_mask[st->nif4++] =
+			        i->ifa_netmask ? ((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr : 0;
+		} else if (i->ifa_addr->sa_family == AF_INET6 && st->nif6 < 16) {
+			memcpy(st->if6_addr[st->nif6++], &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+		}
+	}
+	freeifaddrs(ifs);
 }
 
 int st_scan_proc(struct st_state *st, const char *procfs)
@@ -309,6 +504,21 @@ int st_scan_proc(struct st_state *st, const char *procfs)
 	DIR *d = opendir(procfs);
 	if (!d)
 		return -errno;
+	load_ifaces(st);
+	struct sock_tab socks = {0};
+	char np[1024];
+	static const struct { const char *f; bool v6; uint8_t l4; } inet[] = {
+		{"tcp", false, ST_L4_TCP}, {"udp", false, ST_L4_UDP},
+		{"tcp6", true, ST_L4_TCP}, {"udp6", true, ST_L4_UDP},
+	};
+	for (size_t i = 0; i < sizeof inet / sizeof inet[0]; i++) {
+		snprintf(np, sizeof np, "%s/net/%s", procfs, inet[i].f);
+		load_inet(&socks, np, inet[i].v6, inet[i].l4);
+	}
+	snprintf(np, sizeof np, "%s/net/unix", procfs);
+	load_unix(&socks, np);
+	if (socks.n)
+		qsort(socks.e, socks.n, sizeof *socks.e, cmp_ino);
 	int added = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
@@ -321,19 +531,20 @@ int st_scan_proc(struct st_state *st, const char *procfs)
 		DIR *td = opendir(tdir);
 		if (!td)
 			continue;
-		scan_task(st, procfs, pid, pid);
+		scan_task(st, procfs, pid, pid, &socks);
 		added++;
 		struct dirent *te;
 		while ((te = readdir(td))) {
 			long tid = strtol(te->d_name, &end, 10);
 			if (*end || end == te->d_name || tid == pid)
 				continue;
-			scan_task(st, procfs, pid, tid);
+			scan_task(st, procfs, pid, tid, &socks);
 			added++;
 		}
 		closedir(td);
 	}
 	closedir(d);
+	free(socks.e);
 	st_link_all(st);
 	return added;
 }

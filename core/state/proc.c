@@ -232,6 +232,18 @@ void st_parse_execve(struct st_state *st, const struct ev_view *ev, struct st_th
 {
 	if (p_i64(ev, P_RES, -1) < 0)
 		return;
+	/* A secondary thread that execs continues under the leader's tid, whose
+	 * exit may already have been seen: that thread lives again. */
+	if (t->flags & ST_CL_CLOSED) {
+		t->flags &= ~ST_CL_CLOSED;
+		t->proc->nlive++;
+	}
+	/* exec ends every other thread of the group (execve(2)) */
+	for (struct st_thread *o = t->proc->threads, *next; o; o = next) {
+		next = o->grp_next;
+		if (o != t)
+			st_remove_thread(st, o->tid);
+	}
 	struct st_proc *p = t->proc;
 	size_t n;
 	const char *s = p_str(ev, P_EXE, &n);

@@ -409,6 +409,14 @@ bool st_table_iterate(struct st_table *t, bool (*fn)(void *ctx, st_entry *e), vo
 int st_table_erase(struct st_table *t, const union st_data *key);
 /* Creates an entry for `key` (threads: a new empty thread). */
 st_entry *st_table_add(struct st_table *t, const union st_data *key);
+/* The plugin API's two-step creation: a detached entry (not in the table;
+ * its fields and subtables can be written), then added under a key, or
+ * destroyed. add returns the entry as it is in the table, NULL on failure
+ * (key taken, table full, not supported by this table); either way the
+ * detached entry is consumed. */
+st_entry *st_table_entry_new(struct st_table *t);
+void st_table_entry_destroy(struct st_table *t, st_entry *e);
+st_entry *st_table_entry_add(struct st_table *t, const union st_data *key, st_entry *e);
 int st_table_clear(struct st_table *t);
 
 #endif

@@ -66,6 +66,9 @@ void st_set_ptid(struct st_state *st, struct st_thread *t, int64_t ptid);
 void st_thread_exit(struct st_state *st, struct st_thread *t);
 void st_flush_pending(struct st_state *st);
 void st_purge(struct st_state *st, uint64_t now);
+struct st_thread *st_thread_detached(struct st_state *st);
+void st_thread_detached_free(struct st_state *st, struct st_thread *t);
+struct st_thread *st_thread_attach(struct st_state *st, struct st_thread *t, int64_t tid);
 
 /* fdtab.c */
 struct st_fdtab *st_fdtab_new(void);
@@ -80,6 +83,11 @@ void st_fd_set_old_name(struct st_fd *f, const char *s, size_t len);
 /* close-on-exec: drops every fd with O_CLOEXEC. */
 void st_fd_close_on_exec(struct st_state *st, struct st_thread *t);
 struct st_fd *st_scratch_fd(struct st_state *st);
+/* fd records outside any table (detached entries of file_descriptors). */
+struct st_fd *st_fd_detached(struct st_state *st);
+void st_fd_detached_free(struct st_state *st, struct st_fd *f);
+/* Puts a detached fd into t's table as `fd` (replacing); NULL when over the limit. */
+struct st_fd *st_fd_attach(struct st_state *st, struct st_thread *t, int64_t fd, struct st_fd *f);
 
 uint32_t st_fdtab_cap(const struct st_thread *t);
 

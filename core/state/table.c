@@ -552,6 +552,37 @@ static bool erase_all(void *ctx, struct st_thread *t)
 	return true;
 }
 
+st_entry *st_table_entry_new(struct st_table *t)
+{
+	if (t->kind == K_THREADS)
+		return st_thread_detached(t->st);
+	if (t->kind == K_FDS)
+		return st_fd_detached(t->st);
+	return NULL;
+}
+
+void st_table_entry_destroy(struct st_table *t, st_entry *e)
+{
+	if (!e)
+		return;
+	if (t->kind == K_THREADS)
+		st_thread_detached_free(t->st, e);
+	else if (t->kind == K_FDS)
+		st_fd_detached_free(t->st, e);
+}
+
+st_entry *st_table_entry_add(struct st_table *t, const union st_data *key, st_entry *e)
+{
+	if (!e)
+		return NULL;
+	if (t->kind == K_THREADS)
+		return st_thread_attach(t->st, e, key->s64);
+	if (t->kind == K_FDS && t->owner)
+		return st_fd_attach(t->st, t->owner, key->s64, e);
+	st_table_entry_destroy(t, e);
+	return NULL;
+}
+
 static bool fd_collect(void *ctx, struct st_fd *f)
 {
 	int64_t **p = ctx;

@@ -412,6 +412,54 @@ struct st_thread *st_add_thread(struct st_state *st, int64_t tid, int64_t pid, i
 	return t;
 }
 
+/* A thread record outside the table (the plugin API's detached entries). */
+struct st_thread *st_thread_detached(struct st_state *st)
+{
+	struct st_thread *t = thread_alloc(st);
+	if (!t)
+		return NULL;
+	t->sid = t->vpgid = t->pgid = t->reaper_tid = t->ptid = -1;
+	t->loginuid = UINT32_MAX;
+	t->lastevent_fd = -1;
+	t->proc = st_proc_new(st);
+	if (!t->proc) {
+		thread_release(st, t);
+		return NULL;
+	}
+	t->proc->nlive = 1;
+	grp_add(t);
+	return t;
+}
+
+void st_thread_detached_free(struct st_state *st, struct st_thread *t)
+{
+	grp_del(t);
+	st_proc_unref(st, t->proc);
+	thread_release(st, t);
+}
+
+/* Puts a detached record into the table under `tid`; NULL (and the record
+ * freed) when the tid is taken or the table is full. */
+struct st_thread *st_thread_attach(struct st_state *st, struct st_thread *t, int64_t tid)
+{
+	if (st_find(st, tid) || st->cnt.threads >= st->opts.thread_table_size) {
+		if (!st_find(st, tid))
+			st->cnt.table_full_drops++;
+		st_thread_detached_free(st, t);
+		return NULL;
+	}
+	t->tid = tid;
+	if (t->pid <= 0)
+		t->pid = tid;
+	if (t->vtid <= 0)
+		t->vtid = tid;
+	hash_insert(st, t);
+	st->cnt.threads++;
+	st->cnt.added++;
+	st_set_ptid(st, t, t->ptid);
+	return t;
+}
+
 void st_join_process(struct st_state *st, struct st_thread *t, struct st_thread *leader)
 {
 	if (!leader || t->proc == leader->proc)
@@ -433,16 +481,13 @@ void st_join_process(struct st_state *st, struct st_thread *t, struct st_thread 
 
 /* The kernel's choice of a new parent for the children of an exiting
  * thread: a live thread of the same group, else the nearest ancestor that
- * is a child subreaper, else the init of the pid namespace (vpid 1 in the
- * ancestry of a containerised process), else tid 1. */
-static struct st_thread *find_reaper(struct st_state *st, struct st_thread *dying)
+ * is a child subreaper, else the init of the pid namespace. The procexit
+ * event may carry the kernel's answer (reaper_tid); it wins, except that a
+ * driver which only reports the namespace init (ours, for now) does not
+ * override a group thread or subreaper that the table knows about. */
+static struct st_thread *find_special_reaper(struct st_state *st, struct st_thread *dying)
 {
 	struct st_thread *mt = st_main_thread(st, dying);
-	if (dying->reaper_tid > 0) {
-		struct st_thread *r = st_find(st, dying->reaper_tid);
-		if (r && r != dying)
-			return r;
-	}
 	if (dying->proc->nlive > 0) {
 		if (mt && mt != dying && !(mt->flags & ST_CL_CLOSED))
 			return mt;
@@ -455,10 +500,39 @@ static struct st_thread *find_reaper(struct st_state *st, struct st_thread *dyin
 		struct st_thread *p = st_find(st, a->ptid);
 		if (!p || p == a)
 			break;
-		p = st_main_thread(st, p) ? st_main_thread(st, p) : p;
+		if (st_main_thread(st, p))
+			p = st_main_thread(st, p);
+		if (p->vpid == 1 && dying->vpid != dying->pid)
+			return NULL; /* the namespace init: the default below */
 		if (p->proc->child_subreaper && p != dying && !(p->flags & ST_CL_CLOSED))
 			return p;
-		if (p->vpid == 1 && dying->vpid != dying->pid)
+		a = p;
+	}
+	return NULL;
+}
+
+static bool is_ns_init(const struct st_thread *t)
+{
+	return t->tid == 1 || t->vpid == 1;
+}
+
+static struct st_thread *find_reaper(struct st_state *st, struct st_thread *dying)
+{
+	struct st_thread *special = find_special_reaper(st, dying);
+	if (dying->reaper_tid > 0) {
+		struct st_thread *r = st_find(st, dying->reaper_tid);
+		if (r && r != dying && !(special && is_ns_init(r)))
+			return r;
+	}
+	if (special)
+		return special;
+	/* the init of the namespace: the nearest ancestor with vpid 1 */
+	struct st_thread *a = st_main_thread(st, dying) ? st_main_thread(st, dying) : dying;
+	for (int depth = 0; depth < 4096; depth++) {
+		struct st_thread *p = st_find(st, a->ptid);
+		if (!p || p == a)
+			break;
+		if (p->vpid == 1 && p != dying)
 			return p;
 		a = p;
 	}

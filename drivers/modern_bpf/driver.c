@@ -28,20 +28,47 @@
 #define MAX_PRESET 10
 #define DEFAULT_SNAPLEN 80
 
-/* Syscalls with a dedicated handler program `sc_<name>` in driver.bpf.c. */
-static const char *const handler_names[] = {
-	"open", "openat", "openat2", "creat", "close", "unlink", "rmdir", "chdir", "chroot", "link",
-	"rename", "symlink", "renameat", "renameat2", "linkat", "symlinkat", "unlinkat", "mkdir",
-	"mkdirat", "chmod", "fchmod", "fchmodat", "fchdir", "dup", "dup2", "dup3", "fcntl", "pipe",
-	"pipe2", "eventfd", "eventfd2", "signalfd", "signalfd4", "timerfd_create", "inotify_init",
-	"inotify_init1", "memfd_create", "userfaultfd", "read", "write", "pread64", "pwrite64",
-	"socket", "bind", "connect", "listen", "accept", "accept4", "sendto", "recvfrom", "sendmsg",
-	"recvmsg", "shutdown", "socketpair", "clone", "fork", "vfork", "clone3", "execve", "execveat",
-	"setuid", "setgid", "setresuid", "setresgid", "setreuid", "setregid", "setns", "unshare",
-	"capset", "ptrace", "bpf", "init_module", "finit_module", "kill", "tkill", "tgkill", "prctl",
-	"mount", "umount2",
+/* Syscalls with a handler program (`sc_<name>` in driver.bpf.c, or the
+ * family's program: see program_of) and the exit event code it writes. */
+static const struct handler {
+	const char *syscall;
+	uint16_t code;
+} handlers[] = {
+	{"open", EV_SYSCALL_OPEN_X}, {"openat", EV_SYSCALL_OPENAT_2_X}, {"openat2", EV_SYSCALL_OPENAT2_X},
+	{"creat", EV_SYSCALL_CREAT_X}, {"close", EV_SYSCALL_CLOSE_X}, {"unlink", EV_SYSCALL_UNLINK_2_X},
+	{"rmdir", EV_SYSCALL_RMDIR_2_X}, {"chdir", EV_SYSCALL_CHDIR_X}, {"chroot", EV_SYSCALL_CHROOT_X},
+	{"link", EV_SYSCALL_LINK_2_X}, {"rename", EV_SYSCALL_RENAME_X}, {"symlink", EV_SYSCALL_SYMLINK_X},
+	{"renameat", EV_SYSCALL_RENAMEAT_X}, {"renameat2", EV_SYSCALL_RENAMEAT2_X},
+	{"linkat", EV_SYSCALL_LINKAT_2_X}, {"symlinkat", EV_SYSCALL_SYMLINKAT_X},
+	{"unlinkat", EV_SYSCALL_UNLINKAT_2_X}, {"mkdir", EV_SYSCALL_MKDIR_2_X},
+	{"mkdirat", EV_SYSCALL_MKDIRAT_X}, {"chmod", EV_SYSCALL_CHMOD_X}, {"fchmod", EV_SYSCALL_FCHMOD_X},
+	{"fchmodat", EV_SYSCALL_FCHMODAT_X}, {"fchdir", EV_SYSCALL_FCHDIR_X}, {"dup", EV_SYSCALL_DUP_1_X},
+	{"dup2", EV_SYSCALL_DUP2_X}, {"dup3", EV_SYSCALL_DUP3_X}, {"fcntl", EV_SYSCALL_FCNTL_X},
+	{"pipe", EV_SYSCALL_PIPE_X}, {"pipe2", EV_SYSCALL_PIPE2_X}, {"eventfd", EV_SYSCALL_EVENTFD_X},
+	{"eventfd2", EV_SYSCALL_EVENTFD2_X}, {"signalfd", EV_SYSCALL_SIGNALFD_X},
+	{"signalfd4", EV_SYSCALL_SIGNALFD4_X}, {"timerfd_create", EV_SYSCALL_TIMERFD_CREATE_X},
+	{"inotify_init", EV_SYSCALL_INOTIFY_INIT_X}, {"inotify_init1", EV_SYSCALL_INOTIFY_INIT1_X},
+	{"memfd_create", EV_SYSCALL_MEMFD_CREATE_X}, {"userfaultfd", EV_SYSCALL_USERFAULTFD_X},
+	{"read", EV_SYSCALL_READ_X}, {"write", EV_SYSCALL_WRITE_X}, {"pread64", EV_SYSCALL_PREAD_X},
+	{"pwrite64", EV_SYSCALL_PWRITE_X}, {"socket", EV_SOCKET_SOCKET_X}, {"bind", EV_SOCKET_BIND_X},
+	{"connect", EV_SOCKET_CONNECT_X}, {"listen", EV_SOCKET_LISTEN_X},
+	{"accept", EV_SOCKET_ACCEPT_5_X}, {"accept4", EV_SOCKET_ACCEPT4_6_X},
+	{"sendto", EV_SOCKET_SENDTO_X}, {"recvfrom", EV_SOCKET_RECVFROM_X},
+	{"sendmsg", EV_SOCKET_SENDMSG_X}, {"recvmsg", EV_SOCKET_RECVMSG_X},
+	{"shutdown", EV_SOCKET_SHUTDOWN_X}, {"socketpair", EV_SOCKET_SOCKETPAIR_X},
+	{"clone", EV_SYSCALL_CLONE_20_X}, {"fork", EV_SYSCALL_FORK_20_X},
+	{"vfork", EV_SYSCALL_VFORK_20_X}, {"clone3", EV_SYSCALL_CLONE3_X},
+	{"execve", EV_SYSCALL_EXECVE_19_X}, {"execveat", EV_SYSCALL_EXECVEAT_X},
+	{"setuid", EV_SYSCALL_SETUID_X}, {"setgid", EV_SYSCALL_SETGID_X},
+	{"setresuid", EV_SYSCALL_SETRESUID_X}, {"setresgid", EV_SYSCALL_SETRESGID_X},
+	{"setreuid", EV_SYSCALL_SETREUID_X}, {"setregid", EV_SYSCALL_SETREGID_X},
+	{"setns", EV_SYSCALL_SETNS_X}, {"unshare", EV_SYSCALL_UNSHARE_X}, {"capset", EV_SYSCALL_CAPSET_X},
+	{"ptrace", EV_SYSCALL_PTRACE_X}, {"bpf", EV_SYSCALL_BPF_2_X},
+	{"init_module", EV_SYSCALL_INIT_MODULE_X}, {"finit_module", EV_SYSCALL_FINIT_MODULE_X},
+	{"kill", EV_SYSCALL_KILL_X}, {"tkill", EV_SYSCALL_TKILL_X}, {"tgkill", EV_SYSCALL_TGKILL_X},
+	{"prctl", EV_SYSCALL_PRCTL_X}, {"mount", EV_SYSCALL_MOUNT_X}, {"umount2", EV_SYSCALL_UMOUNT2_X},
 };
-#define N_HANDLERS (sizeof(handler_names) / sizeof(handler_names[0]))
+#define N_HANDLERS (sizeof(handlers) / sizeof(handlers[0]))
 
 /* Syscalls served by another syscall's program (one verification for a
  * family); every other handler is `sc_<syscall name>`. */
@@ -107,10 +134,42 @@ static bool in_list(const char *const *list, size_t n, const char *name)
 	return false;
 }
 
-bool drv_syscall_has_handler(int nr)
+static const struct handler *handler_of(int nr)
 {
 	const char *name = drv_syscall_name(nr);
-	return name && in_list(handler_names, N_HANDLERS, name);
+	for (size_t i = 0; name && i < N_HANDLERS; i++)
+		if (strcmp(handlers[i].syscall, name) == 0)
+			return &handlers[i];
+	return NULL;
+}
+
+bool drv_syscall_has_handler(int nr)
+{
+	return handler_of(nr) != NULL;
+}
+
+uint16_t drv_syscall_event(int nr)
+{
+	const struct handler *h = handler_of(nr);
+	return h ? h->code : EV_GENERIC_X;
+}
+
+int drv_event_syscalls(uint16_t code, int *nrs, size_t max)
+{
+	int n = 0;
+	code |= 1; /* enter and exit codes name the same syscalls */
+	for (size_t i = 0; i < N_HANDLERS; i++) {
+		bool match = handlers[i].code == code;
+		/* successful execveat calls are reported as execve events */
+		if (code == EV_SYSCALL_EXECVE_19_X && strcmp(handlers[i].syscall, "execveat") == 0)
+			match = true;
+		if (!match)
+			continue;
+		if ((size_t)n < max)
+			nrs[n] = drv_syscall_nr(handlers[i].syscall);
+		n++;
+	}
+	return n;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -195,11 +254,11 @@ static void choose_programs(struct drv_bpf *skel)
 		if (strncmp(bpf_program__name(p), "sc_", 3) == 0)
 			bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < N_HANDLERS; i++) {
-		int nr = drv_syscall_nr(handler_names[i]);
+		int nr = drv_syscall_nr(handlers[i].syscall);
 		char buf[64];
 		if (nr < 0 || !skel->bss->drv_interesting[nr])
 			continue;
-		p = bpf_object__find_program_by_name(skel->obj, program_of(handler_names[i], buf, sizeof(buf)));
+		p = bpf_object__find_program_by_name(skel->obj, program_of(handlers[i].syscall, buf, sizeof(buf)));
 		if (p)
 			bpf_program__set_autoload(p, true);
 	}
@@ -211,12 +270,12 @@ static int fill_handlers(struct drv_bpf *skel, char *err, size_t errlen)
 	int map = bpf_map__fd(skel->maps.syscall_progs);
 	for (size_t i = 0; i < N_HANDLERS; i++) {
 		char buf[64];
-		const char *pname = program_of(handler_names[i], buf, sizeof(buf));
+		const char *pname = program_of(handlers[i].syscall, buf, sizeof(buf));
 		struct bpf_program *p = bpf_object__find_program_by_name(skel->obj, pname);
-		int nr = drv_syscall_nr(handler_names[i]);
+		int nr = drv_syscall_nr(handlers[i].syscall);
 		if (!p || nr < 0)
 			return fail(err, errlen, -ENOENT, "modern_bpf: no program %s for syscall %s", pname,
-			            handler_names[i]);
+			            handlers[i].syscall);
 		if (!skel->bss->drv_interesting[nr])
 			continue;
 		int fd = bpf_program__fd(p);

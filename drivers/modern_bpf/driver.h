@@ -122,6 +122,19 @@ const char *drv_syscall_name(int nr);
  * events (code 1: ppm_sc id and native id). */
 bool drv_syscall_has_handler(int nr);
 
+/* The exit event code a captured syscall produces: its handler's, or
+ * EV_GENERIC_X for syscalls without one. (A successful execveat produces
+ * EV_SYSCALL_EXECVE_19_X, as upstream's driver does.) */
+uint16_t drv_syscall_event(int nr);
+
+/* The syscall numbers whose capture produces event `code` (enter or exit
+ * code of a schema 4.x syscall event): writes up to `max` of them to nrs and
+ * returns how many there are (0 for events that no handler writes, such as
+ * procexit, which is always captured, or generic-only syscalls: find those
+ * with drv_syscall_nr by name). For turning the event types a rule set
+ * needs into drv_opts.syscalls. */
+int drv_event_syscalls(uint16_t code, int *nrs, size_t max);
+
 /* ppm_sc code (upstream's syscall id, SYSCALLID parameters) of a syscall
  * number; 0 when unknown. */
 uint16_t drv_syscall_ppm_sc(int nr);

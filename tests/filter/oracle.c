@@ -85,6 +85,8 @@ struct run {
 	uint64_t first_ts;
 };
 
+static bool want_ts; /* record timestamps instead of evt.num (--eval -t) */
+
 static int on_parse(void *ctx, const struct eng_event *ev)
 {
 	struct run *r = ctx;
@@ -111,7 +113,7 @@ static int on_event(void *ctx, const struct eng_event *ev)
 			p->capgot = p->capgot ? p->capgot * 2 : 64;
 			p->got = realloc(p->got, p->capgot * sizeof(uint64_t));
 		}
-		p->got[p->ngot++] = ev->num;
+		p->got[p->ngot++] = want_ts ? ev->ev.hdr->ts : ev->num;
 	}
 	return 0;
 }
@@ -187,12 +189,46 @@ static bool same(const struct pair *p, uint64_t *first_diff)
 	return false;
 }
 
+/* --eval [-t] FILTER CAPTURE_PATH: prints the evt.num (with -t: the
+ * timestamp) of every match, for cross-checks with other implementations. */
+static int eval_one(const char *filter, const char *path, struct fld_reg *reg)
+{
+	struct pair p = {.filter = (char *)filter, .accepted = true};
+	struct corpus c = {.p = &p, .n = 1};
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	p.capture = (char *)(slash ? slash + 1 : path);
+	/* run_capture looks for SHARED/captures/NAME: point it at the file's directory */
+	char shared[4200];
+	snprintf(shared, sizeof shared, "%s/..", dir);
+	int rc = run_capture(shared, p.capture, &c, reg);
+	if (!p.compiled) {
+		fprintf(stderr, "%s\n", p.err);
+		return 2;
+	}
+	for (uint32_t i = 0; i < p.ngot; i++)
+		printf("%" PRIu64 "\n", p.got[i]);
+	free(p.got);
+	return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *shared = getenv("SHARED_DIR") ? getenv("SHARED_DIR") : "../shared";
 	bool verbose = argc > 1 && !strcmp(argv[1], "-v");
 	char path[4096];
 	struct corpus c = {0};
+	if (argc >= 4 && !strcmp(argv[1], "--eval")) {
+		want_ts = argc == 5 && !strcmp(argv[2], "-t");
+		argv += want_ts;
+		struct fld_reg *reg = fld_reg_new();
+		fld_reg_add_builtin(reg);
+		st_fields_register(reg);
+		int rc = eval_one(argv[2], argv[3], reg);
+		fld_reg_free(reg);
+		return rc;
+	}
 	snprintf(path, sizeof path, "%s/oracle/filters.jsonl", shared);
 	if (load(path, &c) < 0)
 		return 2;

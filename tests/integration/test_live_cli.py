@@ -58,8 +58,8 @@ hits = [l for l in lines if marker in l and " cat (" in l and (" < open " in l o
 fails = []
 if rc != 0:
     fails.append(f"exit code {rc}: {errors.strip()[:300]}")
-if "Events read:" not in errors:
-    fails.append("no summary on stderr")
+if "Events read:" not in errors or "Driver:" not in errors:
+    fails.append("no summary (events, driver counters) on stderr")
 if not hits:
     fails.append(f"no open/openat exit of cat on {marker} among {len(lines)} events")
 # evt.num starts at 1 and increases.

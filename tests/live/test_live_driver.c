@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -100,6 +101,8 @@ struct plan {
 	pid_t fork_child;
 	pid_t exec_child;
 	pid_t memfd_child;
+	pid_t orphan_parent, orphan;
+	pid_t subreaper;
 	char cgroups[1024];
 	size_t cgroups_len;
 	int done;
@@ -178,6 +181,21 @@ static void child_main(void *arg)
 	}
 	p->memfd_child = m;
 	waitpid(m, NULL, 0);
+
+	/* 7. a process that exits leaving a child: the test process is a child
+	 * subreaper, so the kernel hands the orphan to it */
+	pid_t op = fork();
+	if (op == 0) {
+		pid_t o = fork();
+		if (o == 0) {
+			usleep(200000);
+			_exit(0);
+		}
+		p->orphan = o;
+		_exit(0);
+	}
+	p->orphan_parent = op;
+	waitpid(op, NULL, 0);
 	close(p->acc_fd);
 	close(p->cli_fd);
 	close(p->srv_fd);
@@ -203,13 +221,15 @@ static int tuple_eq(const struct ev_view *v, int i, uint16_t sport, uint16_t dpo
 
 struct seen {
 	int openat_ok, openat_fail, connect, accept, clone_parent, clone_child, execve, execve_memfd, procexit;
+	int procexit_reaper;
 };
 
 static void on_event(const struct plan *p, const struct ev_hdr *h, const struct ev_view *v,
                      struct seen *s)
 {
 	pid_t tid = (pid_t)h->tid;
-	if (tid != p->child && tid != p->fork_child && tid != p->exec_child && tid != p->memfd_child)
+	if (tid != p->child && tid != p->fork_child && tid != p->exec_child && tid != p->memfd_child &&
+	    tid != p->orphan_parent)
 		return;
 	switch (h->type) {
 	case EV_SYSCALL_OPENAT_2_X:
@@ -328,10 +348,17 @@ static void on_event(const struct plan *p, const struct ev_hdr *h, const struct 
 		check(strcmp(str(v, 30), "/bin/true") == 0, "execve filename '%s'", str(v, 30));
 		break;
 	case EV_PROCEXIT_1_E:
+		if (tid == p->orphan_parent) {
+			s->procexit_reaper++;
+			check(s64(v, 4) == p->subreaper, "procexit reaper %lld, want the subreaper %d",
+			      (long long)s64(v, 4), p->subreaper);
+		}
 		if (tid == p->fork_child) {
 			s->procexit++;
 			check(s64(v, 0) == 3 << 8, "procexit status %lld, want exit(3)", (long long)s64(v, 0));
 			check(s64(v, 1) == 3, "procexit ret %lld", (long long)s64(v, 1));
+			check(s64(v, 4) == 0, "procexit reaper %lld for a process without children",
+			      (long long)s64(v, 4));
 		}
 		break;
 	}
@@ -356,6 +383,8 @@ int main(void)
 	if (getenv("LIVE_DEBUG"))
 		fprintf(stderr, "expected cgroups (%zu): %s\n", p->cgroups_len, p->cgroups);
 
+	p->subreaper = getpid();
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	struct drv_opts o = {.sz = sizeof(o)};
 	struct drv *d;
 	char err[256];
@@ -381,6 +410,8 @@ int main(void)
 	drv_counters(d, NULL, 0, &tot);
 	drv_close(d);
 	rmdir(p->tmpdir);
+	while (waitpid(-1, NULL, 0) > 0) /* the orphan adopted by us */
+		;
 
 	check(p->done, "the child did not finish");
 	check(s.openat_ok == 1, "openat of the temp file: %d events, want 1", s.openat_ok);
@@ -392,6 +423,7 @@ int main(void)
 	check(s.execve == 1, "execve: %d events, want 1", s.execve);
 	check(s.execve_memfd == 1, "fexecve of a memfd: %d events, want 1", s.execve_memfd);
 	check(s.procexit == 1, "procexit of the fork child: %d events, want 1", s.procexit);
+	check(s.procexit_reaper == 1, "procexit of the orphan's parent: %d events, want 1", s.procexit_reaper);
 	check(tot.n_evts >= n_checked, "counter n_evts %llu < events read %u",
 	      (unsigned long long)tot.n_evts, n_checked);
 	printf("%u events checked against the schema; counters: %llu events, %llu buffer drops, "

@@ -22,7 +22,7 @@
  *   18 api_same       requires exactly 3.12.0                  (accepted)
  *   19 bad_version    plugin version "1.0"
  *   20 arg_no_kind    isRequired without isIndex or isKey
- *   21 dup_field      two fields with one name
+ *   21 dup_field      two fields with one name            (accepted, as upstream)
  *   22 crasher        extract_fields writes to an unmapped address (accepted;
  *                     used to check crash reports)
  */

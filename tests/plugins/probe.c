@@ -132,12 +132,14 @@ static void extract_one(struct state *s, const ss_plugin_event *e, ss_plugin_ext
 		one_str(s, f, s->text);
 		break;
 	case 2:
+		/* reports both members: the host fills both when it can */
 		if (!f->arg_present)
 			snprintf(s->text, sizeof(s->text), "none");
-		else if (f->arg_key)
-			snprintf(s->text, sizeof(s->text), "key:%s", f->arg_key);
+		else if (f->arg_index != UINT64_MAX)
+			snprintf(s->text, sizeof(s->text), "idx:%lu key:%s", (unsigned long)f->arg_index,
+			         f->arg_key ? f->arg_key : "(null)");
 		else
-			snprintf(s->text, sizeof(s->text), "idx:%lu", (unsigned long)f->arg_index);
+			snprintf(s->text, sizeof(s->text), "key:%s", f->arg_key ? f->arg_key : "(null)");
 		one_str(s, f, s->text);
 		break;
 	case 3:

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """The json plugin (libjson.so) loaded through core/plugin, checked against
-Python's json module on the k8s audit events of $SHARED_DIR/k8saudit.
+Python's json module on the k8s audit events of $SHARED_DIR/k8saudit and
+the CloudTrail records of $SHARED_DIR/cloudtrail (each record once compact,
+once indented with spaces, as a producer might write it).
 
 Each line of each file is one event payload, as the k8saudit plugin emits
 one JSON document per event. For every path in the document (every object
@@ -137,6 +139,13 @@ def main():
                         continue
                     docs += 1
                     canon += test_document("%s:%d" % (os.path.basename(path), n + 1), line, tmp)
+        for path in sorted(glob.glob(os.path.join(SHARED, "cloudtrail", "*.json"))):
+            with open(path, encoding="utf-8") as f:
+                records = json.load(f)["Records"]
+            for n, rec in enumerate(records):
+                for style, text in (("compact", compact(rec)), ("spaced", json.dumps(rec, indent=1))):
+                    docs += 1
+                    canon += test_document("%s:%d:%s" % (os.path.basename(path), n, style), text, tmp)
         # Not JSON: the extraction fails with the plugin's error.
         with open(tmp, "w") as f:
             f.write("not json")

@@ -295,20 +295,27 @@ static __always_inline void evb_submit(struct evb *b)
 /* ------------------------------------------------------------------------ */
 /* Syscall arguments (x86_64 calling convention, saved at entry)             */
 
+/* `regs` is the tp_btf argument, a trusted BTF pointer: plain loads (no
+ * helper call), relocated by CO-RE. */
 static __always_inline unsigned long sc_arg(struct pt_regs *regs, int i)
 {
 	switch (i) {
-	case 0: return BPF_CORE_READ(regs, di);
-	case 1: return BPF_CORE_READ(regs, si);
-	case 2: return BPF_CORE_READ(regs, dx);
-	case 3: return BPF_CORE_READ(regs, r10);
-	case 4: return BPF_CORE_READ(regs, r8);
-	default: return BPF_CORE_READ(regs, r9);
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	default: return regs->r9;
 	}
 }
 
 /* ------------------------------------------------------------------------ */
 /* Kernel state readers                                                      */
+
+/* bpf_rdonly_cast (kernel >= 6.2): lets a kernel pointer read from memory be
+ * walked with plain loads, like a BTF pointer, instead of helper calls. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define KCAST(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
 
 static __always_inline struct task_struct *cur_task(void)
 {
@@ -317,13 +324,14 @@ static __always_inline struct task_struct *cur_task(void)
 
 static __always_inline struct file *fd_file(struct task_struct *t, __s64 fd)
 {
-	struct file **fds = BPF_CORE_READ(t, files, fdt, fd);
-	unsigned int max = BPF_CORE_READ(t, files, fdt, max_fds);
+	struct fdtable *fdt = t->files->fdt;
+	struct file **fds = fdt->fd;
+	unsigned int max = fdt->max_fds;
 	struct file *f = NULL;
 	if (fd < 0 || fd >= max || !fds)
 		return NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
+	return f ? KCAST(struct file, f) : NULL;
 }
 
 /* The kernel's dev_t (major << 20 | minor) in the userspace encoding that
@@ -340,8 +348,9 @@ static __always_inline void file_dev_ino(struct file *f, __u32 *dev, __u64 *ino)
 	*ino = 0;
 	if (!f)
 		return;
-	*dev = encode_dev(BPF_CORE_READ(f, f_inode, i_sb, s_dev));
-	*ino = BPF_CORE_READ(f, f_inode, i_ino);
+	struct inode *i = KCAST(struct file, f)->f_inode;
+	*dev = encode_dev(i->i_sb->s_dev);
+	*ino = i->i_ino;
 }
 
 /* Overlayfs layer of an open file, as upstream tells them apart: the
@@ -353,10 +362,11 @@ static __always_inline int file_overlay(struct file *f)
 {
 	if (!f)
 		return OVL_NONE;
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	if (BPF_CORE_READ(d, d_sb, s_magic) != OVERLAYFS_SUPER_MAGIC_K)
+	f = KCAST(struct file, f); /* callers may hold a plain kernel address */
+	struct dentry *d = f->f_path.dentry;
+	if (!d || d->d_sb->s_magic != OVERLAYFS_SUPER_MAGIC_K)
 		return OVL_NONE;
-	char *vi = (char *)BPF_CORE_READ(d, d_inode);
+	char *vi = (char *)d->d_inode;
 	struct dentry *upper = NULL;
 	bpf_probe_read_kernel(&upper, sizeof(upper), vi + bpf_core_type_size(struct inode));
 	if (upper && BPF_CORE_READ(upper, d_inode, i_ino) != 0)
@@ -368,10 +378,11 @@ static __always_inline struct socket *file_socket(struct file *f)
 {
 	if (!f)
 		return NULL;
-	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
-	if ((mode & S_IFMT_K) != S_IFSOCK_K)
+	f = KCAST(struct file, f);
+	if ((f->f_inode->i_mode & S_IFMT_K) != S_IFSOCK_K)
 		return NULL;
-	return (struct socket *)BPF_CORE_READ(f, private_data);
+	void *sock = f->private_data;
+	return sock ? KCAST(struct socket, sock) : NULL;
 }
 
 /* Upstream's scap open flags (PPM_O_*) from the kernel's O_* flags. */

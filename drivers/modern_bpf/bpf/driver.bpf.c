@@ -25,14 +25,13 @@ static __always_inline bool skip_task(void)
 	if (drv_self_tgid && (bpf_get_current_pid_tgid() >> 32) == drv_self_tgid)
 		return true;
 	/* 32-bit tasks use another syscall table: not supported yet */
-	struct task_struct *t = cur_task();
-	return (BPF_CORE_READ(t, thread_info.status) & 0x0002) != 0; /* TS_COMPAT */
+	return (cur_task()->thread_info.status & 0x0002) != 0; /* TS_COMPAT */
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	long id = BPF_CORE_READ(regs, orig_ax);
+	long id = regs->orig_ax;
 	if (id < 0 || id >= DRV_NR_SYSCALLS)
 		return 0;
 	if (!drv_interesting[id] || skip_task())
@@ -64,7 +63,7 @@ static __always_inline __s64 dirfd_arg(unsigned long v)
 static __always_inline __u32 opened_flags(__u32 flags, struct file *f)
 {
 	__u32 r = open_flags_to_scap(flags);
-	if (f && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED_K))
+	if (f && (KCAST(struct file, f)->f_mode & FMODE_CREATED_K))
 		r |= 1 << 14; /* PPM_O_F_CREATED */
 	int ol = file_overlay(f);
 	if (ol == OVL_UPPER)
@@ -1106,33 +1105,117 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	return 0;
 }
 
+/* The reaper that will adopt an exiting task's children, found as the
+ * kernel's find_new_reaper does: a live thread of the same group; else, when
+ * the group has a child-subreaper ancestor in the same pid namespace, that
+ * ancestor's live thread; else the namespace's init. 0 when the init group
+ * itself dies; -1 when the walk is cut short (userspace then decides). */
+#define PF_EXITING_K 0x00000004
+#define MAX_GROUP_THREADS 30
+#define MAX_ANCESTORS 60
+
+struct alive_ctx {
+	struct list_head *head;
+	struct list_head *next;
+	pid_t found; /* pid, 0 none, -1 limit */
+};
+
+static long alive_cb(__u32 i, void *arg)
+{
+	struct alive_ctx *c = arg;
+	if (c->next == c->head) {
+		c->found = 0;
+		return 1;
+	}
+	struct task_struct *t = container_of(c->next, struct task_struct, thread_node);
+	if (!(BPF_CORE_READ(t, flags) & PF_EXITING_K)) {
+		c->found = BPF_CORE_READ(t, pid);
+		return 1;
+	}
+	c->next = BPF_CORE_READ(t, thread_node.next);
+	return 0;
+}
+
+static __always_inline pid_t alive_thread(struct task_struct *t)
+{
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	struct alive_ctx c = {.head = &sig->thread_head, .found = -1};
+	c.next = BPF_CORE_READ(sig, thread_head.next);
+	bpf_loop(MAX_GROUP_THREADS, alive_cb, &c, 0);
+	return c.found;
+}
+
+struct ancestor_ctx {
+	struct task_struct *t;
+	struct task_struct *ns_reaper;
+	unsigned int level;
+	pid_t result; /* > 0 or -1 found; 0 keep looking */
+	int done;
+};
+
+static long ancestor_cb(__u32 i, void *arg)
+{
+	struct ancestor_ctx *c = arg;
+	struct task_struct *t = c->t;
+	if (BPF_CORE_READ(t, thread_pid, level) != c->level || t == c->ns_reaper) {
+		c->done = 1; /* left the namespace: its init adopts */
+		return 1;
+	}
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper)) {
+		pid_t p = alive_thread(t);
+		if (p != 0) {
+			c->result = p;
+			c->done = 1;
+			return 1;
+		}
+	}
+	c->t = BPF_CORE_READ(t, real_parent);
+	return 0;
+}
+
+static __always_inline pid_t new_reaper(struct task_struct *t)
+{
+	pid_t p = alive_thread(t);
+	if (p != 0)
+		return p;
+	struct pid *tp = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(tp, level);
+	struct task_struct *ns_reaper = BPF_CORE_READ(tp, numbers[level & 31].ns, child_reaper);
+	if (ns_reaper == t)
+		return 0;
+	pid_t init = BPF_CORE_READ(ns_reaper, pid);
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	if (!BPF_CORE_READ_BITFIELD_PROBED(sig, has_child_subreaper))
+		return init;
+	struct ancestor_ctx c = {.t = BPF_CORE_READ(t, real_parent), .ns_reaper = ns_reaper, .level = level};
+	bpf_loop(MAX_ANCESTORS, ancestor_cb, &c, 0);
+	if (c.result)
+		return c.result;
+	return c.done ? init : -1;
+}
+
 /* Every thread that exits (procexit). */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_exit, struct task_struct *t)
 {
-	if (BPF_CORE_READ(t, flags) & PF_KTHREAD_K)
+	if (t->flags & PF_KTHREAD_K)
 		return 0;
-	if (drv_self_tgid && task_tgid(t) == drv_self_tgid)
+	if (drv_self_tgid && t->tgid == drv_self_tgid)
 		return 0;
 	struct evb *b = evb_start(EV_PROCEXIT_1_E, 5);
 	if (!b)
 		return 0;
-	__s32 code = BPF_CORE_READ(t, exit_code);
+	__s32 code = t->exit_code;
 	push_s64(b, code);
 	push_s64(b, (code & 0xff00) >> 8);
 	__u8 sig = code & 0x7f;
-	push_u8(b, ((sig + 1) >> 1) > 0 && sig != 0x7f ? sig : 0); /* WIFSIGNALED ? WTERMSIG : 0 */
+	push_u8(b, sig != 0 && sig != 0x7f ? sig : 0); /* WIFSIGNALED ? WTERMSIG : 0 */
 	push_u8(b, (code & 0x80) != 0);
-	/* reaper: 0 when there are no children; otherwise the init of the
-	 * task's pid namespace (subreapers and sibling threads not looked at) */
+	/* no children: no reaper needed (0) */
 	__s64 reaper = 0;
-	struct list_head *head = &t->children;
-	if (BPF_CORE_READ(head, next) != head) {
-		struct pid *p = BPF_CORE_READ(t, thread_pid);
-		unsigned int level = BPF_CORE_READ(p, level);
-		struct pid_namespace *ns = BPF_CORE_READ(p, numbers[level & 31].ns);
-		reaper = BPF_CORE_READ(ns, child_reaper, pid);
-	}
+	if (t->children.next != &t->children)
+		reaper = new_reaper(t);
 	push_s64(b, reaper);
 	evb_submit(b);
 	return 0;

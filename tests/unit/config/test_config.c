@@ -480,7 +480,9 @@ static void test_config_files_dir(void **state)
 static void test_rejections(void **state)
 {
 	(void)state;
-	load_fails("json_output: true\nfoo: bar\n", NULL, 0, "main.yaml:2:1", "foo", "unknown key", NULL);
+	load_fails("json_output: true\nfoo: bar\n", NULL, 0, "main.yaml:2:1", "foo: unknown key", NULL);
+	load_fails("webserver:\n  listen_prot: 1\n", NULL, 0, "main.yaml:2:3", "webserver.listen_prot",
+		   "unknown key (did you mean 'listen_port'?)", NULL);
 	load_fails("engine:\n  kind: modern_ebpf\n  modern_ebpf:\n    buf_size_preset: big\n", NULL, 0,
 		   "main.yaml:4:22", "engine.modern_ebpf.buf_size_preset", "expected an integer", NULL);
 	load_fails("engine:\n  kind: modern_ebpf\n  modern_ebpf:\n    bufsize: 1\n", NULL, 0,
@@ -761,6 +763,74 @@ static void test_plugin_paths(void **state)
 	cfg_free(c);
 }
 
+/* upstream's escaped_keys_read/write/errors and read_yaml_fields */
+static void test_escaped_keys(void **state)
+{
+	(void)state;
+	struct cfg_node *d = read1("annotations:\n  kubernetes.io/role: master\n  example[0]: bracket_val\n"
+				   "nested:\n  level1.with.dots:\n    inner: value\n"
+				   "escape_test:\n  back\\slash: bslash_val\n"
+				   "base_value_2:\n  sample_list:\n    - elem1\n    - elem2\n    - elem3\n", false);
+	assert_string_equal(str_at(d, "annotations.kubernetes\\.io/role"), "master");
+	assert_string_equal(str_at(d, "annotations.example\\[0]"), "bracket_val");
+	assert_string_equal(str_at(d, "annotations.example\\[0\\]"), "bracket_val");
+	assert_string_equal(str_at(d, "nested.level1\\.with\\.dots.inner"), "value");
+	assert_string_equal(str_at(d, "escape_test.back\\\\slash"), "bslash_val");
+	assert_string_equal(str_at(d, "base_value_2.sample_list[2]"), "elem3");
+	struct cfg_err err;
+	assert_int_equal(cfg_apply_override(&d, "annotations.kubernetes\\.io/role=worker", &err), 0);
+	assert_string_equal(str_at(d, "annotations.kubernetes\\.io/role"), "worker");
+	const struct cfg_node *n;
+	assert_int_not_equal(cfg_get(d, "annotations\\", &n, &err), 0);
+	assert_int_not_equal(cfg_get(d, "annotations\\x", &n, &err), 0);
+	cfg_node_free(d);
+}
+
+/* upstream's configuration_webserver_ip and schema_* cases */
+static void test_upstream_config_cases(void **state)
+{
+	(void)state;
+	static const char *const valid[] = {
+		"127.0.0.1", "1.127.0.1", "1.1.127.1", "1.1.1.127", "::", "::1",
+		"1200:0000:AB00:1234:0000:2552:7777:1313", "1200::AB00:1234:0000:2552:7777:1313",
+		"1200:0000:AB00:1234::2552:7777:1313", "21DA:D3:0:2F3B:2AA:FF:FE28:9C5A",
+		"FE80:0000:0000:0000:0202:B3FF:FE1E:8329", "0.0.0.0", "9.255.255.255", "11.0.0.0",
+		"126.255.255.255", "129.0.0.0", "169.253.255.255", "169.255.0.0", "172.15.255.255",
+		"172.32.0.0", "191.0.1.255", "192.88.98.255", "192.88.100.0", "192.167.255.255",
+		"192.169.0.0", "198.17.255.255", "223.255.255.255",
+	};
+	static const char *const invalid[] = {
+		"327.0.0.1", "1.327.0.1", "1.1.327.1", "1.1.1.327", "12 7.0.0.1", "127. 0.0.1",
+		"127.0. 0.1", "127.0.0. 1", "!27.0.0.1", "1200: 0000:AB00:1234:0000:2552:7777:1313",
+		"1200:0000: AB00:1234:0000:2552:7777:1313", "1200:0000:AB00: 1234:0000:2552:7777:1313",
+		"1200:0000:AB00:1234: 0000:2552:7777:1313", "1200:0000:AB00:1234:0000: 2552:7777:1313",
+		"1200:0000:AB00:1234:0000:2552: 7777:1313", "1200:0000:AB00:1234:0000:2552:7777: 1313",
+		"1200:0000:AB00:1234:0000:2552:7777:131G", "1200:0000:AB00:1234:0000:2552:77Z7:1313",
+		"1200:0000:AB00:1234:0000:2G52:7777:1313", "1200:0000:AB00:1234:0O00:2552:7777:1313",
+		"1200:0000:AB00:H234:0000:2552:7777:1313", "1200:0000:IB00:1234:0000:2552:7777:1313",
+		"1200:0O00:AB00:1234:0000:2552:7777:1313", "12O0:0000:AB00:1234:0000:2552:7777:1313",
+	};
+	char opt[128];
+	const char *o[] = { opt };
+	for (size_t i = 0; i < sizeof(valid) / sizeof(*valid); i++) {
+		snprintf(opt, sizeof(opt), "webserver.listen_address=%s", valid[i]);
+		struct falco_config *c = load_ok("", o, 1);
+		assert_string_equal(c->webserver.listen_address, valid[i]);
+		cfg_free(c);
+	}
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(*invalid); i++) {
+		snprintf(opt, sizeof(opt), "webserver.listen_address=%s", invalid[i]);
+		load_fails("", o, 1, "is not a valid IP address", NULL);
+	}
+	struct falco_config *c = load_ok("falco_libs:\n    thread_table_size: 50\n", NULL, 0);
+	assert_int_equal(c->falco_libs.thread_table_size, 50);
+	cfg_free(c);
+	load_fails("falco_libss:\n    thread_table_size: 50\n", NULL, 0, "falco_libss", "unknown key", NULL);
+	load_fails("falco_libs: 512\n", NULL, 0, "falco_libs", "expected a map", NULL);
+	load_fails("falco_libs:\n    thread_table_sizeee: 50\n", NULL, 0, "falco_libs.thread_table_sizeee",
+		   "unknown key (did you mean 'thread_table_size'?)", NULL);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -802,6 +872,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_priorities),
 		cmocka_unit_test(test_schema_print),
 		cmocka_unit_test(test_plugin_paths),
+		cmocka_unit_test(test_escaped_keys),
+		cmocka_unit_test(test_upstream_config_cases),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -436,6 +436,33 @@ static void test_upstream_eval_cases(void **st)
 static void test_logic_and_cache(void **st)
 {
 	(void)st;
+	{
+		/* the shape of output expressions */
+		struct flt_error err;
+		struct flt_compiler *c = flt_compiler_new(reg, "syscall");
+		struct flt_node *n = flt_parse_field("len(t.str)", &err, NULL);
+		struct flt_expr *x = flt_compile_expr(c, n, &err);
+		uint8_t type, fmt;
+		uint32_t flags;
+		flt_expr_shape(x, &type, &fmt, &flags);
+		assert_int_equal(type, EV_PT_UINT64);
+		assert_int_equal(fmt, EV_PF_NA);
+		flt_expr_free_public(x);
+		flt_node_free(n);
+		n = flt_parse_field("t.list", &err, NULL);
+		x = flt_compile_expr(c, n, &err);
+		flt_expr_shape(x, &type, &fmt, &flags);
+		assert_true(flags & FLD_F_IS_LIST);
+		flt_expr_free_public(x);
+		flt_node_free(n);
+		n = flt_parse_field("t.u64", &err, NULL);
+		x = flt_compile_expr(c, n, &err);
+		flt_expr_shape(x, &type, &fmt, &flags);
+		assert_int_equal(fmt, EV_PF_DEC);
+		flt_expr_free_public(x);
+		flt_node_free(n);
+		flt_compiler_free(c);
+	}
 	reset();
 	T("t.str exists and t.u64 = 1000");
 	F("t.str exists and t.u64 = 1");

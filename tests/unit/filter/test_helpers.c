@@ -186,12 +186,41 @@ static void test_event_types(void **st)
 	assert_int_equal(types("evt.type = val(proc.name)"), -EINVAL);
 }
 
+static void count_field(void *user, const struct flt_node *f)
+{
+	char *acc = user;
+	strcat(acc, f->str);
+	strcat(acc, " ");
+}
+
+/* Falco's warning walks: unsafe <NA> checks on ka./jevt. fields with
+ * equality operators; every field for deprecated-field warnings. */
+static void test_warning_walks(void **st)
+{
+	(void)st;
+	struct flt_node *n = parse("ka.user.name = <NA> or jevt.value in (a, <NA>)");
+	assert_true(flt_has_unsafe_na_check(n));
+	flt_node_free(n);
+	n = parse("not (ka.verb != <NA>)");
+	assert_true(flt_has_unsafe_na_check(n));
+	flt_node_free(n);
+	n = parse("ka.verb contains <NA> or proc.name = <NA>");
+	assert_false(flt_has_unsafe_na_check(n));
+	flt_node_free(n);
+	char acc[256] = "";
+	n = parse("evt.dir = < and tolower(proc.name) = val(proc.pname) or not fd.num exists");
+	flt_foreach_field(n, count_field, acc);
+	assert_string_equal(acc, "evt.dir proc.name proc.pname fd.num ");
+	flt_node_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_macros),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_event_types),
+		cmocka_unit_test(test_warning_walks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

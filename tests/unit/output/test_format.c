@@ -244,6 +244,32 @@ static void test_values_text(void **st)
 	fx_close(&f);
 }
 
+/* buffer_format_base64: byte buffers in base64 (RFC 4648: "a\x01z" is
+ * YQF6, "ab" is YWI=) instead of '.' for non-printables */
+static void test_base64(void **st)
+{
+	(void)st;
+	struct fx f = {0};
+	struct out_config c = quiet_config();
+	c.buffer_format_base64 = true;
+	c.json_output = true;
+	fx_open(&f, &c);
+	V.buf = "a\x01z";
+	V.buflen = 3;
+	char *s = render(&f, "buf=%t.buf", OUT_PRI_INFORMATIONAL, NULL, 0, NULL);
+	assert_non_null(strstr(s, "\"output\":\"23:31:56.746609046: Informational buf=YQF6\""));
+	assert_non_null(strstr(s, "\"t.buf\":\"YQF6\""));
+	free(s);
+	V.buflen = 2;
+	V.buf = "ab";
+	fld_ctx_next(&f.ctx);
+	struct out_rule *r;
+	s = render(&f, "%t.buf", OUT_PRI_INFORMATIONAL, NULL, 0, &r);
+	assert_non_null(strstr(s, "Informational YWI=\""));
+	free(s);
+	fx_close(&f);
+}
+
 static void test_width_and_transformers(void **st)
 {
 	(void)st;
@@ -383,6 +409,68 @@ static void test_append_output(void **st)
 	g_nstatic = 0;
 }
 
+/* falco unit_tests/engine/test_extra_output.cpp: extra_format_by_tag_rule
+ * (an entry applies when the rule has all its tags / is the named rule, in
+ * entry order) and extra_format_empty_container_info. */
+static void test_upstream_extra_output(void **st)
+{
+	(void)st;
+	const char *t1[] = {"tag1"}, *t12[] = {"tag1", "tag2"};
+	const struct out_append app[] = {
+		{.tags = t1, .ntags = 1, .extra_output = "extra 1"},
+		{.rule = "another_rule", .extra_output = "extra 2"},
+		{.tags = t12, .ntags = 2, .extra_output = "extra 3"},
+	};
+	struct out_config c = quiet_config();
+	c.append = app;
+	c.nappend = 3;
+	struct fx f = {0};
+	fx_open(&f, &c);
+	char err[256];
+	struct out_rule_desc d[] = {
+		{"legit_rule", "syscall", "out 1", OUT_PRI_INFORMATIONAL, t1, 1},
+		{"another_rule", "syscall", "out 2", OUT_PRI_INFORMATIONAL, t1, 1},
+		{"a_third_rule", "syscall", "out 3", OUT_PRI_INFORMATIONAL, t12, 2},
+		{"ci", "syscall", "out 1 (%container.info)", OUT_PRI_INFORMATIONAL, NULL, 0},
+	};
+	const char *want[] = {
+		"23:31:56.746609046: Informational out 1 extra 1",
+		"23:31:56.746609046: Informational out 2 extra 1 extra 2",
+		"23:31:56.746609046: Informational out 3 extra 1 extra 3",
+		"23:31:56.746609046: Informational out 1 ()",
+	};
+	struct out_rule *r[4];
+	for (int i = 0; i < 4; i++) {
+		r[i] = out_rule_compile(f.m, f.c, f.reg, &d[i], err, sizeof err);
+		if (!r[i])
+			fail_msg("%s: %s", d[i].name, err);
+	}
+	fx_ready(&f);
+	for (int i = 0; i < 4; i++) {
+		char *s = out_rule_render(f.m, r[i], &f.ctx);
+		assert_string_equal(s, want[i]);
+		free(s);
+	}
+	fx_close(&f);
+}
+
+/* -p c / container / k / kubernetes add nothing (falco init_falco_engine.cpp) */
+static void test_print_container(void **st)
+{
+	(void)st;
+	const char *const kinds[] = {"c", "container", "k", "kubernetes"};
+	for (int i = 0; i < 4; i++) {
+		struct fx f = {0};
+		struct out_config c = quiet_config();
+		c.print_format = kinds[i];
+		fx_open(&f, &c);
+		char *s = render(&f, "base", OUT_PRI_CRITICAL, NULL, 0, NULL);
+		assert_string_equal(s, "23:31:56.746609046: Critical base");
+		free(s);
+		fx_close(&f);
+	}
+}
+
 static void test_compile_errors(void **st)
 {
 	(void)st;
@@ -463,6 +551,84 @@ static void test_summary(void **st)
 	fx_close(&f);
 }
 
+/* libsinsp's own formatter tests (userspace/libsinsp/test/eventformatter.ut.cpp),
+ * with our test fields standing in: proc.name -> t.str ("init"), thread.tid
+ * -> t.u64 (1), evt.asynctype (no value) -> t.none. Falco always formats with
+ * a leading '*' (missing values as <NA>), so the "stop_on_null" cases do not
+ * apply. */
+static char *fmt_text(struct fx *f, const char *fmt, char *err)
+{
+	struct out_fmt *o = out_fmt_compile(f->c, f->reg, "syscall", fmt, err, 256);
+	if (!o)
+		return NULL;
+	fld_ctx_fini(&f->ctx);
+	fx_ready(f);
+	char *s = out_fmt_text(o, &f->ctx);
+	out_fmt_free(o);
+	return s;
+}
+
+static void test_upstream_formatter_cases(void **st)
+{
+	(void)st;
+	static const char *const bad[] = {
+		"start %some.field end", "start %a end", "start % end", "start %t.str %",
+		"start %some_transformer(t.str) end", "start %val(t.str) end", "start %(t.str) end",
+		"start %toupper(t.str", "start %toupper(tolower)", "start %toupper(tolower(t.str",
+		"start %toupper(tolower(t.str)", "start %toupper(val(t.str))",
+		"start %toupper(val(t.str)", "start %touper(", "start %(",
+		"start %toupper(t.u64) end", "start %toupper (t.str) end",
+	};
+	static const struct { const char *fmt, *want; } good[] = {
+		{"start %t.str end", "start init end"},
+		{"start %2t.str end", "start in end"},
+		{"start %10t.str end", "start init       end"},
+		{"start %t.str %t.u64 end", "start init 1 end"},
+		{"start%t.strand%t.u64end", "startinitand1end"},
+		{"*start %t.str %t.none end", "start init <NA> end"},
+		{"start end", "start end"},
+		{"start %toupper(t.str) end", "start INIT end"},
+		{"start %tolower(toupper(t.str)) end", "start init end"},
+		{"start %toupper( t.str) end", "start INIT end"},
+		{"start %toupper(t.str ) end", "start INIT end"},
+		{"start %toupper( t.str ) end", "start INIT end"},
+		{"start %toupper( tolower(t.str)) end", "start INIT end"},
+		{"start %toupper( tolower( t.str ) ) end", "start INIT end"},
+	};
+	struct fx f = {0};
+	struct out_config c = quiet_config();
+	fx_open(&f, &c);
+	fx_ready(&f);
+	V.str = "init";
+	V.u64 = 1;
+	char err[256];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char *s = fmt_text(&f, bad[i], err);
+		if (s)
+			fail_msg("'%s' compiled (%s)", bad[i], s);
+	}
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char *s = fmt_text(&f, good[i].fmt, err);
+		if (!s)
+			fail_msg("'%s': %s", good[i].fmt, err);
+		if (strcmp(s, good[i].want))
+			fail_msg("'%s': got '%s', want '%s'", good[i].fmt, s, good[i].want);
+		free(s);
+	}
+	fx_close(&f);
+
+	/* JSON: keys are the plain fields; transformed values are left out
+	 * (field_with_transformer_excluded_json, continue_on_null_json) */
+	c.json_output = true;
+	fx_open(&f, &c);
+	V.str = "init";
+	char *s = render(&f, "start %toupper(t.str) %t.none %2t.str end", OUT_PRI_DEBUG, NULL, 0, NULL);
+	assert_non_null(strstr(s, "\"output_fields\":{\"evt.time\":1507591916746609046,"
+	                          "\"t.none\":null,\"t.str\":\"init\"}"));
+	free(s);
+	fx_close(&f);
+}
+
 static void test_priorities(void **st)
 {
 	(void)st;
@@ -484,13 +650,17 @@ int main(void)
 		cmocka_unit_test(test_text_line),
 		cmocka_unit_test(test_values_text),
 		cmocka_unit_test(test_width_and_transformers),
+		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_text_escaping),
 		cmocka_unit_test(test_json_object),
 		cmocka_unit_test(test_json_switches),
 		cmocka_unit_test(test_append_output),
+		cmocka_unit_test(test_print_container),
+		cmocka_unit_test(test_upstream_extra_output),
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_internal),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_upstream_formatter_cases),
 		cmocka_unit_test(test_priorities),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

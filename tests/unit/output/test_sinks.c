@@ -515,6 +515,116 @@ static void test_http_failure(void **st)
 	fclose(c.log_stream);
 }
 
+
+/* ---- https through a real TLS server (openssl s_server) ----
+ * s_server prints what the client sends once the handshake is done, and
+ * never answers HTTP (the request then times out, which is fine here): the
+ * body showing up in its output proves the TLS options led to a handshake
+ * that succeeded; its absence, that verification refused it. */
+
+static bool wait_for(const char *path, const char *needle, int ms)
+{
+	for (int i = 0; i < ms / 20; i++) {
+		char *s = slurp(path);
+		bool found = strstr(s, needle) != NULL;
+		free(s);
+		if (found)
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	bind(fd, (struct sockaddr *)&a, sizeof a);
+	socklen_t al = sizeof a;
+	getsockname(fd, (struct sockaddr *)&a, &al);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static char crt[300], key[300];
+
+/* Runs one https alert against a fresh s_server; returns whether the body
+ * reached it. `client_auth`: the server demands a client certificate. */
+static bool tls_run(struct out_http_config h, bool client_auth)
+{
+	char out[300], cmd[2048], url[80], err[256];
+	path_in_tmp(out, sizeof out, "s_server.out");
+	unlink(out);
+	int port = free_port();
+	snprintf(cmd, sizeof cmd,
+	         "sleep 4 | timeout 6 openssl s_server -accept 127.0.0.1:%d -cert '%s' -key '%s' "
+	         "-naccept 1 %s%s%s > '%s' 2>&1 &",
+	         port, crt, key, client_auth ? "-Verify 1 -CAfile '" : "", client_auth ? crt : "",
+	         client_auth ? "'" : "", out);
+	assert_int_equal(system(cmd), 0);
+	assert_true(wait_for(out, "ACCEPT", 5000));
+	snprintf(url, sizeof url, "https://127.0.0.1:%d/tls", port);
+	struct out_config c = base_config();
+	c.json_output = true;
+	c.output_timeout_ms = 500;
+	c.log_stream = tmpfile();
+	h.enabled = true;
+	h.url = url;
+	h.max_consecutive_timeouts = 0;
+	c.http = h;
+	struct out_mgr *m = out_mgr_new(&c, err, sizeof err);
+	assert_non_null(m);
+	send_alert(m, "over-tls");
+	assert_int_equal(out_mgr_flush(m, 5000), 0);
+	out_mgr_free(m);
+	fclose(c.log_stream);
+	wait_for(out, "DONE", 1000);
+	char *s = slurp(out);
+	bool got = strstr(s, "POST /tls HTTP/1.1") && strstr(s, "\"output\":\"over-tls\"");
+	free(s);
+	unlink(out);
+	return got;
+}
+
+static void test_https(void **st)
+{
+	(void)st;
+	if (system("command -v openssl > /dev/null 2>&1") != 0)
+		skip();
+	char cmd[1024];
+	path_in_tmp(crt, sizeof crt, "tls.crt");
+	path_in_tmp(key, sizeof key, "tls.key");
+	snprintf(cmd, sizeof cmd,
+	         "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 "
+	         "-addext subjectAltName=IP:127.0.0.1 -days 1 -keyout '%s' -out '%s' > /dev/null 2>&1",
+	         key, crt);
+	assert_int_equal(system(cmd), 0);
+	struct out_http_config h = {.ca_path = "/etc/ssl/certs"};
+	/* the self-signed server is refused with the system CAs ... */
+	assert_false(tls_run(h, false));
+	/* ... accepted with it as ca_cert, or as ca_bundle ... */
+	h.ca_cert = crt;
+	assert_true(tls_run(h, false));
+	h.ca_cert = NULL;
+	h.ca_bundle = crt;
+	assert_true(tls_run(h, false));
+	/* ... or without verification (insecure) */
+	h.ca_bundle = NULL;
+	h.insecure = true;
+	assert_true(tls_run(h, false));
+	/* mutual TLS: a server demanding a client certificate refuses us
+	 * without mtls and accepts us with client_cert/client_key */
+	h.insecure = false;
+	h.ca_cert = crt;
+	assert_false(tls_run(h, true));
+	h.mtls = true;
+	h.client_cert = crt;
+	h.client_key = key;
+	assert_true(tls_run(h, true));
+	unlink(crt);
+	unlink(key);
+}
+
 static int setup(void **st)
 {
 	(void)st;
@@ -544,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_http_text),
 		cmocka_unit_test(test_http_failure),
+		cmocka_unit_test(test_https),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

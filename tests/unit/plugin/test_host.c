@@ -64,19 +64,33 @@ static uint64_t now_ns(void)
 static void test_api_version_rule(void **state)
 {
 	(void)state;
-	const char *ok[] = {"3.12.0", "3.0.0", "3.11.99", "3.12.0"};
+	const char *ok[] = {"3.12.0", "3.0.0", "3.11.99", "3.1.0-rc1"}; /* suffix ignored, as upstream */
 	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(ph_check_api_version(ok[i], err, sizeof(err)), 0);
 	struct {
 		const char *v, *why;
 	} bad[] = {
 		{"3.12.1", "patch"}, {"3.13.0", "minor"}, {"4.0.0", "major"}, {"2.99.0", "major"},
-		{"3.12", "invalid"}, {"", "invalid"},     {"3.x.0", "invalid"}, {"3.1.0-rc1", "invalid"},
+		{"3.12", "invalid"}, {"", "invalid"},     {"3.x.0", "invalid"}, {"3..0", "invalid"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(ph_check_api_version(bad[i].v, err, sizeof(err)), -EINVAL);
 		assert_contains(err, bad[i].why);
 	}
+}
+
+/* required_plugin_versions: the rules json 0.7.0 / k8saudit 0.18.0 */
+static void test_plugin_version_rule(void **state)
+{
+	(void)state;
+	assert_true(ph_version_compatible("0.7.4", "0.7.0"));
+	assert_true(ph_version_compatible("0.7.0", "0.7.0"));
+	assert_true(ph_version_compatible("0.8.0", "0.7.9"));
+	assert_false(ph_version_compatible("0.6.9", "0.7.0"));
+	assert_false(ph_version_compatible("0.7.3", "0.7.4"));
+	assert_false(ph_version_compatible("1.0.0", "0.7.0"));
+	assert_false(ph_version_compatible("0.18", "0.18.0"));
+	assert_true(ph_version_compatible("0.18.0-rc2", "0.18.0"));
 }
 
 static void test_schema_version_rule(void **state)
@@ -115,7 +129,6 @@ static void test_refusals(void **state)
 		{13, "field 'b.x' has an unknown type 'float'"},
 		{19, "invalid plugin version '1.0'"},
 		{20, "a required arg must be an index (isIndex) or a key (isKey)"},
-		{21, "field 'b.x' is defined twice"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char lib[32];
@@ -133,9 +146,43 @@ static void test_refusals(void **state)
 	assert_contains(err, "does-not-exist");
 }
 
+struct logged {
+	char plugin[64], msg[256], in_call[64];
+	int n;
+	ss_plugin_log_severity sev;
+};
+
+static void log_sink(void *ctx, const char *plugin, const char *component, const char *msg, ss_plugin_log_severity sev)
+{
+	struct logged *l = ctx;
+	(void)component;
+	l->sev = sev;
+	snprintf(l->plugin, sizeof(l->plugin), "%s", plugin);
+	snprintf(l->msg, sizeof(l->msg), "%s", msg);
+	const char *who = NULL, *fn = ph_in_call(&who);
+	snprintf(l->in_call, sizeof(l->in_call), "%s/%s", who ? who : "-", fn ? fn : "-");
+	l->n++;
+}
+
 static void test_accepted_and_init_failure(void **state)
 {
 	(void)state;
+	/* a field defined twice: accepted as upstream does, the first wins,
+	 * with a warning through the log sink */
+	struct logged log = {0};
+	struct ph_opts o = {.sz = sizeof(o), .log = log_sink, .log_ctx = &log};
+	struct ph_plugin *dup = load_ok("broken21", &o);
+	uint32_t nf;
+	const struct ph_field *df = ph_fields(dup, &nf);
+	assert_int_equal(nf, 2);
+	assert_int_equal(ph_field_find(dup, "b.x"), 0);
+	assert_int_equal(df[0].ftype, FTYPE_STRING);
+	assert_int_equal(log.n, 1);
+	assert_string_equal(log.plugin, "broken");
+	assert_contains(log.msg, "field 'b.x' is defined twice; the first definition is used");
+	assert_int_equal(log.sev, SS_PLUGIN_LOG_SEV_WARNING);
+	ph_unload(dup);
+
 	struct ph_plugin *p = load_ok("broken18", NULL); /* requires exactly our version */
 	assert_int_equal(ph_caps(p), CAP_EXTRACTION);
 	assert_string_equal(ph_required_api_version(p), "3.12.0");
@@ -176,6 +223,49 @@ static void test_event_schema_check(void **state)
 	assert_int_equal(ph_init(p, NULL, err, sizeof(err)), 0);
 	assert_int_equal(ph_check_event_schema(p, PH_EVENT_SCHEMA_VERSION, err, sizeof(err)), 0);
 	ph_unload(p);
+}
+
+/* ---- CLI text: upstream Falco's --plugin-info layout, written out by hand ---- */
+
+static void test_print_info(void **state)
+{
+	(void)state;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct ph_plugin *p = load_ok("counter", NULL);
+	ph_print_info(p, out);
+	ph_print_init_schema(p, out);
+	assert_int_equal(ph_init(p, NULL, err, sizeof(err)), 0);
+	assert_int_equal(ph_print_open_params(p, out, err, sizeof(err)), 0);
+	ph_unload(p);
+	p = load_ok("probe", NULL);
+	ph_print_info(p, out);
+	ph_unload(p);
+	fclose(out);
+	assert_string_equal(text, "Name: counter\n"
+	                          "Description: counts\n"
+	                          "Contact: tests\n"
+	                          "Version: 1.2.3\n"
+	                          "Capabilities: \n"
+	                          "  - Event Sourcing (ID=999, source='counter')\n"
+	                          "  - Field Extraction\n"
+	                          "Init config schema type: Not available, plugin does not implement the init config "
+	                          "schema functionality\n"
+	                          "\n\n"
+	                          "Suggested open params:\n"
+	                          "5: five events\n"
+	                          "1;2: two runs\n"
+	                          "\n"
+	                          "Name: probe\n"
+	                          "Description: probes the host\n"
+	                          "Contact: tests\n"
+	                          "Version: 0.1.0\n"
+	                          "Capabilities: \n"
+	                          "  - Field Extraction\n"
+	                          "  - Event Parsing\n"
+	                          "  - Async Events\n");
+	free(text);
 }
 
 /* ---- sourcing: the counter plugin ---- */
@@ -339,23 +429,6 @@ static void test_garbage_events(void **state)
 
 /* ---- the probe plugin: extraction, parsing, async, capture, schema ---- */
 
-struct logged {
-	char plugin[64], msg[256], in_call[64];
-	int n;
-};
-
-static void log_sink(void *ctx, const char *plugin, const char *component, const char *msg, ss_plugin_log_severity sev)
-{
-	struct logged *l = ctx;
-	(void)component;
-	assert_int_equal(sev, SS_PLUGIN_LOG_SEV_INFO);
-	snprintf(l->plugin, sizeof(l->plugin), "%s", plugin);
-	snprintf(l->msg, sizeof(l->msg), "%s", msg);
-	const char *who = NULL, *fn = ph_in_call(&who);
-	snprintf(l->in_call, sizeof(l->in_call), "%s/%s", who ? who : "-", fn ? fn : "-");
-	l->n++;
-}
-
 static struct ph_plugin *probe_init(const char *config, struct logged *log)
 {
 	struct ph_opts o = {.sz = sizeof(o), .log = log_sink, .log_ctx = log};
@@ -435,6 +508,7 @@ static void test_probe_description(void **state)
 	assert_int_equal(log.n, 1);
 	assert_string_equal(log.plugin, "probe");
 	assert_string_equal(log.msg, "initialised");
+	assert_int_equal(log.sev, SS_PLUGIN_LOG_SEV_INFO);
 	assert_string_equal(log.in_call, "probe/init"); /* the marker while inside init */
 	assert_null(ph_in_call(NULL));                  /* and none outside */
 	/* an empty config is given to a plugin with a JSON schema as "{}" */
@@ -493,8 +567,10 @@ static void test_probe_extraction(void **state)
 	assert_int_equal(r.res.u64[0], 30);
 	assert_string_equal(extract_str(p, "probe.key", "abc"), "key:abc");
 	assert_string_equal(extract_str(p, "probe.opt", NULL), "none");
-	assert_string_equal(extract_str(p, "probe.opt", "7"), "idx:7");
+	assert_string_equal(extract_str(p, "probe.opt", "7"), "idx:7 key:7"); /* both, as upstream */
 	assert_string_equal(extract_str(p, "probe.opt", "x7"), "key:x7");
+	assert_string_equal(extract_str(p, "probe.opt", "07"), "key:07"); /* a leading 0 is no index */
+	assert_string_equal(extract_str(p, "probe.opt", "18446744073709551616"), "key:18446744073709551616");
 	r = extract(p, "probe.list", NULL);
 	assert_int_equal(r.res_len, 3);
 	assert_string_equal(r.res.str[0], "a");
@@ -513,6 +589,14 @@ static void test_probe_extraction(void **state)
 	assert_contains(err, "field probe.index requires an argument");
 	assert_int_equal(ph_field_request(p, 0, "abc", &req, err, sizeof(err)), -EINVAL);
 	assert_contains(err, "needs a numeric index argument, not 'abc'");
+	assert_int_equal(ph_field_request(p, 0, "01", &req, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "cannot be empty or start with 0");
+	assert_int_equal(ph_field_request(p, 0, "0", &req, err, sizeof(err)), 0);
+	assert_int_equal(req.arg_index, 0);
+	assert_null(req.arg_key);
+	assert_int_equal(ph_field_request(p, 1, "k", &req, err, sizeof(err)), 0);
+	assert_true(req.arg_index == UINT64_MAX); /* a key field: no index */
+	assert_string_equal(req.arg_key, "k");
 	assert_int_equal(ph_field_request(p, 3, "1", &req, err, sizeof(err)), -EINVAL);
 	assert_contains(err, "field probe.list takes no argument");
 	assert_int_equal(ph_field_request(p, 99, NULL, &req, err, sizeof(err)), -EINVAL);
@@ -763,6 +847,8 @@ static ss_plugin_metric *old_metrics(ss_plugin_t *s, uint32_t *n)
 static void test_old_layout_table(void **state)
 {
 	(void)state;
+	/* exactly as long as a 3.9 table: a read past it is an ASan error */
+	plugin_api *heap = malloc(sizeof(plugin_api) - sizeof(void *));
 	plugin_api api;
 	memset(&api, 0, sizeof(api));
 	api.get_required_api_version = old_api;
@@ -778,8 +864,10 @@ static void test_old_layout_table(void **state)
 	 * set_config (one pointer after dump_state's place). */
 	void *fn = (void *)old_metrics;
 	memcpy((char *)&api + offsetof(plugin_api, set_config), &fn, sizeof(fn));
+	memcpy(heap, &api, sizeof(plugin_api) - sizeof(void *));
 	struct ph_plugin *p;
-	assert_int_equal(ph_load_api(&api, NULL, &p, err, sizeof(err)), 0);
+	assert_int_equal(ph_load_api(heap, NULL, &p, err, sizeof(err)), 0);
+	free(heap);
 	assert_int_equal(ph_init(p, NULL, err, sizeof(err)), 0);
 	assert_int_equal(ph_caps(p), CAP_PARSING);
 	uint32_t n;
@@ -800,11 +888,13 @@ int main(int argc, char **argv)
 	plugin_dir = argv[1];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_api_version_rule),
+		cmocka_unit_test(test_plugin_version_rule),
 		cmocka_unit_test(test_schema_version_rule),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_accepted_and_init_failure),
 		cmocka_unit_test(test_event_schema_check),
 		cmocka_unit_test(test_counter_description),
+		cmocka_unit_test(test_print_info),
 		cmocka_unit_test(test_counter_events),
 		cmocka_unit_test(test_counter_bad_sources),
 		cmocka_unit_test(test_garbage_events),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -602,6 +603,76 @@ static void test_selection(void **state)
 	done(&r);
 }
 
+static void test_plugin_requirements(void **state)
+{
+	(void)state;
+	char path[4096], err[512];
+	snprintf(path, sizeof(path), "%s/rules/upstream/k8s_audit_rules.yaml", getenv("SHARED_DIR"));
+	struct rules_set *s = rules_set_new();
+	struct rules_collection *c = rules_collection_new(NULL);
+	s->on_item = rules_collect_item;
+	s->on_item_ud = c;
+	struct cfg_strlist paths = { 1, (char *[]){ path } };
+	assert_int_equal(rules_load_paths(s, &paths), 0);
+	/* k8saudit >= 0.18.0 (or aks >= 0.6.0, eks >= 0.12.0, gke >= 0.9.0, ovh >= 0.6.0), json >= 0.7.0 */
+	struct rules_plugin_info ok[] = { { "json", "0.7.2" }, { "k8saudit-eks", "0.12.0" } };
+	assert_int_equal(rules_check_plugins(c, ok, 2, err, sizeof(err)), 0);
+	struct rules_plugin_info none[] = { { "json", "0.7.2" } };
+	assert_int_equal(rules_check_plugins(c, none, 1, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "Plugin requirement not satisfied, must load one of: k8saudit (>= 0.18.0), "
+				 "k8saudit-aks (>= 0.6.0), k8saudit-eks (>= 0.12.0), k8saudit-gke (>= 0.9.0), "
+				 "k8saudit-ovh (>= 0.6.0)");
+	struct rules_plugin_info old[] = { { "k8saudit", "0.17.9" }, { "json", "0.7.0" } };
+	assert_int_equal(rules_check_plugins(c, old, 2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "Plugin 'k8saudit' version '0.17.9' is not compatible with required plugin version '0.18.0'");
+	struct rules_plugin_info major[] = { { "k8saudit", "1.0.0" }, { "json", "0.7.0" } };
+	assert_int_equal(rules_check_plugins(c, major, 2, err, sizeof(err)), -EINVAL);
+	struct rules_plugin_info bad[] = { { "k8saudit", "v1" }, { "json", "0.7.0" } };
+	assert_int_equal(rules_check_plugins(c, bad, 2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "Plugin 'k8saudit' has invalid version string 'v1'");
+	rules_collection_free(c);
+	rules_set_free(s);
+}
+
+/* Files in order across a directory; loading stops at the first failing file. */
+static void test_load_paths(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/rulesloadXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char p[300];
+	const struct { const char *name, *text; } files[] = {
+		{ "10-base.yaml", "- list: l\n  items: [a]\n" },
+		{ "20-more.yml", "- list: l\n  items: [b]\n  override:\n    items: append\n" },
+		{ "30-bad.yaml", "- macro: m\n  condition: x\n  append: true\n" },
+		{ "40-never.yaml", "- list: never\n  items: [c]\n" },
+		{ "notes.txt", "not rules" },
+	};
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i].name);
+		FILE *f = fopen(p, "w");
+		assert_non_null(f);
+		fputs(files[i].text, f);
+		fclose(f);
+	}
+	struct rules_set *s = rules_set_new();
+	struct rules_collection *c = rules_collection_new(NULL);
+	s->on_item = rules_collect_item;
+	s->on_item_ud = c;
+	struct cfg_strlist paths = { 2, (char *[]){ dir, "missing.yaml" } };
+	assert_int_equal(rules_load_paths(s, &paths), -EINVAL);
+	assert_int_equal(s->nresults, 3);
+	assert_false(s->results[2].ok);
+	assert_non_null(strstr(s->results[2].name, "30-bad.yaml"));
+	assert_int_equal(c->nlists, 1);
+	assert_int_equal(c->lists[0].items.n, 2);
+	rules_collection_free(c);
+	rules_set_free(s);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +690,8 @@ int main(void)
 		cmocka_unit_test(test_official_text_stage),
 		cmocka_unit_test(test_wildcards),
 		cmocka_unit_test(test_selection),
+		cmocka_unit_test(test_plugin_requirements),
+		cmocka_unit_test(test_load_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -654,6 +654,25 @@ static void test_mutations(void **state)
 	assert_true(bad > 0);
 }
 
+static void test_condition_ctx(void **state)
+{
+	(void)state;
+	struct rules_ctx root = { 0 }, parent, c;
+	assert_int_equal(rules_ctx_extend(&parent, &root, RULES_CTX_RULE_CONDITION, "", "r.yaml", 3, 13, 40), 0);
+	assert_int_equal(rules_ctx_condition(&c, &parent, "evt.type = open and\nproc.name = x", 1, 5, 4), 0);
+	const struct rules_loc *l = &c.locs[c.n - 1];
+	assert_int_equal(l->type, RULES_CTX_CONDITION_EXPRESSION);
+	assert_string_equal(l->name, "\"evt.type = open a...\"");
+	assert_int_equal(l->line, 4);
+	assert_int_equal(l->col, 18);
+	assert_int_equal(l->offset, 44);
+	rules_ctx_free(&c);
+	assert_int_equal(rules_ctx_condition(&c, &parent, "a\nb", 1, 1, 0), 0);
+	assert_string_equal(c.locs[c.n - 1].name, "\"a b\"");
+	rules_ctx_free(&c);
+	rules_ctx_free(&parent);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -671,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_expand_path),
 		cmocka_unit_test(test_reports),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_condition_ctx),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

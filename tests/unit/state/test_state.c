@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <cmocka.h>
 
@@ -421,6 +425,24 @@ static void test_scan_proc(void **unused)
 	char tmpl[] = "/tmp/st_scan_XXXXXX";
 	int fd = mkstemp(tmpl);
 	assert_true(fd >= 0);
+	/* a listening TCP socket, a connection to it, and a bound unix socket */
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof a;
+	assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &al), 0);
+	int cs = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(cs, (struct sockaddr *)&a, sizeof a), 0);
+	struct sockaddr_in me_addr;
+	al = sizeof me_addr;
+	getsockname(cs, (struct sockaddr *)&me_addr, &al);
+	int us = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un ua = {.sun_family = AF_UNIX};
+	snprintf(ua.sun_path, sizeof ua.sun_path, "/tmp/st_scan_sock_%d", getpid());
+	unlink(ua.sun_path);
+	assert_int_equal(bind(us, (struct sockaddr *)&ua, sizeof ua), 0);
+
 	struct st_state *st = st_new(NULL);
 	assert_true(st_scan_proc(st, "/proc") > 0);
 	struct st_thread *me = st_find(st, getpid());
@@ -432,10 +454,29 @@ static void test_scan_proc(void **unused)
 	assert_non_null(getcwd(cwd, sizeof cwd - 1));
 	strcat(cwd, "/");
 	assert_string_equal(me->proc->cwd, cwd);
+	assert_int_equal(me->sid, getsid(0));
+	assert_int_equal(me->vpgid, getpgrp());
 	struct st_fd *f = st_fd_get(st, me, fd);
 	assert_non_null(f);
 	assert_string_equal(f->name, tmpl);
+	f = st_fd_get(st, me, ls);
+	assert_non_null(f);
+	assert_int_equal(f->type, ST_FD_IPV4_SERVSOCK);
+	assert_int_equal(f->dport, ntohs(a.sin_port));
+	f = st_fd_get(st, me, cs);
+	assert_non_null(f);
+	char want[64];
+	snprintf(want, sizeof want, "127.0.0.1:%u->127.0.0.1:%u", ntohs(me_addr.sin_port), ntohs(a.sin_port));
+	assert_string_equal(f->name, want);
+	f = st_fd_get(st, me, us);
+	assert_non_null(f);
+	assert_int_equal(f->type, ST_FD_UNIX_SOCK);
+	assert_string_equal(f->name, ua.sun_path);
 	close(fd);
+	close(ls);
+	close(cs);
+	close(us);
+	unlink(ua.sun_path);
 	unlink(tmpl);
 	st_free(st);
 }
@@ -564,6 +605,87 @@ static void test_rlimit_getcwd(void **unused)
 	st_free(st);
 }
 
+/* Robustness: events of every code with random parameter bytes and
+ * lengths (random tids among a few, so threads and fds get created and
+ * reused) never crash the parsers or the extractors (ASan/UBSan build). */
+static void test_random_events(void **unused)
+{
+	(void)unused;
+	struct st_opts o = {.sz = sizeof o, .thread_table_size = 64, .max_fds_per_process = 64};
+	struct st_state *st = st_new(&o);
+	uint64_t x = 88172645463325252ull; /* xorshift64 */
+	char buf[4096];
+	for (int i = 0; i < 50000; i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		uint16_t type = (uint16_t)(x % EV_CODE_MAX);
+		const struct ev_info *info = ev_info(type);
+		if (!info || !info->name || ev_is_large(type))
+			continue;
+		struct evb b;
+		evb_start(&b, type, 1 + (x >> 20) % 8, (uint64_t)i * 1000);
+		for (uint32_t k = 0; k < info->nparams; k++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			uint8_t bytes[40];
+			uint32_t len = (uint32_t)(x % 41);
+			for (uint32_t j = 0; j < len; j++)
+				bytes[j] = (uint8_t)(x >> (j % 8) * 8) ^ (uint8_t)j;
+			if (len == 8 && (x & 3) == 0) { /* small plausible numbers: fds, ids */
+				int64_t v = (int64_t)(x % 16) - 2;
+				memcpy(bytes, &v, 8);
+			}
+			evb_raw(&b, k, bytes, len);
+		}
+		const struct ev_view *v = evb_done(&b);
+		if (!v)
+			continue;
+		st_apply(st, v, 0);
+		for (int id = 0; id < STF_COUNT; id++) {
+			struct st_value val;
+			st_field_extract(st, id, (int)(x % 3) - 1, &val, buf, sizeof buf);
+		}
+		st_fd_desc(st, v->hdr->tid, (int64_t)(x % 8), buf, sizeof buf);
+	}
+	assert_true(st_counters(st).threads <= 64);
+	st_free(st);
+}
+
+/* The plugin SDK's way in: a detached threads entry, its subtable reached
+ * through a TABLE field and its fields listed, then the entry added. */
+static void test_detached_entries(void **unused)
+{
+	(void)unused;
+	struct st_state *st = family();
+	struct st_table *t = st_table_get(st, "threads", ST_T_INT64);
+	st_entry *e = st_table_entry_new(t);
+	assert_non_null(e);
+	union st_data out, in = {.str = "plugin-made"};
+	assert_int_equal(st_table_write(t, e, st_table_field(t, "comm", ST_T_STRING), &in), 0);
+	assert_int_equal(st_table_read(t, e, st_table_field(t, "file_descriptors", ST_T_TABLE), &out), 0);
+	struct st_table *fds = out.table;
+	uint32_t n;
+	const struct st_field_info *fi = st_table_fields(fds, &n);
+	assert_true(n > 10);
+	assert_string_equal(fi[0].name, "type");
+	assert_int_equal(st_table_key_type(fds), ST_T_INT64);
+	union st_data key = {.s64 = 500};
+	st_entry *added = st_table_entry_add(t, &key, e);
+	assert_non_null(added);
+	assert_string_equal(st_find(st, 500)->comm, "plugin-made");
+	/* a detached fd added to the new thread's table */
+	assert_int_equal(st_table_read(t, added, st_table_field(t, "file_descriptors", ST_T_TABLE), &out), 0);
+	fds = out.table;
+	st_entry *fe = st_table_entry_new(fds);
+	union st_data nm = {.str = "/plugin/file"};
+	assert_int_equal(st_table_write(fds, fe, st_table_field(fds, "name", ST_T_STRING), &nm), 0);
+	union st_data fk = {.s64 = 7};
+	assert_non_null(st_table_entry_add(fds, &fk, fe));
+	assert_string_equal(fd_name(st, 500, 7), "/plugin/file");
+	/* a key already taken: refused, the detached entry consumed */
+	assert_null(st_table_entry_add(t, &key, st_table_entry_new(t)));
+	st_table_entry_destroy(t, st_table_entry_new(t));
+	st_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -585,6 +707,8 @@ int main(void)
 		cmocka_unit_test(test_rename_open_file),
 		cmocka_unit_test(test_purge),
 		cmocka_unit_test(test_rlimit_getcwd),
+		cmocka_unit_test(test_random_events),
+		cmocka_unit_test(test_detached_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
