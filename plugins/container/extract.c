@@ -89,9 +89,10 @@ static int labels_text(struct ctr_result *r, const struct ctr_info *c, bool skip
  * against the destination for mount.source and the source otherwise. */
 static const struct ctr_mount *find_mount(const struct ctr_info *c, const ss_plugin_extract_field *f)
 {
-	if (!f->arg_key) {
+	/* hosts set arg_key too when a both-kinds argument is a number: the
+	 * index wins, as upstream's plugin decides (arg_index != -1) */
+	if (f->arg_index != UINT64_MAX || !f->arg_key)
 		return f->arg_index < c->nmounts ? &c->mounts[f->arg_index] : NULL;
-	}
 	for (size_t i = 0; i < c->nmounts; i++) {
 		const char *path = f->field_id == F_MOUNT_SOURCE ? c->mounts[i].dest : c->mounts[i].source;
 		if (fnmatch(f->arg_key, path, FNM_EXTMATCH) == 0)

@@ -5,7 +5,9 @@
  *
  *   ctr_live PLUGIN.so SOCKET CONTAINER_PID HOST_PID [docker]
  *
- * Threads come from /proc/PID/cgroup into a stand-in threads table; the
+ * Threads come from /proc/PID/cgroup into a stand-in threads table, or with
+ * CTR_TABLES=state from core/state's scan of /proc through the host's tables
+ * bridge (ph_state_tables); the
  * plugin's lookup thread asks SOCKET (podman's libpod API, or with `docker`
  * the Docker API that podman also serves there) and sends a `container`
  * async event, which is parsed as the host would deliver it. Then the same
@@ -22,6 +24,7 @@
 
 #include "fake_tables.h"
 #include "plugin/plugin.h"
+#include "state/state.h"
 #include "plugin_events.h"
 
 static char err[PH_ERRLEN];
@@ -43,10 +46,30 @@ static int on_async(void *ctx, struct ph_plugin *p, const ss_plugin_event *evt)
 	return rc;
 }
 
+static const struct ph_tables *state_tables; /* the bridge, when CTR_TABLES=state */
+
+static const char *container_id_of(struct ph_plugin *owner, long tid)
+{
+	if (!state_tables)
+		return ft_dynamic(tid, "container_id");
+	/* read back through the bridge, as another plugin would */
+	static char out[64];
+	const ss_plugin_init_tables_input *in = state_tables->init;
+	ss_plugin_table_t *t = in->get_table((ss_plugin_owner_t *)owner, "threads", SS_PLUGIN_ST_INT64);
+	ss_plugin_table_field_t *f = t ? in->fields_ext->get_table_field(t, "container_id", SS_PLUGIN_ST_STRING) : NULL;
+	ss_plugin_state_data key = {.s64 = tid}, v = {0};
+	ss_plugin_table_entry_t *e = f ? state_tables->reader->get_table_entry(t, &key) : NULL;
+	if (!e || state_tables->reader->read_entry_field(t, e, f, &v) != SS_PLUGIN_SUCCESS)
+		return "<none>";
+	snprintf(out, sizeof(out), "%s", v.str ? v.str : "");
+	state_tables->reader->release_table_entry(t, e);
+	return out;
+}
+
 static struct ph_plugin *load(const char *config)
 {
 	struct ph_tables t = {.init = ft_tables(), .reader = ft_reader(), .writer = ft_writer()};
-	struct ph_opts o = {.sz = sizeof(o), .tables = &t};
+	struct ph_opts o = {.sz = sizeof(o), .tables = state_tables ? state_tables : &t};
 	struct ph_plugin *p = NULL;
 	if (ph_load(getenv("CTR_PLUGIN"), &o, &p, err, sizeof(err)) != 0 || ph_init(p, config, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ctr_live: %s\n", err);
@@ -97,7 +120,16 @@ int main(int argc, char **argv)
 	}
 	setenv("CTR_PLUGIN", argv[1], 1);
 	long cpid = atol(argv[3]), hpid = atol(argv[4]);
-	if (ft_add_proc(cpid) || ft_add_proc(hpid)) {
+	struct st_state *st = NULL;
+	struct ph_state_tables *bridge = NULL;
+	if (getenv("CTR_TABLES") && !strcmp(getenv("CTR_TABLES"), "state")) {
+		st = st_new(NULL);
+		if (!st || st_scan_proc(st, "/proc") < 0 || !(bridge = ph_state_tables_new(st))) {
+			fprintf(stderr, "ctr_live: cannot build core/state from /proc\n");
+			return 1;
+		}
+		state_tables = ph_state_tables_get(bridge);
+	} else if (ft_add_proc(cpid) || ft_add_proc(hpid)) {
 		fprintf(stderr, "ctr_live: cannot read the cgroups of %ld or %ld\n", cpid, hpid);
 		return 1;
 	}
@@ -117,8 +149,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ctr_live: %s\n", err);
 		return 1;
 	}
-	printf("thread.container_id=%s\n", ft_dynamic(cpid, "container_id"));
-	printf("host.thread.container_id=%s\n", ft_dynamic(hpid, "container_id"));
+	printf("thread.container_id=%s\n", container_id_of(p, cpid));
+	printf("host.thread.container_id=%s\n", container_id_of(p, hpid));
 	/* the lookup runs in the plugin's thread: wait for its event */
 	for (int i = 0; i < 150 && nevents() == 0; i++)
 		nanosleep(&(struct timespec){0, 100000000L}, NULL);
@@ -155,5 +187,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nreceived; i++)
 		free(received[i]);
 	ft_free();
+	ph_state_tables_free(bridge);
+	st_free(st);
 	return 0;
 }
