@@ -158,6 +158,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ctr_live: no container event within 15 s\n");
 		return 1;
 	}
+	/* admitted into the syscall source as the host admits async events */
+	if (ph_async_admit(p, (ss_plugin_event *)received[0], "syscall", 0, err, sizeof(err))) {
+		fprintf(stderr, "ctr_live: the host refuses the container event: %s\n", err);
+		return 1;
+	}
 	ss_plugin_event_input in = {.evt = (ss_plugin_event *)received[0], .evtnum = 1, .evtsrc = "syscall"};
 	if (ph_parse(p, &in, err, sizeof(err))) {
 		fprintf(stderr, "ctr_live: parse: %s\n", err);

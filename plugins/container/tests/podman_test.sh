@@ -27,7 +27,8 @@ SVC=""
 cleanup() {
 	[ -n "$SVC" ] && kill "$SVC" 2>/dev/null && wait "$SVC" 2>/dev/null
 	podman $G rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
-	podman $G system reset -f >/dev/null 2>&1 || true
+	# not `system reset`: it would also drop podman networks shared with others
+	podman $G rmi -a -f >/dev/null 2>&1 || true
 	rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
@@ -53,6 +54,19 @@ podman $G --runtime runc run -d --name "$NAME" --network none \
 	--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
 	"$IMAGE" sh -c 'cat /etc/shadow >/dev/null; while :; do sleep 1; done' >/dev/null
 CPID=$(podman $G inspect --format '{{.State.Pid}}' "$NAME")
+# ... and spawn another shell in it, found through the container's cgroup
+# (cgroup v1 pids controller: the host pids of every process inside).
+podman $G exec -d "$NAME" sh -c 'while :; do sleep 1; done' >/dev/null
+CG=$(sed -n 's/^[0-9]*:pids://p' /proc/$CPID/cgroup)
+EPID=""
+i=0
+while [ -z "$EPID" ] && [ $i -lt 50 ]; do
+	for pid in $(cat "/sys/fs/cgroup/pids$CG/cgroup.procs" 2>/dev/null); do
+		[ "$pid" != "$CPID" ] && [ "$(cat /proc/$pid/comm 2>/dev/null)" = sh ] && EPID=$pid
+	done
+	i=$((i + 1)); [ -n "$EPID" ] || sleep 0.1
+done
+[ -n "$EPID" ] || { echo "FAIL: the exec'd shell is not in $CG"; exit 1; }
 FULL=$(podman $G inspect --format '{{.Id}}' "$NAME")
 IMG=$(podman $G inspect --format '{{.ImageName}}' "$NAME")
 IMGID=$(podman $G inspect --format '{{.Image}}' "$NAME")
@@ -64,9 +78,11 @@ SHORT=$(echo "$FULL" | cut -c1-12)
 fails=0
 # libpod and docker APIs with a stand-in threads table; then libpod with
 # core/state's threads (a /proc scan) through the host's tables bridge.
+# The exec'd shell stands for the container in the last pass.
 for api in libpod docker state; do
-tables=fake; [ $api = state ] && tables=state
-OUT=$(CTR_TABLES=$tables "$CTR_LIVE" "$PLUGIN" "$SOCK" "$CPID" 1 $([ $api = docker ] && echo docker)) ||
+tables=fake; pid=$CPID
+[ $api = state ] && tables=state && pid=$EPID
+OUT=$(CTR_TABLES=$tables "$CTR_LIVE" "$PLUGIN" "$SOCK" "$pid" 1 $([ $api = docker ] && echo docker)) ||
 	{ echo "FAIL: ctr_live ($api)"; exit 1; }
 echo "--- $api"
 echo "$OUT"
