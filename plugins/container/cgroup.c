@@ -2,7 +2,8 @@
  * Cgroup path -> (runtime, container id). Each layout is a prefix that
  * starts the last occurrence of the id and a suffix that ends the path;
  * between them the id: 64 hex digits (runc-style runtimes) reported as its
- * first 12, or for containerd's own namespaces any short name.
+ * first 12, or for containerd's own namespaces any short name. lxc,
+ * libvirt-lxc and bpm name their containers in the path.
  */
 #include <string.h>
 
@@ -126,6 +127,86 @@ static bool match_containerd(const char *path, size_t len, char *id, int *type)
 	return true;
 }
 
+/* Copies [s, s+n) as the id when 1..64 bytes long. */
+static bool take_id(const char *s, size_t n, char *id, int *type, int t)
+{
+	if (n == 0 || n > CTR_ID_MAX)
+		return false;
+	memcpy(id, s, n);
+	id[n] = '\0';
+	*type = t;
+	return true;
+}
+
+/* The first occurrence of `needle` in [s, s+len), or NULL. */
+static const char *first_of(const char *s, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	return n <= len ? memmem(s, len, needle, n) : NULL;
+}
+
+/* lxc: the component after /lxc/, /lxc.payload/ or /lxc.payload. */
+static bool match_lxc(const char *path, size_t len, char *id, int *type)
+{
+	const char *marks[] = {"/lxc/", "/lxc.payload/", "/lxc.payload."};
+	for (size_t i = 0; i < 3; i++) {
+		const char *m = first_of(path, len, marks[i]);
+		if (!m)
+			continue;
+		const char *start = m + strlen(marks[i]), *end = path + len;
+		const char *slash = memchr(start, '/', (size_t)(end - start));
+		return take_id(start, (size_t)((slash ? slash : end) - start), id, type, CTR_T_LXC);
+	}
+	return false;
+}
+
+/* libvirt-lxc: /<name>.libvirt-lxc, systemd's machine-lxc\x2d<name>.scope
+ * (optionally followed by /libvirt), or the legacy /libvirt/lxc/<name>. */
+static bool match_libvirt_lxc(const char *path, size_t len, char *id, int *type)
+{
+	static const char lv[] = ".libvirt-lxc", sd[] = "-lxc\\x2", legacy[] = "/libvirt/lxc/";
+	if (ends_with(path, len, lv)) {
+		size_t end = len - (sizeof(lv) - 1), slash = end;
+		while (slash > 0 && path[slash - 1] != '/')
+			slash--;
+		if (slash > 0)
+			return take_id(path + slash, end - slash, id, type, CTR_T_LIBVIRT_LXC);
+	}
+	const char *m = first_of(path, len, sd);
+	if (m) {
+		/* the name starts after "-lxc\x2d" (one more character: the 'd') */
+		const char *start = m + sizeof(sd);
+		const char *delim = first_of(path, len, ".scope/libvirt") ? ".scope/libvirt" : ".scope";
+		if (ends_with(path, len, delim)) {
+			const char *end = path + len - strlen(delim);
+			if (end > start)
+				return take_id(start, (size_t)(end - start), id, type, CTR_T_LIBVIRT_LXC);
+		}
+	}
+	m = first_of(path, len, legacy);
+	if (m)
+		return take_id(m + sizeof(legacy) - 1, (size_t)(path + len - m - (sizeof(legacy) - 1)), id, type,
+		               CTR_T_LIBVIRT_LXC);
+	return false;
+}
+
+/* bpm (Cloud Foundry): bpm-<id>[.scope], the id of [A-Za-z0-9._-]. */
+static bool match_bpm(const char *path, size_t len, char *id, int *type)
+{
+	const char *m = first_of(path, len, "bpm-");
+	if (!m)
+		return false;
+	const char *start = m + 4, *end = path + len;
+	const char *scope = first_of(start, (size_t)(end - start), ".scope");
+	if (scope)
+		end = scope;
+	for (const char *c = start; c < end; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+		      *c == '_' || *c == '-'))
+			return false;
+	return take_id(start, (size_t)(end - start), id, type, CTR_T_BPM);
+}
+
 bool ctr_cgroup_match(const char *path, size_t len, unsigned engines, char *id, int *type)
 {
 	if ((engines & (1u << CTR_T_PODMAN)) && match_table(path, len, podman_layouts, id, type))
@@ -136,5 +217,9 @@ bool ctr_cgroup_match(const char *path, size_t len, unsigned engines, char *id, 
 		return true;
 	if ((engines & (1u << CTR_T_CONTAINERD)) && match_containerd(path, len, id, type))
 		return true;
-	return false;
+	if ((engines & (1u << CTR_T_LXC)) && match_lxc(path, len, id, type))
+		return true;
+	if ((engines & (1u << CTR_T_LIBVIRT_LXC)) && match_libvirt_lxc(path, len, id, type))
+		return true;
+	return (engines & (1u << CTR_T_BPM)) && match_bpm(path, len, id, type);
 }

@@ -24,7 +24,8 @@ const char *ctr_type_name(int type);
 
 /* Engines enabled for matching (bits of 1 << enum ctr_type). */
 #define CTR_ENGINES_ALL ((1u << CTR_T_DOCKER) | (1u << CTR_T_PODMAN) | (1u << CTR_T_CRI) | \
-                         (1u << CTR_T_CONTAINERD))
+                         (1u << CTR_T_CONTAINERD) | (1u << CTR_T_LXC) | (1u << CTR_T_LIBVIRT_LXC) | \
+                         (1u << CTR_T_BPM))
 
 /* Longest id reported (upstream reports the first 12 hex digits). */
 #define CTR_SHORT_ID_LEN 12
@@ -34,8 +35,9 @@ const char *ctr_type_name(int type);
 /*
  * Matches one cgroup path (`path`, `len` bytes, not necessarily
  * NUL-terminated) against the layouts of the engines in `engines`. On a
- * match writes the reported id (NUL-terminated; `id` holds at least
- * CTR_SHORT_ID_LEN + 1 bytes) and the runtime's type, and returns true.
+ * match writes the reported id (NUL-terminated; `id` holds CTR_ID_MAX + 1
+ * bytes: runc-style ids are cut to 12, lxc/libvirt-lxc/bpm names are kept
+ * whole up to 64) and the runtime's type, and returns true.
  * Allocates nothing.
  */
 bool ctr_cgroup_match(const char *path, size_t len, unsigned engines, char *id, int *type);

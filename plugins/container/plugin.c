@@ -178,6 +178,12 @@ static int config_engines(struct ctr_plugin *p, const cJSON *engines)
 	p->engines = (docker ? 1u << CTR_T_DOCKER : 0) | (podman ? 1u << CTR_T_PODMAN : 0) |
 	             (engine_on(engines, "cri", &o) ? 1u << CTR_T_CRI : 0) |
 	             (engine_on(engines, "containerd", &o) ? 1u << CTR_T_CONTAINERD : 0);
+	/* lxc, libvirt-lxc and bpm match loose patterns: only when asked for */
+	const char *opt_in[] = {"lxc", "libvirt_lxc", "bpm"};
+	const int opt_type[] = {CTR_T_LXC, CTR_T_LIBVIRT_LXC, CTR_T_BPM};
+	for (int i = 0; i < 3; i++)
+		if (engine_on(engines, opt_in[i], &o) && o)
+			p->engines |= 1u << opt_type[i];
 	/* engines given without their sockets list get the default paths */
 	return default_sockets(p, docker && !p->ndocker, podman && !p->npodman);
 }
@@ -339,6 +345,26 @@ static ss_plugin_bool cg_visit(ss_plugin_table_iterator_state_t *s, ss_plugin_ta
 	return !w->found;
 }
 
+static void know_bare(struct ctr_plugin *p, const char *id, int type)
+{
+	struct ctr_info *c = calloc(1, sizeof(*c));
+	char **strs[] = {&c->id, &c->full_id, &c->name, &c->image, &c->imageid, &c->imagerepo, &c->imagetag,
+	                 &c->imagedigest, &c->ip, &c->user, &c->pod_sandbox_id, &c->cni_json};
+	if (!c)
+		return;
+	c->type = type;
+	bool ok = true;
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		ok = (*strs[i] = strdup(i < 2 ? id : "")) && ok;
+	if (!ok) {
+		ctr_info_free(c);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	ctr_map_put(&p->known, c);
+	pthread_mutex_unlock(&p->lock);
+}
+
 /* Derives the thread's container id from its cgroups and stores it; asks
  * the runtime about ids not seen before. */
 static void attach_container(struct ctr_plugin *p, ss_plugin_table_reader_vtable_ext *r,
@@ -358,6 +384,12 @@ static void attach_container(struct ctr_plugin *p, ss_plugin_table_reader_vtable
 	}
 	ss_plugin_state_data v = {.str = walk.id};
 	w->write_entry_field(p->threads, e, p->f_container_id, &v);
+	if (walk.found && (walk.type == CTR_T_LXC || walk.type == CTR_T_LIBVIRT_LXC || walk.type == CTR_T_BPM)) {
+		/* no runtime to ask: the id and the type are all there is */
+		if (!ctr_map_get(&p->known, walk.id))
+			know_bare(p, walk.id, walk.type);
+		return;
+	}
 	if (!walk.found || !p->worker.running || ctr_map_get(&p->known, walk.id) || ctr_map_get(&p->asked, walk.id))
 		return; /* without a handler (no live capture) nobody is asked */
 	struct ctr_info *stub = calloc(1, sizeof(*stub));

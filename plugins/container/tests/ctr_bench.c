@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 	}
 	const char *paths[] = {"/libpod_parent/libpod-" ID64, "/user.slice/user-0.slice/session-1.scope"};
 	for (int k = 0; k < 2; k++) {
-		char id[16];
+		char id[CTR_ID_MAX + 1];
 		int type, hits = 0, n = 2000000;
 		double t0 = now();
 		for (int i = 0; i < n; i++)

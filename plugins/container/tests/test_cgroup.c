@@ -19,7 +19,7 @@
 
 static void expect_match(const char *path, unsigned engines, const char *id, int type)
 {
-	char got[CTR_SHORT_ID_LEN + 1] = "";
+	char got[CTR_ID_MAX + 1] = "";
 	int t = -1;
 	bool m = ctr_cgroup_match(path, strlen(path), engines, got, &t);
 	if (!id) {
@@ -72,6 +72,26 @@ static void test_host_paths(void **state)
 	             "3ad7b26ded6d", CTR_T_CONTAINERD);
 }
 
+/* lxc, libvirt-lxc, bpm: layouts upstream's plugin documents in its
+ * matchers (names, not hex ids, kept whole) */
+static void test_named_runtimes(void **state)
+{
+	(void)state;
+	unsigned all = CTR_ENGINES_ALL;
+	expect_match("/lxc.payload.web1", all, "web1", CTR_T_LXC);
+	expect_match("/lxc.payload/web2/init.scope", all, "web2", CTR_T_LXC);
+	expect_match("/lxc/web3/sub", all, "web3", CTR_T_LXC);
+	expect_match("/machine.slice/machine-lxc\\x2d2293906\\x2dlibvirt\\x2dcontainer.scope/libvirt", all,
+	             "2293906\\x2dlibvirt\\x2dcontainer", CTR_T_LIBVIRT_LXC);
+	/* upstream tries containerd's /<ns>/<name> first: it takes this one */
+	expect_match("/machine/vm1.libvirt-lxc", all, "vm1.libvirt-", CTR_T_CONTAINERD);
+	expect_match("/machine/vm1.libvirt-lxc", all & ~(1u << CTR_T_CONTAINERD), "vm1", CTR_T_LIBVIRT_LXC);
+	expect_match("/system.slice/bpm-app_1.scope", all, "app_1", CTR_T_BPM);
+	expect_match("/system.slice/bpm-a/b.scope", all, NULL, 0);
+	/* only when enabled */
+	expect_match("/lxc.payload.web1", CTR_ENGINES_ALL & ~(1u << CTR_T_LXC), NULL, 0);
+}
+
 static void test_engines_disabled(void **state)
 {
 	(void)state;
@@ -79,6 +99,7 @@ static void test_engines_disabled(void **state)
 	expect_match("/docker/" ID64, 1u << CTR_T_PODMAN, NULL, 0);
 	expect_match("/libpod_parent/libpod-" ID64, 1u << CTR_T_DOCKER, NULL, 0);
 	expect_match("/default/redis-test", (1u << CTR_T_DOCKER) | (1u << CTR_T_PODMAN), NULL, 0);
+	expect_match("/system.slice/bpm-x.scope", 1u << CTR_T_DOCKER, NULL, 0);
 }
 
 static void split(const char *image, const char *repo, const char *tag)
@@ -172,6 +193,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runtimes),         cmocka_unit_test(test_host_paths),
+		cmocka_unit_test(test_named_runtimes),
 		cmocka_unit_test(test_engines_disabled), cmocka_unit_test(test_image_split),
 		cmocka_unit_test(test_inspect_and_json),
 	};

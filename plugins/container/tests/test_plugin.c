@@ -345,6 +345,28 @@ static void test_static(void **state)
 	ft_free();
 }
 
+/* lxc has no runtime to ask: the id and the type are known at once. */
+static void test_lxc(void **state)
+{
+	(void)state;
+	ft_free();
+	const char *ctl[] = {"memory"}, *cg[] = {"/lxc.payload.web1"};
+	assert_int_equal(ft_add_thread(500, 0, ctl, cg, 1), 0);
+	struct ph_plugin *p = load("{\"engines\":{\"lxc\":{\"enabled\":true}}}");
+	assert_int_equal(ph_capture_open(p, err, sizeof(err)), 0);
+	assert_string_equal(ft_dynamic(500, "container_id"), "web1");
+	assert_string_equal(field_of(p, 500, "container.id", NULL), "web1");
+	assert_string_equal(field_of(p, 500, "container.type", NULL), "lxc");
+	assert_string_equal(field_of(p, 500, "container.name", NULL), "");
+	ph_unload(p);
+	/* not enabled by default */
+	p = load("");
+	assert_int_equal(ph_capture_open(p, err, sizeof(err)), 0);
+	assert_string_equal(ft_dynamic(500, "container_id"), "");
+	ph_unload(p);
+	ft_free();
+}
+
 static void test_bad_config(void **state)
 {
 	(void)state;
@@ -373,7 +395,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identity),        cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_ids_and_metadata), cmocka_unit_test(test_execve_attaches),
-		cmocka_unit_test(test_bad_events),
+		cmocka_unit_test(test_bad_events),      cmocka_unit_test(test_lxc),
 		cmocka_unit_test(test_static),          cmocka_unit_test(test_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
