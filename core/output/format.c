@@ -33,10 +33,9 @@ static bool tr_keeps_list(const char *name)
 
 /* The print format and list-ness of a field or transformer tree: upstream
  * prints a transformed value with its innermost field's format. */
-static void node_shape(const struct flt_compiler *c, const struct fld_reg *reg, const char *source,
-                       const struct flt_node *n, uint8_t *pfmt, bool *list)
+static void node_shape(const struct fld_reg *reg, const char *source, const struct flt_node *n,
+                       uint8_t *pfmt, bool *list)
 {
-	(void)c;
 	if (!reg)
 		return;
 	if (n->kind == FLT_FIELD) {
@@ -55,7 +54,7 @@ static void node_shape(const struct flt_compiler *c, const struct fld_reg *reg, 
 			if (k->kind == FLT_TLIST && k->nkids)
 				k = k->kids[k->nkids - 1];
 			if (k->kind == FLT_FIELD || k->kind == FLT_TRANSFORMER) {
-				node_shape(c, reg, source, k, pfmt, list);
+				node_shape(reg, source, k, pfmt, list);
 				break;
 			}
 		}
@@ -75,7 +74,7 @@ static int oexpr_init(struct oexpr *e, struct flt_compiler *c, const struct fld_
 	e->key = flt_node_str(n);
 	if (!e->key)
 		return -ENOMEM;
-	node_shape(c, reg, source, n, &e->pfmt, &e->list);
+	node_shape(reg, source, n, &e->pfmt, &e->list);
 	if (n->kind == FLT_FIELD)
 		for (const char *const *f = json_ts_fields; *f; f++)
 			if (!strcmp(e->key, *f))

@@ -103,7 +103,9 @@ struct ph_tables {
  * its subtables), for ph_opts.tables. One per state; it must outlive the
  * plugins loaded with it. Detached entries (create_table_entry) collect
  * writes until add_table_entry() inserts them, and end with the plugin call
- * that made them. NULL on ENOMEM. */
+ * that made them. Tables plugins add (add_table) join it; their owners must
+ * stay loaded until ph_state_tables_free() (unload plugins in reverse load
+ * order, then free the bridge). NULL on ENOMEM. */
 struct st_state;
 struct ph_state_tables;
 struct ph_state_tables *ph_state_tables_new(struct st_state *st);

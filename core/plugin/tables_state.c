@@ -14,7 +14,9 @@
  * Tables owned by plugins (add_table) join the same registry: other plugins
  * get our handle for them, and every vtable call on it goes to the owner's
  * vtables (its "_ext" ones, or the embedded ones of older plugins). The
- * owner must stay loaded as long as the bridge.
+ * owner must stay loaded as long as the bridge. Their TABLE fields
+ * (subtables) are refused for now: the owner's subtable handles would reach
+ * us unwrapped.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -272,6 +274,12 @@ static const ss_plugin_table_fieldinfo *list_fields(ss_plugin_table_t *t, uint32
 static ss_plugin_table_field_t *get_field(ss_plugin_table_t *t, const char *name, ss_plugin_state_type type)
 {
 	struct ptable *pt = as_ptable(t);
+	if (pt && type == SS_PLUGIN_ST_TABLE) {
+		/* The owner's subtable handles would reach us unwrapped: refuse
+		 * rather than mistake them for core/state tables. */
+		fail("subtables of table '%s' (owned by a plugin) are not supported yet", pt->name);
+		return NULL;
+	}
 	if (pt)
 		return FORWARD(pt, fields, get_table_field, NULL, name, type);
 	struct st_field *f = st_table_field(t, name, (uint8_t)type);
@@ -283,6 +291,10 @@ static ss_plugin_table_field_t *get_field(ss_plugin_table_t *t, const char *name
 static ss_plugin_table_field_t *add_field(ss_plugin_table_t *t, const char *name, ss_plugin_state_type type)
 {
 	struct ptable *pt = as_ptable(t);
+	if (pt && type == SS_PLUGIN_ST_TABLE) {
+		fail("subtables of table '%s' (owned by a plugin) are not supported yet", pt->name);
+		return NULL;
+	}
 	if (pt)
 		return FORWARD(pt, fields, add_table_field, NULL, name, type);
 	struct st_field *f = st_table_add_field(t, name, (uint8_t)type);
