@@ -11,6 +11,13 @@
  * a scan of /proc (st_scan_proc). Memory is bounded: the thread table has a
  * configured size and a per-process fd limit; what does not fit is counted.
  *
+ * Use (replay): st = st_new(&opts); st_import_capture(st, eng_replay_meta(src));
+ * per numbered event st_apply(st, &ev, cpu), then evaluate rules with
+ * fld_ctx.state = st (st_fields_register() adds the proc/thread, fd, user and
+ * group classes to a field registry), printers with st_resolver(). Live: the
+ * same after st_scan_proc(st, "/proc") and st_load_passwd(). Plugins see the
+ * thread table through st_table_get(st, "threads", ST_T_INT64).
+ *
  * Threading: a state belongs to one event-source thread; nothing here locks.
  *
  * Ownership: every pointer returned by a lookup points into the state and is
