@@ -264,8 +264,11 @@ struct app {
 
 static void app_free(struct app *a)
 {
-	rules_engine_free(a->re);     /* programs before the compilers' registry */
+	/* core/output's order: the manager (its rules use the compilers'
+	 * bindings), then the rules engine (programs, compilers), then the
+	 * registries, static fields last. */
 	out_mgr_free(a->mgr);
+	rules_engine_free(a->re);
 	fld_reg_free(a->reg);
 	for (size_t i = 1; i < a->nsources; i++)
 		fld_reg_free(a->plugin_regs[i - 1]);
@@ -791,6 +794,10 @@ static int run_engine(struct app *a)
 	if (!o->dump_events && n && !rules_engine_nenabled(a->re, -1))
 		fprintf(stderr, "falco: no rules enabled after the selection and priority threshold\n");
 	if (o->dry_run) {
+		if (a->cfg->engine.kind == CFG_ENGINE_MODERN_EBPF) {
+			static bool syscalls[512];
+			adaptive_syscalls(a, syscalls);
+		}
 		fprintf(stderr, "Dry run: rules and configuration loaded, not capturing\n");
 		return 0;
 	}
