@@ -149,6 +149,20 @@ def describe_and_run(tmp):
     check("Events detected: 4" in p.stdout, "summary: %r" % p.stdout[-400:])
     check("opens: 4" in p.stdout, "per-rule count: %r" % p.stdout[-400:])
     check(p.stdout.count(": Warning ") == 4, "4 alert lines: %r" % p.stdout[:600])
+    # rule_matching: first (default) gives the event to the first matching rule in load order
+    two = os.path.join(tmp, "two.yaml")
+    with open(two, "w") as f:
+        f.write("- rule: first\n  desc: d\n  condition: evt.type = open\n  output: a\n  priority: INFO\n"
+                "- rule: second\n  desc: d\n  condition: evt.type in (open, close)\n  output: b\n"
+                "  priority: INFO\n")
+    cap = os.path.join(SHARED, "captures", "cat_write.scap")
+    p = run(["-r", two, "-e", cap])
+    # upstream: 4 opens (evt.num 137 143 162 168); closes from the oracle's answer for `evt.type = close`
+    closes = [json.loads(l)["matches"] for l in open(os.path.join(SHARED, "oracle", "filters.jsonl"))
+              if '"filter": "not not evt.type = close"' in l and '"cat_write.scap"' in l][0]
+    check("first: 4" in p.stdout and ("second: %d" % len(closes)) in p.stdout, "first: %r" % p.stdout[-300:])
+    p = run(["-r", two, "-e", cap, "-o", "rule_matching=all"])
+    check("first: 4" in p.stdout and ("second: %d" % (4 + len(closes))) in p.stdout, "all: %r" % p.stdout[-300:])
     # priority threshold drops it
     p = run(["-r", one, "-o", "priority=error", "-e", os.path.join(SHARED, "captures", "cat_write.scap")])
     check("Events detected: 0" in p.stdout, "priority threshold: %r" % p.stdout[-300:])
