@@ -37,7 +37,7 @@ $(FUZZBUILD)/build.ninja: | deps
 test: deps $(TESTBUILD)/build.ninja $(FUZZBUILD)/build.ninja
 	ninja -C $(TESTBUILD)
 	ninja -C $(FUZZBUILD) tests/fuzz/fuzz_capture
-	ninja -C $(FUZZBUILD) tests/fuzz/fuzz_filter
+	ninja -C $(FUZZBUILD) tests/fuzz/fuzz_filter tests/fuzz/fuzz_fields
 	-$(MESON) test -C $(TESTBUILD) --print-errorlogs --num-processes 2
 	-$(MESON) test -C $(FUZZBUILD) --no-rebuild --print-errorlogs --suite fuzz
 	@scripts/test-summary $(TESTBUILD) $(FUZZBUILD)

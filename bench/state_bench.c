@@ -144,6 +144,25 @@ int main(int argc, char **argv)
 	dc = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	printf("state_bench: %" PRIu64 " read events on a known fd, %.1f ns/event CPU\n", nread,
 	       (double)dc / (double)nread);
+
+	/* The same with 100000 processes in the table and every event from a
+	 * different one (no lookup cache help, table larger than the caches). */
+	enum { NPROC = 100000 };
+	for (int64_t i = 0; i < NPROC; i++) {
+		struct st_thread *p = st_add_thread(st, 1000000 + i, 1000000 + i, 1);
+		struct st_fd *pf = st_fd_add(st, p, 5);
+		pf->type = ST_FD_FILE_V2;
+	}
+	c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	uint64_t x = 1;
+	for (uint64_t i = 0; i < nread; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		set_tid(&rd, 1000000 + (x >> 33) % NPROC);
+		st_apply(st, &rd.v, 0);
+	}
+	dc = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	printf("state_bench: %" PRIu64 " read events from random ones of %d processes, %.1f ns/event CPU; RSS %ld kB\n",
+	       nread, NPROC, (double)dc / (double)nread, rss_kb());
 	st_free(st);
 	return 0;
 }

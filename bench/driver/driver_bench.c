@@ -6,7 +6,8 @@
  *
  * Printed per syscall set: the generator's rate without/with the driver and
  * the slowdown ratio, events/s delivered to the consumer, drops (buffer
- * full, too large), and the consumer thread's CPU seconds.
+ * full, too large), the consumer thread's CPU seconds, and the kernel's
+ * accounting of the time spent in the BPF programs.
  *
  * Usage: driver_bench [seconds per phase, default 2]
  * Needs root and kernel BTF (says so and exits 0 otherwise, so that
@@ -88,7 +89,7 @@ static void *consume(void *arg)
 
 static int run(const char *label, const bool *syscalls, double secs)
 {
-	struct drv_opts o = {.sz = sizeof(o), .syscalls = syscalls};
+	struct drv_opts o = {.sz = sizeof(o), .syscalls = syscalls, .prog_stats = true};
 	struct drv *d;
 	char err[256];
 	if (drv_open(&o, &d, err, sizeof(err)) < 0) {
@@ -109,6 +110,8 @@ static int run(const char *label, const bool *syscalls, double secs)
 	double el = now_s(CLOCK_MONOTONIC) - t0;
 	struct drv_counters tot;
 	drv_counters(d, NULL, 0, &tot);
+	uint64_t run_ns = 0, runs = 0;
+	int have_stats = drv_prog_stats(d, &run_ns, &runs) == 0 && runs > 0;
 	drv_close(d);
 
 	double base2 = generate(secs);
@@ -123,6 +126,10 @@ static int run(const char *label, const bool *syscalls, double secs)
 	       (unsigned long long)tot.n_drops_buffer, (unsigned long long)tot.n_drops_max_size,
 	       (unsigned long long)tot.n_drops_other);
 	printf("  consumer CPU:             %.2f s over %.2f s\n", c.cpu_s, el);
+	if (have_stats)
+		printf("  BPF time:                 %.0f ns per program run (%llu runs, all processes), "
+		       "%.0f ns per event delivered\n", (double)run_ns / runs, (unsigned long long)runs,
+		       c.events ? (double)run_ns / c.events : 0.0);
 	return 0;
 }
 

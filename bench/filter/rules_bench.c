@@ -168,6 +168,8 @@ static int on_event(void *ctx, const struct eng_event *ev)
 	r->ctx.cpu = ev->cpu;
 	r->ctx.fd_type = st_event_fd_typechar(r->st);
 	uint16_t t = ev->ev.hdr->type;
+	if (t >= EV_CODE_MAX)
+		return 0;
 	double t0 = now();
 	for (int k = 0; k < REPS; k++) {
 		fld_ctx_next(&r->ctx);

@@ -9,12 +9,16 @@
  *    CFG_NULL; everything else keeps its text, and typed reads interpret the
  *    text the way upstream's yaml-cpp does (quoted or not).
  *
- * 2. The configuration: the main file with `${ENV}` expansion, the
- *    `config_files` drop-ins merged with their strategies, then the `-o`
- *    overrides, then a schema check of the whole merged tree (unknown keys
- *    and wrong types are errors naming the key path and its file:line:col),
- *    then a typed `struct falco_config` filled with upstream's defaults for
- *    everything not set.
+ * 2. The configuration, in upstream's order: the main file (first YAML
+ *    document) with `${ENV}` expansion; the `-o config_files=...` overrides;
+ *    each `config_files` entry (a file, or every regular file of a directory
+ *    in name order, as upstream — not only *.yaml; missing entries skipped)
+ *    merged by top-level key with its strategy (append: lists appended,
+ *    other values replaced; override; add-only); then every `-o`; then a
+ *    schema check of the whole merged tree (unknown keys and wrong types are
+ *    errors naming the key path and its file:line:col, or the -o option);
+ *    then a typed `struct falco_config` with upstream's semantic checks and
+ *    its defaults for everything not set.
  *
  * Every function that can fail returns 0 or a negative errno value and, when
  * given a `struct cfg_err`, writes a one-line message into it.

@@ -709,9 +709,11 @@ static int evt_extract(const struct fld_ctx *ctx, const struct fld_bind *b, stru
 		return fld_set_ptr(o, o->buf, (uint32_t)n);
 	}
 	case E_ARG:
-		return arg_str(ctx, v, st && !b->arg_bracket ? st->idx[t] : (int)b->arg_index, o);
+		if (!b->arg_bracket && t >= EV_CODE_MAX)
+			return 0; /* a code outside the schema has no named parameters */
+		return arg_str(ctx, v, !b->arg_bracket ? st->idx[t] : (int)b->arg_index, o);
 	case E_RAWARG: {
-		int i = st->idx[t];
+		int i = t < EV_CODE_MAX ? st->idx[t] : -1;
 		if (i < 0 || (uint32_t)i >= v->nparams || v->len[i] == 0)
 			return 0;
 		return fld_set_ptr(o, v->val[i], v->len[i]);

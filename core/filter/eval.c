@@ -303,13 +303,7 @@ const struct fld_vals *flt_expr_eval(struct flt_expr *x, struct fld_ctx *ctx)
 
 static bool regex_match(const regex_t *re, const void *p, uint32_t len)
 {
-	char buf[FLD_BUF_SIZE + 1];
-	size_t l = strnlen(p, len);
-	if (l > FLD_BUF_SIZE)
-		l = FLD_BUF_SIZE;
-	memcpy(buf, p, l);
-	buf[l] = '\0';
-	return regexec(re, buf, 0, NULL, 0) == 0;
+	return regexec(re, flt_cstr(1, p, strnlen(p, len)), 0, NULL, 0) == 0;
 }
 
 static bool is_str(uint8_t t)
@@ -413,7 +407,12 @@ static bool compare_one(const struct flt_check *k, uint8_t type, const struct fl
 		}
 		if (k->op == FLT_OP_PMATCH)
 			return k->paths && flt_ptree_match(k->paths, v->ptr, key_len(type, v));
-		return r->set && flt_hset_has(r->set, v->ptr, key_len(type, v));
+		if (r->set)
+			return flt_hset_has(r->set, v->ptr, key_len(type, v));
+		for (uint32_t i = 0; i < r->n; i++) /* a right-hand field with many values */
+			if (flt_compare(FLT_OP_EQ, type, v->ptr, key_len(type, v), rhs_p(r, i), rhs_len(r, i)))
+				return true;
+		return false;
 	case FLT_OP_REGEX:
 		return is_str(type) && k->nres && regex_match(&k->res[0], v->ptr, v->len);
 	default:
@@ -437,8 +436,13 @@ static bool compare_list(const struct flt_check *k, uint8_t type, const struct f
 			for (uint32_t j = 0; j < r->n && !hit; j++)
 				hit = flt_compare(FLT_OP_EQ, type, lv->v[i].ptr, lv->v[i].len, rhs_p(r, j),
 				                  rhs_len(r, j));
+		} else if (r->set) {
+			hit = flt_hset_has(r->set, lv->v[i].ptr, key_len(type, &lv->v[i]));
 		} else {
-			hit = r->set && flt_hset_has(r->set, lv->v[i].ptr, key_len(type, &lv->v[i]));
+			hit = false;
+			for (uint32_t j = 0; j < r->n && !hit; j++)
+				hit = flt_compare(FLT_OP_EQ, type, lv->v[i].ptr, key_len(type, &lv->v[i]),
+				                  rhs_p(r, j), rhs_len(r, j));
 		}
 		if (in && !hit)
 			return false;
@@ -463,14 +467,15 @@ static bool eval_check(const struct flt_check *k, struct fld_ctx *ctx)
 		r.vals = rv->v;
 		r.n = rv->n;
 		r.set = NULL;
-		if (k->op == FLT_OP_IN || k->op == FLT_OP_INTERSECTS) {
-			/* a per-event set of the right-hand values (bounded scratch) */
+		if ((k->op == FLT_OP_IN || k->op == FLT_OP_INTERSECTS) && rv->n <= k->rset.cap / 2) {
+			/* a per-event set of the right-hand values (bounded scratch; more
+			 * values than it holds are compared one by one) */
 			struct flt_hset *s = (struct flt_hset *)&k->rset;
 			memset(s->slots, 0, s->cap * sizeof(*s->slots));
 			s->n = 0;
 			s->minlen = UINT32_MAX;
 			s->maxlen = 0;
-			for (uint32_t i = 0; i < rv->n && s->n < s->cap / 2; i++)
+			for (uint32_t i = 0; i < rv->n; i++)
 				flt_hset_add(s, rv->v[i].ptr, key_len(type, &rv->v[i]));
 			r.set = s;
 		}

@@ -10,6 +10,17 @@
  *            field registry (core/fields) and every constant pre-parsed;
  *   eval:    struct flt_prog x event -> bool, without allocation.
  *
+ * Typical use (the rules loader and the event loop):
+ *
+ *   struct flt_compiler *c = flt_compiler_new(reg, "syscall");
+ *   char *txt = flt_expand_list(cond, list, items, n, &used);      // each list
+ *   struct flt_node *ast = flt_parse(txt, &(struct flt_parse_opts){.max_depth = 1000}, &err, NULL);
+ *   flt_expand_macros(&ast, lookup_macro, user, &err);
+ *   flt_event_types(ast, codes);                                   // rule index
+ *   struct flt_prog *p = flt_compile(c, ast, &err);                // err.kind FLT_E_FIELD: unknown
+ *   ...after compiling everything: fld_ctx_init(&ctx, flt_compiler_nslots(c));
+ *   per event: fld_ctx_next(&ctx); ctx.ev = ...; if (flt_eval(p, &ctx)) alert();
+ *
  * Ownership: every function returning a pointer documents who frees it.
  */
 #ifndef FALCO_CORE_FILTER_H

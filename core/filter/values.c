@@ -265,24 +265,25 @@ static bool icontains(const char *h, size_t hl, const char *n, size_t nl)
 	return false;
 }
 
+/* NUL-terminated copies for fnmatch/regexec, in per-thread buffers so the
+ * hot path never allocates; values longer than a buffer (larger than any
+ * event parameter) are cut. */
+#define CSTR_MAX 65536u
+
+const char *flt_cstr(int which, const void *p, size_t len)
+{
+	static __thread char bufs[2][CSTR_MAX + 1];
+	char *b = bufs[which & 1];
+	if (len > CSTR_MAX)
+		len = CSTR_MAX;
+	memcpy(b, p, len);
+	b[len] = '\0';
+	return b;
+}
+
 static bool glob(const char *pat, size_t pl, const char *s, size_t sl, bool icase)
 {
-	char pb[1024], sb[4097];
-	char *pp = pl < sizeof pb ? pb : malloc(pl + 1);
-	char *sp = sl < sizeof sb ? sb : malloc(sl + 1);
-	bool r = false;
-	if (pp && sp) {
-		memcpy(pp, pat, pl);
-		pp[pl] = 0;
-		memcpy(sp, s, sl);
-		sp[sl] = 0;
-		r = fnmatch(pp, sp, icase ? FNM_CASEFOLD : 0) == 0;
-	}
-	if (pp != pb)
-		free(pp);
-	if (sp != sb)
-		free(sp);
-	return r;
+	return fnmatch(flt_cstr(0, pat, pl), flt_cstr(1, s, sl), icase ? FNM_CASEFOLD : 0) == 0;
 }
 
 static bool cmp_str(enum flt_op op, const char *a, size_t al, const char *b, size_t bl)

@@ -29,6 +29,10 @@ void flt_cval_fini(struct flt_cval *v);
 bool flt_compare(enum flt_op op, uint8_t type, const void *a, uint32_t al, const void *b,
                  uint32_t bl);
 
+/* A NUL-terminated copy of p (at most 64 KiB) in one of two per-thread
+ * buffers (`which` 0 or 1), valid until the next call with the same `which`. */
+const char *flt_cstr(int which, const void *p, size_t len);
+
 /* An open-addressing set of borrowed byte strings. */
 struct flt_hset {
 	struct { const void *p; uint32_t len; } *slots;

@@ -167,8 +167,8 @@ static int copy_tags(struct out_rule *r, const struct out_rule_desc *d)
 	return 0;
 }
 
-static int add_extra(struct out_rule *r, struct flt_compiler *c, const struct fld_reg *reg,
-                     const struct out_extra_field *ef, bool b64, char *err, size_t errlen)
+static int add_extra(struct out_rule *r, struct flt_compiler *c, const struct out_extra_field *ef,
+                     bool b64, char *err, size_t errlen)
 {
 	/* the same key twice: both compile, build_jf keeps the later (upstream
 	 * assigns into a map) */
@@ -189,7 +189,7 @@ static int add_extra(struct out_rule *r, struct flt_compiler *c, const struct fl
 	char *fmt = ob_finish(&b);
 	if (!fmt)
 		return -ENOMEM;
-	x->fmt = out_fmt_compile(c, reg, r->source, fmt, err, errlen);
+	x->fmt = out_fmt_compile(c, fmt, err, errlen);
 	free(fmt);
 	if (x->fmt && b64)
 		ofmt_set_base64(x->fmt);
@@ -277,12 +277,12 @@ static int compile_rule(struct out_mgr *m, struct out_rule *r, struct flt_compil
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "%s: %s", m->iso8601 ? "%evt.time.iso8601" : "%evt.time",
 	         out_priority_name(d->priority, false));
-	if (!(r->prefix = out_fmt_compile(c, reg, r->source, prefix, err, errlen)))
+	if (!(r->prefix = out_fmt_compile(c, prefix, err, errlen)))
 		return -EINVAL;
 	char *out = full_output(m, reg, d);
 	if (!out)
 		return -ENOMEM;
-	r->msg = out_fmt_compile(c, reg, r->source, out, err, errlen);
+	r->msg = out_fmt_compile(c, out, err, errlen);
 	free(out);
 	if (!r->msg)
 		return -EINVAL;
@@ -293,7 +293,7 @@ static int compile_rule(struct out_mgr *m, struct out_rule *r, struct flt_compil
 		if (!append_matches(a, d))
 			continue;
 		for (uint32_t k = 0; k < a->nextra_fields; k++) {
-			int rc = add_extra(r, c, reg, &a->extra_fields[k], m->base64, err, errlen);
+			int rc = add_extra(r, c, &a->extra_fields[k], m->base64, err, errlen);
 			if (rc)
 				return rc;
 		}

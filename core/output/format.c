@@ -26,46 +26,8 @@ static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
 
 /* ---- compile ---- */
 
-static bool tr_keeps_list(const char *name)
-{
-	return strcmp(name, "len") && strcmp(name, "join") && strcmp(name, "concat");
-}
-
-/* The print format and list-ness of a field or transformer tree: upstream
- * prints a transformed value with its innermost field's format. */
-static void node_shape(const struct flt_compiler *c, const struct fld_reg *reg, const char *source,
-                       const struct flt_node *n, uint8_t *pfmt, bool *list)
-{
-	(void)c;
-	if (!reg)
-		return;
-	if (n->kind == FLT_FIELD) {
-		struct fld_bind b;
-		char e[64];
-		if (fld_bind(reg, source, n->str, n->has_arg ? n->arg : NULL, &b, e, sizeof e) == 0) {
-			*pfmt = fld_bind_info(&b)->fmt;
-			*list = (b.flags & FLD_F_IS_LIST) != 0;
-			fld_unbind(&b);
-		}
-		return;
-	}
-	if (n->kind == FLT_TRANSFORMER) {
-		for (uint32_t i = 0; i < n->nkids; i++) {
-			const struct flt_node *k = n->kids[i];
-			if (k->kind == FLT_TLIST && k->nkids)
-				k = k->kids[k->nkids - 1];
-			if (k->kind == FLT_FIELD || k->kind == FLT_TRANSFORMER) {
-				node_shape(c, reg, source, k, pfmt, list);
-				break;
-			}
-		}
-		if (!tr_keeps_list(n->str))
-			*list = false;
-	}
-}
-
-static int oexpr_init(struct oexpr *e, struct flt_compiler *c, const struct fld_reg *reg,
-                      const char *source, const struct flt_node *n, char *err, size_t errlen)
+static int oexpr_init(struct oexpr *e, struct flt_compiler *c, const struct flt_node *n, char *err,
+                      size_t errlen)
 {
 	struct flt_error fe;
 	memset(e, 0, sizeof *e);
@@ -75,7 +37,9 @@ static int oexpr_init(struct oexpr *e, struct flt_compiler *c, const struct fld_
 	e->key = flt_node_str(n);
 	if (!e->key)
 		return -ENOMEM;
-	node_shape(c, reg, source, n, &e->pfmt, &e->list);
+	uint32_t flags = 0;
+	flt_expr_shape(e->x, NULL, &e->pfmt, &flags);
+	e->list = (flags & FLD_F_IS_LIST) != 0;
 	if (n->kind == FLT_FIELD)
 		for (const char *const *f = json_ts_fields; *f; f++)
 			if (!strcmp(e->key, *f))
@@ -94,8 +58,6 @@ static void oexpr_fini(struct oexpr *e)
 struct cstate {
 	struct out_fmt *f;
 	struct flt_compiler *c;
-	const struct fld_reg *reg;
-	const char *source;
 	char *err;
 	size_t errlen;
 };
@@ -123,7 +85,7 @@ static int collect_fields(struct cstate *s, const struct flt_node *n)
 	if (n->kind != FLT_FIELD)
 		return 0;
 	struct oexpr e;
-	int rc = oexpr_init(&e, s->c, s->reg, s->source, n, s->err, s->errlen);
+	int rc = oexpr_init(&e, s->c, n, s->err, s->errlen);
 	if (rc) {
 		oexpr_fini(&e);
 		return rc;
@@ -192,7 +154,7 @@ static int add_field(struct cstate *s, const char *rest, uint32_t width, size_t 
 	if (!n)
 		return fail(s->err, s->errlen, "unknown filter: %s", fe.msg);
 	struct otok *t = add_tok(s->f);
-	int rc = t ? oexpr_init(&t->e, s->c, s->reg, s->source, n, s->err, s->errlen) : -ENOMEM;
+	int rc = t ? oexpr_init(&t->e, s->c, n, s->err, s->errlen) : -ENOMEM;
 	if (!rc) {
 		t->width = width;
 		rc = collect_fields(s, n);
@@ -236,15 +198,14 @@ static int compile_into(struct cstate *s, const char *fmt)
 	return 0;
 }
 
-struct out_fmt *out_fmt_compile(struct flt_compiler *c, const struct fld_reg *reg,
-                                const char *source, const char *fmt, char *err, size_t errlen)
+struct out_fmt *out_fmt_compile(struct flt_compiler *c, const char *fmt, char *err, size_t errlen)
 {
 	struct out_fmt *f = calloc(1, sizeof *f);
 	if (!f) {
 		fail(err, errlen, "%s", "out of memory");
 		return NULL;
 	}
-	struct cstate s = {f, c, reg, source, err, errlen};
+	struct cstate s = {f, c, err, errlen};
 	int rc = compile_into(&s, fmt);
 	if (rc) {
 		if (rc == -ENOMEM)

@@ -3,6 +3,7 @@
  * past output_timeout. Event threads only render and enqueue: they never
  * wait for a sink. */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -465,7 +466,9 @@ static bool stop_thread(struct omgr_rt *rt)
 	pthread_mutex_lock(&rt->mu);
 	rt->discard = true;
 	pthread_mutex_unlock(&rt->mu);
-	deadline(&ts, rt->timeout_ms);
+	/* the write in progress still has to end: each sink gives up after
+	 * output_timeout (http after its retries too, up to 6 by default) */
+	deadline(&ts, rt->timeout_ms * 8);
 	if (pthread_timedjoin_np(rt->thr, NULL, &ts) == 0)
 		return true;
 	pthread_detach(rt->thr);
@@ -480,6 +483,8 @@ void out_mgr_free(struct out_mgr *m)
 	bool freeable = true;
 	if (rt && rt->thr_up)
 		freeable = stop_thread(rt);
+	if (rt && rt->dropped)
+		fprintf(rt->log, "Outputs queue full: %" PRIu64 " alerts dropped\n", (uint64_t)rt->dropped);
 	if (rt && rt->wd_up) {
 		pthread_mutex_lock(&rt->mu);
 		rt->wd_stop = true;

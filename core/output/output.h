@@ -280,13 +280,10 @@ uint64_t out_rule_count(const struct out_rule *r);
 
 struct out_fmt;
 
-/* Compiles `fmt` (a leading '*' is ignored) through compiler c, whose
- * registry `reg` and source name `source` tell how values print (reg may be
- * NULL: then every value prints as a single decimal/string). Returns NULL
- * with upstream's message in err. Caller frees with out_fmt_free, before the
- * compiler. */
-struct out_fmt *out_fmt_compile(struct flt_compiler *c, const struct fld_reg *reg,
-                                const char *source, const char *fmt, char *err, size_t errlen);
+/* Compiles `fmt` (a leading '*' is ignored) through compiler c. Returns
+ * NULL with upstream's message in err. Caller frees with out_fmt_free,
+ * before the compiler. */
+struct out_fmt *out_fmt_compile(struct flt_compiler *c, const char *fmt, char *err, size_t errlen);
 void out_fmt_free(struct out_fmt *f);
 /* Renders the text form (missing values as <NA>, widths applied) as a
  * malloc'd string (caller frees); NULL on ENOMEM. */

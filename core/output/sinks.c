@@ -256,7 +256,6 @@ struct s_prog {
 	uint32_t timeout_ms;
 	pid_t pending[PROG_PENDING]; /* exited or exiting children not reaped yet */
 	uint32_t npending;
-	FILE *log;
 };
 
 static void prog_reap_pending(struct s_prog *s)
@@ -389,7 +388,6 @@ int osink_program(const struct osink_env *env, const char *cmd, bool keep_alive,
 	s->fd = -1;
 	s->keep_alive = keep_alive;
 	s->timeout_ms = env->timeout_ms;
-	s->log = env->log;
 	*o = (struct osink){"program", s, prog_write, prog_reopen, NULL, prog_close};
 	return 0;
 }

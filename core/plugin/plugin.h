@@ -22,9 +22,10 @@
  * class of the filter's field registry (core/fields); register it with
  * fld_reg_add() (overlapping names across plugins fail there, -EEXIST).
  *
- * Not here yet (a seam): the state tables are bridged to core/state through
- * `struct ph_tables`; until then plugins get an empty registry that refuses
- * every table.
+ * Tables: plugins reach state tables through `struct ph_tables` given at
+ * load (ph_opts.tables). ph_state_tables_*() make the one for core/state;
+ * without one, plugins get an empty registry that refuses every table.
+ * Tables owned by plugins (add_table) are not supported yet.
  */
 #ifndef FALCO_CORE_PLUGIN_H
 #define FALCO_CORE_PLUGIN_H
@@ -97,6 +98,19 @@ struct ph_tables {
 	 * obtained during the call end their life here, as upstream defines. */
 	void (*call_done)(void *ctx, ss_plugin_owner_t *owner);
 };
+
+/* The bridge to core/state's tables (`threads` with upstream's fields and
+ * its subtables), for ph_opts.tables. One per state; it must outlive the
+ * plugins loaded with it. Detached entries (create_table_entry) collect
+ * writes until add_table_entry() inserts them, and end with the plugin call
+ * that made them. Tables plugins add (add_table) join it; their owners must
+ * stay loaded until ph_state_tables_free() (unload plugins in reverse load
+ * order, then free the bridge). NULL on ENOMEM. */
+struct st_state;
+struct ph_state_tables;
+struct ph_state_tables *ph_state_tables_new(struct st_state *st);
+const struct ph_tables *ph_state_tables_get(struct ph_state_tables *b);
+void ph_state_tables_free(struct ph_state_tables *b);
 
 /* Load options; zero-initialise, set `sz` to sizeof(struct ph_opts). */
 struct ph_opts {

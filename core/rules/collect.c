@@ -222,28 +222,89 @@ static int validate_exception(struct cctx *x, const char *source, struct rules_e
 
 /* ---------------- lookups ---------------- */
 
+/* Names are found through a hash index per kind (rule files can hold tens
+ * of thousands of lists), open addressing with linear probing. */
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* `name_at(base, i)` gives the name of the i-th definition. */
+typedef const char *(*name_at_fn)(const void *base, size_t i);
+
+static long idx_find(const struct rules_name_index *x, const void *base, name_at_fn name_at,
+		     const char *name)
+{
+	if (!x->cap)
+		return -1;
+	for (size_t h = hash_name(name) & (x->cap - 1);; h = (h + 1) & (x->cap - 1)) {
+		if (!x->slots[h])
+			return -1;
+		if (!strcmp(name_at(base, x->slots[h] - 1), name))
+			return (long)x->slots[h] - 1;
+	}
+}
+
+static void idx_put(struct rules_name_index *x, const char *name, uint32_t pos)
+{
+	size_t h = hash_name(name) & (x->cap - 1);
+	while (x->slots[h])
+		h = (h + 1) & (x->cap - 1);
+	x->slots[h] = pos + 1;
+}
+
+/* Adds definition `n - 1` (just appended); grows to keep load under 1/2. */
+static int idx_add(struct rules_name_index *x, const void *base, name_at_fn name_at, size_t n)
+{
+	if (n * 2 > x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 64;
+		uint32_t *slots = calloc(cap, sizeof(*slots));
+		if (!slots)
+			return -ENOMEM;
+		free(x->slots);
+		x->slots = slots;
+		x->cap = cap;
+		for (size_t i = 0; i + 1 < n; i++)
+			idx_put(x, name_at(base, i), (uint32_t)i);
+	}
+	idx_put(x, name_at(base, n - 1), (uint32_t)(n - 1));
+	return 0;
+}
+
+static const char *list_name(const void *b, size_t i)
+{
+	return ((const struct rules_list_def *)b)[i].name;
+}
+
+static const char *macro_name(const void *b, size_t i)
+{
+	return ((const struct rules_macro_def *)b)[i].name;
+}
+
+static const char *rule_name(const void *b, size_t i)
+{
+	return ((const struct rules_rule_def *)b)[i].name;
+}
+
 static struct rules_list_def *find_list(struct rules_collection *c, const char *name)
 {
-	for (size_t i = 0; i < c->nlists; i++)
-		if (!strcmp(c->lists[i].name, name))
-			return &c->lists[i];
-	return NULL;
+	long i = idx_find(&c->list_idx, c->lists, list_name, name);
+	return i < 0 ? NULL : &c->lists[i];
 }
 
 static struct rules_macro_def *find_macro(struct rules_collection *c, const char *name)
 {
-	for (size_t i = 0; i < c->nmacros; i++)
-		if (!strcmp(c->macros[i].name, name))
-			return &c->macros[i];
-	return NULL;
+	long i = idx_find(&c->macro_idx, c->macros, macro_name, name);
+	return i < 0 ? NULL : &c->macros[i];
 }
 
 static struct rules_rule_def *find_rule(struct rules_collection *c, const char *name)
 {
-	for (size_t i = 0; i < c->nrules; i++)
-		if (!strcmp(c->rules[i].name, name))
-			return &c->rules[i];
-	return NULL;
+	long i = idx_find(&c->rule_idx, c->rules, rule_name, name);
+	return i < 0 ? NULL : &c->rules[i];
 }
 
 /* The earlier rule of that name; an error when both name a different source. */
@@ -254,6 +315,19 @@ static int prev_rule(struct cctx *x, const struct rules_item *it, const char *so
 	if (*out && (*out)->source[0] && source && source[0] && strcmp((*out)->source, source))
 		return fail(x, &it->ctx, "Rule has been re-defined with a different source");
 	return 0;
+}
+
+/* Room for one more element in an array of `n` with capacity `*cap`
+ * (doubling). Returns the (possibly moved) array, or NULL. */
+static void *grow_cap(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	size_t c = *cap ? *cap * 2 : 16;
+	void *nv = realloc(v, c * size);
+	if (nv)
+		*cap = c;
+	return nv;
 }
 
 static void *grow(void *v, size_t n, size_t size)
@@ -368,14 +442,14 @@ static int collect_list(struct cctx *x, const struct rules_item *it)
 		*prev = d;
 		return 0;
 	}
-	struct rules_list_def *v = grow(c->lists, c->nlists, sizeof(*v));
+	struct rules_list_def *v = grow_cap(c->lists, c->nlists, &c->cap_lists, sizeof(*v));
 	if (!v) {
 		list_def_free(&d);
 		return -ENOMEM;
 	}
 	c->lists = v;
 	v[c->nlists++] = d;
-	return 0;
+	return idx_add(&c->list_idx, c->lists, list_name, c->nlists);
 }
 
 static int collect_macro(struct cctx *x, const struct rules_item *it)
@@ -405,14 +479,14 @@ static int collect_macro(struct cctx *x, const struct rules_item *it)
 		*prev = d;
 		return 0;
 	}
-	struct rules_macro_def *v = grow(c->macros, c->nmacros, sizeof(*v));
+	struct rules_macro_def *v = grow_cap(c->macros, c->nmacros, &c->cap_macros, sizeof(*v));
 	if (!v) {
 		macro_def_free(&d);
 		return -ENOMEM;
 	}
 	c->macros = v;
 	v[c->nmacros++] = d;
-	return 0;
+	return idx_add(&c->macro_idx, c->macros, macro_name, c->nmacros);
 }
 
 /* ---------------- rules ---------------- */
@@ -499,14 +573,14 @@ static int define_rule(struct cctx *x, const struct rules_item *it)
 		*prev = d;
 		return 0;
 	}
-	struct rules_rule_def *v = grow(c->rules, c->nrules, sizeof(*v));
+	struct rules_rule_def *v = grow_cap(c->rules, c->nrules, &c->cap_rules, sizeof(*v));
 	if (!v) {
 		rule_def_free(&d);
 		return -ENOMEM;
 	}
 	c->rules = v;
 	v[c->nrules++] = d;
-	return 0;
+	return idx_add(&c->rule_idx, c->rules, rule_name, c->nrules);
 }
 
 /* `prev->field += " " + add` when `add` is non-empty. */
@@ -717,5 +791,8 @@ void rules_collection_free(struct rules_collection *c)
 		rules_ctx_free(&c->plugin_reqs[i].ctx);
 	}
 	free(c->plugin_reqs);
+	free(c->list_idx.slots);
+	free(c->macro_idx.slots);
+	free(c->rule_idx.slots);
 	free(c);
 }

@@ -191,13 +191,17 @@ struct rules_item *rd_new_item(struct rd *r, enum rules_item_kind kind, enum rul
 				   const char *name, const struct cx *c)
 {
 	struct rules_set *s = r->set;
-	struct rules_item *v = realloc(s->items, (s->nitems + 1) * sizeof(*v));
-	if (!v) {
-		rd_nomem(r);
-		return NULL;
+	if (s->nitems == s->cap_items) {   /* doubling: large files stay linear */
+		size_t cap = s->cap_items ? s->cap_items * 2 : 64;
+		struct rules_item *v = realloc(s->items, cap * sizeof(*v));
+		if (!v) {
+			rd_nomem(r);
+			return NULL;
+		}
+		s->items = v;
+		s->cap_items = cap;
 	}
-	s->items = v;
-	struct rules_item *it = &v[s->nitems];
+	struct rules_item *it = &s->items[s->nitems];
 	*it = (struct rules_item){ .kind = kind, .op = op, .file = r->file };
 	it->rule.enabled = true;
 	it->rule.warn_evttypes = true;

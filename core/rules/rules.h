@@ -286,7 +286,7 @@ struct rules_set {
 	struct rules_result *results;  /* one per file */
 	char **contents;               /* nresults file contents, for snippets */
 	size_t *lengths;
-	size_t nitems;
+	size_t nitems, cap_items;
 	struct rules_item *items;
 };
 
@@ -358,10 +358,18 @@ struct rules_plugin_alts {
  * compiler: list expansion, macro resolution (a macro sees macros with a
  * lower index than its visibility), exceptions turned into condition text,
  * unused list/macro warnings, and the engine's priority and rule selection. */
+/* Name -> position index of one kind of definition (collect.c). */
+struct rules_name_index {
+	size_t cap;                    /* power of two, or 0 */
+	uint32_t *slots;               /* owned; position + 1, 0 for empty */
+};
+
 struct rules_collection {
 	struct rules_collect_opts opts;
+	struct rules_name_index list_idx, macro_idx, rule_idx;
 	uint32_t next_index;
 	size_t nlists, nmacros, nrules;
+	size_t cap_lists, cap_macros, cap_rules;
 	struct rules_list_def *lists;
 	struct rules_macro_def *macros;
 	struct rules_rule_def *rules;
@@ -467,6 +475,26 @@ struct rules_plugin_info {
  * ..." or the version mismatch). */
 int rules_check_plugins(const struct rules_collection *c, const struct rules_plugin_info *plugins,
 			size_t n, char *err, size_t len);
+
+/* ---------------- -V ---------------- */
+
+struct rules_validate_opts {
+	struct rules_collect_opts collect;
+	/* Called after each file is read and collected (compile it, check
+	 * plugin requirements, recording into s->results[file]); a negative
+	 * return is fatal with a message in `err`. NULL: reader+collector only. */
+	int (*after_file)(struct rules_set *s, struct rules_collection *c, size_t file, void *ud,
+			  char *err, size_t errlen);
+	void *ud;
+};
+
+/* Validates `files` in order as `falco -V` does and prints the report to
+ * `out` (text summary, or the `falco_load_results` JSON); details of files
+ * that are only warned about go to `log` (may be NULL). Returns 0 when every
+ * file is valid, 1 when one is not, or a negative errno with `err` set
+ * ("Could not open file X for reading", fatal as upstream). */
+int rules_validate(const char *const *files, size_t n, const struct rules_validate_opts *o,
+		   bool json, FILE *out, FILE *log, char *err, size_t errlen);
 
 /* "0.N.0" for a bare number N: upstream's implicit engine versions. */
 void rules_implicit_version(unsigned n, unsigned v[3]);

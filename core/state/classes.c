@@ -20,105 +20,203 @@
 /* pseudo ids: fields made of the client and the server side */
 enum { X_IP = STF_COUNT + 1, X_PORT, X_NET, X_CNET, X_SNET, X_LNET, X_RNET };
 
-/* Each entry: the field as the filter language sees it, and the core/state
- * extractor id behind it (the array index is the class's field number). */
-struct map { struct fld_info info; int id; };
+/* Per class: the fields as the filter language sees them, and in a parallel
+ * array the core/state extractor id behind each. */
 
-static const struct map proc_map[] = {
-	{{"proc.exe", EV_PT_CHARBUF, 0, EV_PF_NA, "First Argument", "argv[0] of the process"}, STF_PROC_EXE},
-	{{"proc.pexe", EV_PT_CHARBUF, 0, EV_PF_NA, "Parent First Argument", "proc.exe of the parent process"}, STF_PROC_PEXE},
-	{{"proc.exepath", EV_PT_CHARBUF, 0, EV_PF_NA, "Process Executable Path", "full path of the executable, symlinks resolved"}, STF_PROC_EXEPATH},
-	{{"proc.pexepath", EV_PT_CHARBUF, 0, EV_PF_NA, "Parent Process Executable Path", "proc.exepath of the parent process"}, STF_PROC_PEXEPATH},
-	{{"proc.name", EV_PT_CHARBUF, FLD_F_SUGGESTED, EV_PF_NA, "Name", "the process name (the kernel's comm, at most 16 characters)"}, STF_PROC_NAME},
-	{{"proc.pname", EV_PT_CHARBUF, 0, EV_PF_NA, "Parent Name", "proc.name of the parent process"}, STF_PROC_PNAME},
-	{{"proc.aname", EV_PT_CHARBUF, ANCESTOR, EV_PF_NA, "Ancestor Name", "proc.name of the N-th ancestor (proc.aname[1] is the parent); without an index, any ancestor"}, STF_PROC_ANAME},
-	{{"proc.args", EV_PT_CHARBUF, ARGIDX, EV_PF_NA, "Arguments", "the arguments after argv[0], space-separated; proc.args[N]: the N-th one"}, STF_PROC_ARGS},
-	{{"proc.cmdline", EV_PT_CHARBUF, 0, EV_PF_NA, "Command Line", "proc.name followed by the arguments"}, STF_PROC_CMDLINE},
-	{{"proc.pcmdline", EV_PT_CHARBUF, 0, EV_PF_NA, "Parent Command Line", "proc.cmdline of the parent process"}, STF_PROC_PCMDLINE},
-	{{"proc.exeline", EV_PT_CHARBUF, 0, EV_PF_NA, "Executable Command Line", "proc.exe followed by the arguments"}, STF_PROC_EXELINE},
-	{{"proc.env", EV_PT_CHARBUF, FLD_F_ARG_ALLOWED | FLD_F_ARG_KEY, EV_PF_NA, "Environment", "the environment, space-separated; proc.env[NAME]: one variable's value"}, STF_PROC_ENV},
-	{{"proc.cwd", EV_PT_CHARBUF, 0, EV_PF_NA, "Current Working Directory", "the process's working directory"}, STF_PROC_CWD},
-	{{"proc.tty", EV_PT_UINT32, 0, EV_PF_ID, "Process Controlling Terminal", "the controlling terminal, 0 when none"}, STF_PROC_TTY},
-	{{"proc.pid", EV_PT_INT64, 0, EV_PF_ID, "Process ID", "the process id"}, STF_PROC_PID},
-	{{"proc.ppid", EV_PT_INT64, 0, EV_PF_ID, "Parent Process ID", "the parent's process id"}, STF_PROC_PPID},
-	{{"proc.apid", EV_PT_INT64, ANCESTOR, EV_PF_ID, "Ancestor Process ID", "proc.pid of the N-th ancestor; without an index, any ancestor"}, STF_PROC_APID},
-	{{"proc.vpid", EV_PT_INT64, 0, EV_PF_ID, "Virtual Process ID", "the process id in its pid namespace"}, STF_PROC_VPID},
-	{{"proc.sid", EV_PT_INT64, 0, EV_PF_ID, "Session ID", "the session id"}, STF_PROC_SID},
-	{{"proc.sname", EV_PT_CHARBUF, 0, EV_PF_NA, "Session Name", "proc.name of the session leader"}, STF_PROC_SNAME},
-	{{"proc.vpgid", EV_PT_INT64, 0, EV_PF_ID, "Process Group ID", "the process group id in its pid namespace"}, STF_PROC_VPGID},
-	{{"proc.is_exe_writable", EV_PT_BOOL, 0, EV_PF_NA, "Process Executable Is Writable", "true when the executable is writable by the process's user"}, STF_PROC_IS_EXE_WRITABLE},
-	{{"proc.is_exe_upper_layer", EV_PT_BOOL, 0, EV_PF_NA, "Process Executable Is In Upper Layer", "true when the executable is in an overlayfs upper layer"}, STF_PROC_IS_EXE_UPPER_LAYER},
-	{{"proc.is_exe_from_memfd", EV_PT_BOOL, 0, EV_PF_NA, "Process Executable Is Stored In Memfd", "true when the executable comes from a memfd"}, STF_PROC_IS_EXE_FROM_MEMFD},
-	{{"proc.is_vpgid_leader", EV_PT_BOOL, 0, EV_PF_NA, "Process Is Process Group Leader", "true when proc.vpid equals proc.vpgid"}, STF_PROC_IS_VPGID_LEADER},
-	{{"proc.exe_ino", EV_PT_INT64, 0, EV_PF_DEC, "Inode Number Of Executable", "inode of the executable"}, STF_PROC_EXE_INO},
-	{{"proc.exe_ino.ctime", EV_PT_ABSTIME, 0, EV_PF_DEC, "Executable Inode Change Time", "ctime of the executable's inode"}, STF_PROC_EXE_INO_CTIME},
-	{{"proc.exe_ino.mtime", EV_PT_ABSTIME, 0, EV_PF_DEC, "Executable Inode Modification Time", "mtime of the executable's inode"}, STF_PROC_EXE_INO_MTIME},
-	{{"thread.tid", EV_PT_INT64, 0, EV_PF_ID, "Thread ID", "the thread id"}, STF_THREAD_TID},
-	{{"thread.ismain", EV_PT_BOOL, 0, EV_PF_NA, "Main Thread", "true for the thread group leader"}, STF_THREAD_ISMAIN},
-	{{"thread.vtid", EV_PT_INT64, 0, EV_PF_ID, "Virtual Thread ID", "the thread id in its pid namespace"}, STF_THREAD_VTID},
-	{{"thread.cap_permitted", EV_PT_CHARBUF, 0, EV_PF_NA, "Permitted Capabilities", "the thread's permitted capabilities, space-separated names"}, STF_THREAD_CAP_PERMITTED},
-	{{"thread.cap_inheritable", EV_PT_CHARBUF, 0, EV_PF_NA, "Inheritable Capabilities", "the thread's inheritable capabilities, space-separated names"}, STF_THREAD_CAP_INHERITABLE},
-	{{"thread.cap_effective", EV_PT_CHARBUF, 0, EV_PF_NA, "Effective Capabilities", "the thread's effective capabilities, space-separated names"}, STF_THREAD_CAP_EFFECTIVE},
-	{{"proc.nthreads", EV_PT_UINT64, 0, EV_PF_DEC, "Threads", "number of threads of the process in the table"}, STF_PROC_NTHREADS},
+static const struct fld_info proc_info[] = {
+	{"proc.exe", EV_PT_CHARBUF, 0, EV_PF_NA, "First Argument", "argv[0] of the process"},
+	{"proc.pexe", EV_PT_CHARBUF, 0, EV_PF_NA, "Parent First Argument", "proc.exe of the parent process"},
+	{"proc.exepath", EV_PT_CHARBUF, 0, EV_PF_NA, "Process Executable Path", "full path of the executable, symlinks resolved"},
+	{"proc.pexepath", EV_PT_CHARBUF, 0, EV_PF_NA, "Parent Process Executable Path", "proc.exepath of the parent process"},
+	{"proc.name", EV_PT_CHARBUF, FLD_F_SUGGESTED, EV_PF_NA, "Name", "the process name (the kernel's comm, at most 16 characters)"},
+	{"proc.pname", EV_PT_CHARBUF, 0, EV_PF_NA, "Parent Name", "proc.name of the parent process"},
+	{"proc.aname", EV_PT_CHARBUF, ANCESTOR, EV_PF_NA, "Ancestor Name", "proc.name of the N-th ancestor (proc.aname[1] is the parent); without an index, any ancestor"},
+	{"proc.aexe", EV_PT_CHARBUF, ANCESTOR, EV_PF_NA, "Ancestor First Argument", "proc.exe of the N-th ancestor; without an index, any ancestor"},
+	{"proc.aexepath", EV_PT_CHARBUF, ANCESTOR, EV_PF_NA, "Ancestor Executable Path", "proc.exepath of the N-th ancestor; without an index, any ancestor"},
+	{"proc.duration", EV_PT_RELTIME, 0, EV_PF_DEC, "Process Duration", "nanoseconds since the process started (when its start was seen)"},
+	{"proc.exe_ino.ctime_duration_proc_start", EV_PT_ABSTIME, 0, EV_PF_DEC, "Executable Inode Change Time vs Process Start", "time from the executable's last inode change to the process start"},
+	{"proc.exe_ino.ctime_duration_pidns_start", EV_PT_ABSTIME, 0, EV_PF_DEC, "Executable Inode Change Time vs Namespace Start", "time from the pid namespace start to the executable's last inode change"},
+	{"proc.pidns_init_start_ts", EV_PT_UINT64, 0, EV_PF_DEC, "Namespace Start", "start time of the pid namespace's init"},
+	{"proc.args", EV_PT_CHARBUF, ARGIDX, EV_PF_NA, "Arguments", "the arguments after argv[0], space-separated; proc.args[N]: the N-th one"},
+	{"proc.cmdline", EV_PT_CHARBUF, 0, EV_PF_NA, "Command Line", "proc.name followed by the arguments"},
+	{"proc.pcmdline", EV_PT_CHARBUF, 0, EV_PF_NA, "Parent Command Line", "proc.cmdline of the parent process"},
+	{"proc.exeline", EV_PT_CHARBUF, 0, EV_PF_NA, "Executable Command Line", "proc.exe followed by the arguments"},
+	{"proc.env", EV_PT_CHARBUF, FLD_F_ARG_ALLOWED | FLD_F_ARG_KEY, EV_PF_NA, "Environment", "the environment, space-separated; proc.env[NAME]: one variable's value"},
+	{"proc.cwd", EV_PT_CHARBUF, 0, EV_PF_NA, "Current Working Directory", "the process's working directory"},
+	{"proc.tty", EV_PT_UINT32, 0, EV_PF_ID, "Process Controlling Terminal", "the controlling terminal, 0 when none"},
+	{"proc.pid", EV_PT_INT64, 0, EV_PF_ID, "Process ID", "the process id"},
+	{"proc.ppid", EV_PT_INT64, 0, EV_PF_ID, "Parent Process ID", "the parent's process id"},
+	{"proc.apid", EV_PT_INT64, ANCESTOR, EV_PF_ID, "Ancestor Process ID", "proc.pid of the N-th ancestor; without an index, any ancestor"},
+	{"proc.vpid", EV_PT_INT64, 0, EV_PF_ID, "Virtual Process ID", "the process id in its pid namespace"},
+	{"proc.sid", EV_PT_INT64, 0, EV_PF_ID, "Session ID", "the session id"},
+	{"proc.sname", EV_PT_CHARBUF, 0, EV_PF_NA, "Session Name", "proc.name of the session leader"},
+	{"proc.vpgid", EV_PT_INT64, 0, EV_PF_ID, "Process Group ID", "the process group id in its pid namespace"},
+	{"proc.is_exe_writable", EV_PT_BOOL, 0, EV_PF_NA, "Process Executable Is Writable", "true when the executable is writable by the process's user"},
+	{"proc.is_exe_upper_layer", EV_PT_BOOL, 0, EV_PF_NA, "Process Executable Is In Upper Layer", "true when the executable is in an overlayfs upper layer"},
+	{"proc.is_exe_from_memfd", EV_PT_BOOL, 0, EV_PF_NA, "Process Executable Is Stored In Memfd", "true when the executable comes from a memfd"},
+	{"proc.is_vpgid_leader", EV_PT_BOOL, 0, EV_PF_NA, "Process Is Process Group Leader", "true when proc.vpid equals proc.vpgid"},
+	{"proc.exe_ino", EV_PT_INT64, 0, EV_PF_DEC, "Inode Number Of Executable", "inode of the executable"},
+	{"proc.exe_ino.ctime", EV_PT_ABSTIME, 0, EV_PF_DEC, "Executable Inode Change Time", "ctime of the executable's inode"},
+	{"proc.exe_ino.mtime", EV_PT_ABSTIME, 0, EV_PF_DEC, "Executable Inode Modification Time", "mtime of the executable's inode"},
+	{"thread.tid", EV_PT_INT64, 0, EV_PF_ID, "Thread ID", "the thread id"},
+	{"thread.ismain", EV_PT_BOOL, 0, EV_PF_NA, "Main Thread", "true for the thread group leader"},
+	{"thread.vtid", EV_PT_INT64, 0, EV_PF_ID, "Virtual Thread ID", "the thread id in its pid namespace"},
+	{"thread.cap_permitted", EV_PT_CHARBUF, 0, EV_PF_NA, "Permitted Capabilities", "the thread's permitted capabilities, space-separated names"},
+	{"thread.cap_inheritable", EV_PT_CHARBUF, 0, EV_PF_NA, "Inheritable Capabilities", "the thread's inheritable capabilities, space-separated names"},
+	{"thread.cap_effective", EV_PT_CHARBUF, 0, EV_PF_NA, "Effective Capabilities", "the thread's effective capabilities, space-separated names"},
+	{"proc.nthreads", EV_PT_UINT64, 0, EV_PF_DEC, "Threads", "number of threads of the process in the table"},
+};
+static const int proc_ids[] = {
+	STF_PROC_EXE,
+	STF_PROC_PEXE,
+	STF_PROC_EXEPATH,
+	STF_PROC_PEXEPATH,
+	STF_PROC_NAME,
+	STF_PROC_PNAME,
+	STF_PROC_ANAME,
+	STF_PROC_AEXE,
+	STF_PROC_AEXEPATH,
+	STF_PROC_DURATION,
+	STF_PROC_EXE_INO_CTIME_DURATION_PROC_START,
+	STF_PROC_EXE_INO_CTIME_DURATION_PIDNS_START,
+	STF_PROC_PIDNS_INIT_START_TS,
+	STF_PROC_ARGS,
+	STF_PROC_CMDLINE,
+	STF_PROC_PCMDLINE,
+	STF_PROC_EXELINE,
+	STF_PROC_ENV,
+	STF_PROC_CWD,
+	STF_PROC_TTY,
+	STF_PROC_PID,
+	STF_PROC_PPID,
+	STF_PROC_APID,
+	STF_PROC_VPID,
+	STF_PROC_SID,
+	STF_PROC_SNAME,
+	STF_PROC_VPGID,
+	STF_PROC_IS_EXE_WRITABLE,
+	STF_PROC_IS_EXE_UPPER_LAYER,
+	STF_PROC_IS_EXE_FROM_MEMFD,
+	STF_PROC_IS_VPGID_LEADER,
+	STF_PROC_EXE_INO,
+	STF_PROC_EXE_INO_CTIME,
+	STF_PROC_EXE_INO_MTIME,
+	STF_THREAD_TID,
+	STF_THREAD_ISMAIN,
+	STF_THREAD_VTID,
+	STF_THREAD_CAP_PERMITTED,
+	STF_THREAD_CAP_INHERITABLE,
+	STF_THREAD_CAP_EFFECTIVE,
+	STF_PROC_NTHREADS,
 };
 
-static const struct map fd_map[] = {
-	{{"fd.num", EV_PT_INT64, 0, EV_PF_ID, "FD Number", "the fd number"}, STF_FD_NUM},
-	{{"fd.type", EV_PT_CHARBUF, 0, EV_PF_DEC, "FD Type", "file, directory, ipv4, ipv6, unix, pipe, event, signalfd, ..."}, STF_FD_TYPE},
-	{{"fd.typechar", EV_PT_CHARBUF, 0, EV_PF_DEC, "FD Type Char", "the fd type as one character (f, d, 4, 6, u, p, ...)"}, STF_FD_TYPECHAR},
-	{{"fd.name", EV_PT_CHARBUF, FLD_F_SUGGESTED, EV_PF_NA, "FD Name", "path of a file, tuple of a socket, ..."}, STF_FD_NAME},
-	{{"fd.directory", EV_PT_CHARBUF, 0, EV_PF_NA, "FD Directory", "directory part of a file's path"}, STF_FD_DIRECTORY},
-	{{"fd.filename", EV_PT_CHARBUF, 0, EV_PF_NA, "FD Filename", "last component of a file's path"}, STF_FD_FILENAME},
-	{{"fd.cip", EV_PT_IPADDR, 0, EV_PF_NA, "FD Client Address", "client address of a socket"}, STF_FD_CIP},
-	{{"fd.sip", EV_PT_IPADDR, 0, EV_PF_NA, "FD Server Address", "server address of a socket"}, STF_FD_SIP},
-	{{"fd.cport", EV_PT_PORT, 0, EV_PF_DEC, "FD Client Port", "client port of a socket"}, STF_FD_CPORT},
-	{{"fd.sport", EV_PT_PORT, 0, EV_PF_DEC, "FD Server Port", "server port of a socket"}, STF_FD_SPORT},
-	{{"fd.l4proto", EV_PT_CHARBUF, 0, EV_PF_NA, "FD IP Protocol", "tcp, udp, icmp, raw or <NA>"}, STF_FD_L4PROTO},
-	{{"fd.sockfamily", EV_PT_CHARBUF, 0, EV_PF_NA, "FD Socket Family", "ip or unix"}, STF_FD_SOCKFAMILY},
-	{{"fd.connected", EV_PT_BOOL, 0, EV_PF_NA, "FD Connected", "true for a connected socket"}, STF_FD_CONNECTED},
-	{{"fd.name_changed", EV_PT_BOOL, 0, EV_PF_NA, "FD Name Changed", "true when the event changed the fd's name"}, STF_FD_NAME_CHANGED},
-	{{"fd.dev", EV_PT_INT32, 0, EV_PF_HEX, "FD Device", "device of the file"}, STF_FD_DEV},
-	{{"fd.ino", EV_PT_INT64, 0, EV_PF_DEC, "FD Inode Number", "inode of the file"}, STF_FD_INO},
-	{{"fd.nameraw", EV_PT_CHARBUF, 0, EV_PF_NA, "FD Name Raw", "the path as the syscall gave it"}, STF_FD_NAMERAW},
-	{{"fd.lip", EV_PT_IPADDR, 0, EV_PF_NA, "FD Local Address", "local address of a socket"}, STF_FD_LIP},
-	{{"fd.rip", EV_PT_IPADDR, 0, EV_PF_NA, "FD Remote Address", "remote address of a socket"}, STF_FD_RIP},
-	{{"fd.lport", EV_PT_PORT, 0, EV_PF_DEC, "FD Local Port", "local port of a socket"}, STF_FD_LPORT},
-	{{"fd.rport", EV_PT_PORT, 0, EV_PF_DEC, "FD Remote Port", "remote port of a socket"}, STF_FD_RPORT},
-	{{"fd.is_server", EV_PT_BOOL, 0, EV_PF_NA, "FD Server", "true when the process is the server end"}, STF_FD_IS_SERVER},
-	{{"fd.lnet", EV_PT_IPNET, 0, EV_PF_NA, "FD Local Network", "local address, compared to networks"}, X_LNET},
-	{{"fd.rnet", EV_PT_IPNET, 0, EV_PF_NA, "FD Remote Network", "remote address, compared to networks"}, X_RNET},
-	{{"fd.ip", EV_PT_IPADDR, EITHER, EV_PF_NA, "FD IP Address", "client or server address (matches either)"}, X_IP},
-	{{"fd.port", EV_PT_PORT, EITHER, EV_PF_DEC, "FD Port", "client or server port (matches either)"}, X_PORT},
-	{{"fd.net", EV_PT_IPNET, EITHER, EV_PF_NA, "FD IP Network", "client or server address, compared to networks"}, X_NET},
-	{{"fd.cnet", EV_PT_IPNET, 0, EV_PF_NA, "FD Client Network", "client address, compared to networks"}, X_CNET},
-	{{"fd.snet", EV_PT_IPNET, 0, EV_PF_NA, "FD Server Network", "server address, compared to networks"}, X_SNET},
+static const struct fld_info fd_info[] = {
+	{"fd.num", EV_PT_INT64, 0, EV_PF_ID, "FD Number", "the fd number"},
+	{"fd.type", EV_PT_CHARBUF, 0, EV_PF_DEC, "FD Type", "file, directory, ipv4, ipv6, unix, pipe, event, signalfd, ..."},
+	{"fd.typechar", EV_PT_CHARBUF, 0, EV_PF_DEC, "FD Type Char", "the fd type as one character (f, d, 4, 6, u, p, ...)"},
+	{"fd.name", EV_PT_CHARBUF, FLD_F_SUGGESTED, EV_PF_NA, "FD Name", "path of a file, tuple of a socket, ..."},
+	{"fd.directory", EV_PT_CHARBUF, 0, EV_PF_NA, "FD Directory", "directory part of a file's path"},
+	{"fd.filename", EV_PT_CHARBUF, 0, EV_PF_NA, "FD Filename", "last component of a file's path"},
+	{"fd.cip", EV_PT_IPADDR, 0, EV_PF_NA, "FD Client Address", "client address of a socket"},
+	{"fd.sip", EV_PT_IPADDR, 0, EV_PF_NA, "FD Server Address", "server address of a socket"},
+	{"fd.cport", EV_PT_PORT, 0, EV_PF_DEC, "FD Client Port", "client port of a socket"},
+	{"fd.sport", EV_PT_PORT, 0, EV_PF_DEC, "FD Server Port", "server port of a socket"},
+	{"fd.l4proto", EV_PT_CHARBUF, 0, EV_PF_NA, "FD IP Protocol", "tcp, udp, icmp, raw or <NA>"},
+	{"fd.sockfamily", EV_PT_CHARBUF, 0, EV_PF_NA, "FD Socket Family", "ip or unix"},
+	{"fd.connected", EV_PT_BOOL, 0, EV_PF_NA, "FD Connected", "true for a connected socket"},
+	{"fd.name_changed", EV_PT_BOOL, 0, EV_PF_NA, "FD Name Changed", "true when the event changed the fd's name"},
+	{"fd.dev", EV_PT_INT32, 0, EV_PF_HEX, "FD Device", "device of the file"},
+	{"fd.ino", EV_PT_INT64, 0, EV_PF_DEC, "FD Inode Number", "inode of the file"},
+	{"fd.nameraw", EV_PT_CHARBUF, 0, EV_PF_NA, "FD Name Raw", "the path as the syscall gave it"},
+	{"fd.lip", EV_PT_IPADDR, 0, EV_PF_NA, "FD Local Address", "local address of a socket"},
+	{"fd.rip", EV_PT_IPADDR, 0, EV_PF_NA, "FD Remote Address", "remote address of a socket"},
+	{"fd.lport", EV_PT_PORT, 0, EV_PF_DEC, "FD Local Port", "local port of a socket"},
+	{"fd.rport", EV_PT_PORT, 0, EV_PF_DEC, "FD Remote Port", "remote port of a socket"},
+	{"fd.is_server", EV_PT_BOOL, 0, EV_PF_NA, "FD Server", "true when the process is the server end"},
+	{"fd.lnet", EV_PT_IPNET, 0, EV_PF_NA, "FD Local Network", "local address, compared to networks"},
+	{"fd.rnet", EV_PT_IPNET, 0, EV_PF_NA, "FD Remote Network", "remote address, compared to networks"},
+	{"fd.ip", EV_PT_IPADDR, EITHER, EV_PF_NA, "FD IP Address", "client or server address (matches either)"},
+	{"fd.port", EV_PT_PORT, EITHER, EV_PF_DEC, "FD Port", "client or server port (matches either)"},
+	{"fd.net", EV_PT_IPNET, EITHER, EV_PF_NA, "FD IP Network", "client or server address, compared to networks"},
+	{"fd.cnet", EV_PT_IPNET, 0, EV_PF_NA, "FD Client Network", "client address, compared to networks"},
+	{"fd.snet", EV_PT_IPNET, 0, EV_PF_NA, "FD Server Network", "server address, compared to networks"},
+};
+static const int fd_ids[] = {
+	STF_FD_NUM,
+	STF_FD_TYPE,
+	STF_FD_TYPECHAR,
+	STF_FD_NAME,
+	STF_FD_DIRECTORY,
+	STF_FD_FILENAME,
+	STF_FD_CIP,
+	STF_FD_SIP,
+	STF_FD_CPORT,
+	STF_FD_SPORT,
+	STF_FD_L4PROTO,
+	STF_FD_SOCKFAMILY,
+	STF_FD_CONNECTED,
+	STF_FD_NAME_CHANGED,
+	STF_FD_DEV,
+	STF_FD_INO,
+	STF_FD_NAMERAW,
+	STF_FD_LIP,
+	STF_FD_RIP,
+	STF_FD_LPORT,
+	STF_FD_RPORT,
+	STF_FD_IS_SERVER,
+	X_LNET,
+	X_RNET,
+	X_IP,
+	X_PORT,
+	X_NET,
+	X_CNET,
+	X_SNET,
 };
 
-static const struct map user_map[] = {
-	{{"user.uid", EV_PT_UINT32, 0, EV_PF_ID, "User ID", "the effective user id"}, STF_USER_UID},
-	{{"user.name", EV_PT_CHARBUF, FLD_F_SUGGESTED, EV_PF_NA, "User Name", "the user's name"}, STF_USER_NAME},
-	{{"user.homedir", EV_PT_CHARBUF, 0, EV_PF_NA, "Home Directory", "the user's home directory"}, STF_USER_HOMEDIR},
-	{{"user.shell", EV_PT_CHARBUF, 0, EV_PF_NA, "Shell", "the user's shell"}, STF_USER_SHELL},
-	{{"user.loginuid", EV_PT_INT64, 0, EV_PF_ID, "Login User ID", "the audit login uid, -1 when none"}, STF_USER_LOGINUID},
-	{{"user.loginname", EV_PT_CHARBUF, 0, EV_PF_NA, "Login User Name", "the name of the login uid"}, STF_USER_LOGINNAME},
+static const struct fld_info user_info[] = {
+	{"user.uid", EV_PT_UINT32, 0, EV_PF_ID, "User ID", "the effective user id"},
+	{"user.name", EV_PT_CHARBUF, FLD_F_SUGGESTED, EV_PF_NA, "User Name", "the user's name"},
+	{"user.homedir", EV_PT_CHARBUF, 0, EV_PF_NA, "Home Directory", "the user's home directory"},
+	{"user.shell", EV_PT_CHARBUF, 0, EV_PF_NA, "Shell", "the user's shell"},
+	{"user.loginuid", EV_PT_INT64, 0, EV_PF_ID, "Login User ID", "the audit login uid, -1 when none"},
+	{"user.loginname", EV_PT_CHARBUF, 0, EV_PF_NA, "Login User Name", "the name of the login uid"},
+};
+static const int user_ids[] = {
+	STF_USER_UID,
+	STF_USER_NAME,
+	STF_USER_HOMEDIR,
+	STF_USER_SHELL,
+	STF_USER_LOGINUID,
+	STF_USER_LOGINNAME,
 };
 
-static const struct map group_map[] = {
-	{{"group.gid", EV_PT_UINT32, 0, EV_PF_ID, "Group ID", "the effective group id"}, STF_GROUP_GID},
-	{{"group.name", EV_PT_CHARBUF, 0, EV_PF_NA, "Group Name", "the group's name"}, STF_GROUP_NAME},
+static const struct fld_info group_info[] = {
+	{"group.gid", EV_PT_UINT32, 0, EV_PF_ID, "Group ID", "the effective group id"},
+	{"group.name", EV_PT_CHARBUF, 0, EV_PF_NA, "Group Name", "the group's name"},
+};
+static const int group_ids[] = {
+	STF_GROUP_GID,
+	STF_GROUP_NAME,
 };
 
 #define N(a) (sizeof a / sizeof a[0])
 
-/* The fld_info arrays the registry wants, built once from the maps. */
-static struct fld_info proc_info[N(proc_map)], fd_info[N(fd_map)], user_info[N(user_map)],
-	group_info[N(group_map)];
+_Static_assert(N(proc_info) == N(proc_ids), "one id per process field");
+_Static_assert(N(fd_info) == N(fd_ids), "one id per fd field");
+_Static_assert(N(user_info) == N(user_ids), "one id per user field");
+_Static_assert(N(group_info) == N(group_ids), "one id per group field");
 
 /* Values of multi-valued bindings (ancestors, client+server): storage per binding. */
 #define ANC_MAX 64
 struct anc { struct fld_val v[ANC_MAX]; int64_t pid[ANC_MAX]; uint8_t ip[2][16]; uint16_t port[2]; };
 
-static const struct map *map_of(const struct fld_class *cls, uint32_t *n);
+static const int *ids_of(const struct fld_class *cls, uint32_t *n);
+
+static bool is_ancestor(int id)
+{
+	return id == STF_PROC_ANAME || id == STF_PROC_APID || id == STF_PROC_AEXE ||
+	       id == STF_PROC_AEXEPATH;
+}
 
 static int put_value(const struct fld_bind *b, const struct st_value *v, struct fld_vals *out)
 {
@@ -149,9 +247,11 @@ static int ancestors(struct st_state *st, const struct fld_bind *b, int id, stru
 		struct st_thread *t = st_ancestor(st, cur->thread, lvl);
 		if (!t)
 			break;
-		if (id == STF_PROC_ANAME) {
-			a->v[n].ptr = t->comm;
-			a->v[n].len = (uint32_t)strlen(t->comm);
+		if (id == STF_PROC_ANAME || id == STF_PROC_AEXE || id == STF_PROC_AEXEPATH) {
+			const char *str = id == STF_PROC_ANAME ? t->comm
+			                : id == STF_PROC_AEXE ? t->proc->exe : t->proc->exepath;
+			a->v[n].ptr = str;
+			a->v[n].len = (uint32_t)strlen(str);
 		} else {
 			a->pid[n] = t->pid;
 			a->v[n].ptr = &a->pid[n];
@@ -200,12 +300,12 @@ static int class_extract(const struct fld_ctx *ctx, const struct fld_bind *b, st
 {
 	struct st_state *st = ctx->state;
 	uint32_t n;
-	const struct map *m = map_of(b->cls, &n);
-	if (!st || !m || b->field >= n)
+	const int *ids = ids_of(b->cls, &n);
+	if (!st || !ids || b->field >= n)
 		return 0;
-	int id = m[b->field].id;
+	int id = ids[b->field];
 	bool has_index = b->arg && b->arg_index >= 0;
-	if ((id == STF_PROC_ANAME || id == STF_PROC_APID) && !has_index)
+	if (is_ancestor(id) && !has_index)
 		return ancestors(st, b, id, out);
 	if (id == STF_FD_LIP || id == STF_FD_RIP || id == X_LNET || id == X_RNET) {
 		size_t n = st_field_ip(st, id == STF_FD_LIP || id == X_LNET ? STF_FD_LIP : STF_FD_RIP,
@@ -226,9 +326,11 @@ static int class_bind(struct fld_bind *b, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	uint32_t n;
-	const struct map *m = map_of(b->cls, &n);
-	int id = m[b->field].id;
-	bool ancestor = id == STF_PROC_ANAME || id == STF_PROC_APID;
+	const int *ids = ids_of(b->cls, &n);
+	if (!ids || b->field >= n)
+		return -EINVAL;
+	int id = ids[b->field];
+	bool ancestor = is_ancestor(id);
 	if (ancestor && b->arg && b->arg_index >= 0)
 		return 0;
 	if (ancestor || id > STF_COUNT || id == STF_FD_CIP || id == STF_FD_SIP) {
@@ -249,47 +351,37 @@ static void class_unbind(struct fld_bind *b)
 
 const struct fld_class st_class_process = {
 	.name = "process", .shortdesc = "Process", .desc = "Processes and threads.",
-	.sources = fld_sources_syscall, .fields = proc_info, .nfields = N(proc_map),
+	.sources = fld_sources_syscall, .fields = proc_info, .nfields = N(proc_info),
 	.extract = class_extract, .bind = class_bind, .unbind = class_unbind,
 };
 const struct fld_class st_class_fd = {
 	.name = "fd", .shortdesc = "File Descriptor", .desc = "The file descriptor of the event.",
-	.sources = fld_sources_syscall, .fields = fd_info, .nfields = N(fd_map),
+	.sources = fld_sources_syscall, .fields = fd_info, .nfields = N(fd_info),
 	.extract = class_extract, .bind = class_bind, .unbind = class_unbind,
 };
 const struct fld_class st_class_user = {
 	.name = "user", .shortdesc = "User", .desc = "The user of the event's thread.",
-	.sources = fld_sources_syscall, .fields = user_info, .nfields = N(user_map),
+	.sources = fld_sources_syscall, .fields = user_info, .nfields = N(user_info),
 	.extract = class_extract, .bind = class_bind, .unbind = class_unbind,
 };
 const struct fld_class st_class_group = {
 	.name = "group", .shortdesc = "Group", .desc = "The group of the event's thread.",
-	.sources = fld_sources_syscall, .fields = group_info, .nfields = N(group_map),
+	.sources = fld_sources_syscall, .fields = group_info, .nfields = N(group_info),
 	.extract = class_extract, .bind = class_bind, .unbind = class_unbind,
 };
 
-static const struct map *map_of(const struct fld_class *cls, uint32_t *n)
+static const int *ids_of(const struct fld_class *cls, uint32_t *n)
 {
-	if (cls == &st_class_process) { *n = N(proc_map); return proc_map; }
-	if (cls == &st_class_fd) { *n = N(fd_map); return fd_map; }
-	if (cls == &st_class_user) { *n = N(user_map); return user_map; }
-	if (cls == &st_class_group) { *n = N(group_map); return group_map; }
+	if (cls == &st_class_process) { *n = N(proc_ids); return proc_ids; }
+	if (cls == &st_class_fd) { *n = N(fd_ids); return fd_ids; }
+	if (cls == &st_class_user) { *n = N(user_ids); return user_ids; }
+	if (cls == &st_class_group) { *n = N(group_ids); return group_ids; }
 	*n = 0;
 	return NULL;
 }
 
-static void fill(struct fld_info *dst, const struct map *src, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		dst[i] = src[i].info;
-}
-
 int st_fields_register(struct fld_reg *reg)
 {
-	fill(proc_info, proc_map, N(proc_map));
-	fill(fd_info, fd_map, N(fd_map));
-	fill(user_info, user_map, N(user_map));
-	fill(group_info, group_map, N(group_map));
 	const struct fld_class *cls[] = {&st_class_process, &st_class_fd, &st_class_user,
 	                                 &st_class_group};
 	for (size_t i = 0; i < N(cls); i++) {

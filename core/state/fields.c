@@ -40,6 +40,11 @@ static const char *const field_names[STF_COUNT] = {
 	[STF_GROUP_NAME] = "group.name", [STF_CONTAINER_ID] = "container.id",
 	[STF_FD_LIP] = "fd.lip", [STF_FD_RIP] = "fd.rip", [STF_FD_LPORT] = "fd.lport",
 	[STF_FD_RPORT] = "fd.rport", [STF_FD_IS_SERVER] = "fd.is_server",
+	[STF_PROC_AEXE] = "proc.aexe", [STF_PROC_AEXEPATH] = "proc.aexepath",
+	[STF_PROC_DURATION] = "proc.duration",
+	[STF_PROC_EXE_INO_CTIME_DURATION_PROC_START] = "proc.exe_ino.ctime_duration_proc_start",
+	[STF_PROC_EXE_INO_CTIME_DURATION_PIDNS_START] = "proc.exe_ino.ctime_duration_pidns_start",
+	[STF_PROC_PIDNS_INIT_START_TS] = "proc.pidns_init_start_ts",
 };
 
 int st_field_lookup(const char *name, size_t len)
@@ -558,6 +563,22 @@ static bool extract_thread(struct st_state *st, int id, int arg, const char *key
 	case STF_PROC_APID:
 		a = st_ancestor(st, t, arg < 0 ? 0 : (uint32_t)arg);
 		return a && xid_ok(a->pid) ? v_i64(v, a->pid) : v_none(v);
+	case STF_PROC_AEXE:
+		a = st_ancestor(st, t, arg < 0 ? 1 : (uint32_t)arg);
+		return a ? v_str(v, a->proc->exe) : v_none(v);
+	case STF_PROC_AEXEPATH:
+		a = st_ancestor(st, t, arg < 0 ? 1 : (uint32_t)arg);
+		return a ? v_str(v, a->proc->exepath) : v_none(v);
+	case STF_PROC_DURATION:
+		if (!t->clone_ts || !st->cur.ev)
+			return v_none(v);
+		return v_u64(v, st->cur.ev->hdr->ts - t->clone_ts);
+	case STF_PROC_EXE_INO_CTIME_DURATION_PROC_START:
+		return t->proc->exe_ctime_to_clone ? v_u64(v, t->proc->exe_ctime_to_clone) : v_none(v);
+	case STF_PROC_EXE_INO_CTIME_DURATION_PIDNS_START:
+		return t->proc->exe_ctime_from_pidns ? v_u64(v, t->proc->exe_ctime_from_pidns) : v_none(v);
+	case STF_PROC_PIDNS_INIT_START_TS:
+		return t->proc->pidns_init_start_ts ? v_u64(v, t->proc->pidns_init_start_ts) : v_none(v);
 	case STF_PROC_SNAME: {
 		/* the session leader: the farthest ancestor with the same sid */
 		struct st_thread *mt = st_main_thread(st, t), *found = NULL;

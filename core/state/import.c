@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture/capture.h"
@@ -467,6 +469,12 @@ static void scan_task(struct st_state *st, const char *procfs, long pid, long ti
 	n = readlink(path, buf, sizeof buf - 1);
 	if (n > 0)
 		st_proc_set(&p->exepath, buf, (size_t)n);
+	struct stat sb; /* the executable's inode facts, through the link */
+	if (stat(path, &sb) == 0) {
+		p->exe_ino = sb.st_ino;
+		p->exe_ino_ctime = (uint64_t)sb.st_ctim.tv_sec * 1000000000ull + (uint64_t)sb.st_ctim.tv_nsec;
+		p->exe_ino_mtime = (uint64_t)sb.st_mtim.tv_sec * 1000000000ull + (uint64_t)sb.st_mtim.tv_nsec;
+	}
 	snprintf(path, sizeof path, "%s/cwd", dir);
 	n = readlink(path, buf, sizeof buf - 1);
 	if (n > 0)
@@ -505,6 +513,13 @@ int st_scan_proc(struct st_state *st, const char *procfs)
 	if (!d)
 		return -errno;
 	load_ifaces(st);
+	if (!st->boot_ts) { /* boot time as an epoch, for namespace start times */
+		struct timespec rt, bt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_BOOTTIME, &bt);
+		st->boot_ts = ((uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec) -
+		              ((uint64_t)bt.tv_sec * 1000000000ull + (uint64_t)bt.tv_nsec);
+	}
 	struct sock_tab socks = {0};
 	char np[1024];
 	static const struct { const char *f; bool v6; uint8_t l4; } inet[] = {

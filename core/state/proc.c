@@ -114,6 +114,8 @@ static void fill_child(struct st_state *st, struct st_thread *c, const struct ev
 			c->proc->exe_ino = caller->proc->exe_ino;
 			c->proc->exe_ino_ctime = caller->proc->exe_ino_ctime;
 			c->proc->exe_ino_mtime = caller->proc->exe_ino_mtime;
+			c->proc->exe_ctime_to_clone = caller->proc->exe_ctime_to_clone;
+			c->proc->exe_ctime_from_pidns = caller->proc->exe_ctime_from_pidns;
 		}
 	}
 }
@@ -279,9 +281,15 @@ void st_parse_execve(struct st_state *st, const struct ev_view *ev, struct st_th
 	t->cap_inheritable = p_u64(ev, PE_CAP_INH, t->cap_inheritable);
 	t->cap_permitted = p_u64(ev, PE_CAP_PERM, t->cap_permitted);
 	t->cap_effective = p_u64(ev, PE_CAP_EFF, t->cap_effective);
-	p->exe_ino = p_u64(ev, PE_INO, p->exe_ino);
-	p->exe_ino_ctime = p_u64(ev, PE_INO_CTIME, p->exe_ino_ctime);
-	p->exe_ino_mtime = p_u64(ev, PE_INO_MTIME, p->exe_ino_mtime);
+	if (has(ev, PE_INO_MTIME)) {
+		p->exe_ino = p_u64(ev, PE_INO, p->exe_ino);
+		p->exe_ino_ctime = p_u64(ev, PE_INO_CTIME, p->exe_ino_ctime);
+		p->exe_ino_mtime = p_u64(ev, PE_INO_MTIME, p->exe_ino_mtime);
+		if (t->clone_ts)
+			p->exe_ctime_to_clone = t->clone_ts - p->exe_ino_ctime;
+		if (p->pidns_init_start_ts && p->exe_ino_ctime > p->pidns_init_start_ts)
+			p->exe_ctime_from_pidns = p->exe_ino_ctime - p->pidns_init_start_ts;
+	}
 	t->uid = (uint32_t)p_u64(ev, PE_UID, t->uid);
 	t->gid = (uint32_t)p_u64(ev, PE_GID, t->gid);
 	if (has(ev, PE_EXEPATH)) {

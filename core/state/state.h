@@ -11,6 +11,13 @@
  * a scan of /proc (st_scan_proc). Memory is bounded: the thread table has a
  * configured size and a per-process fd limit; what does not fit is counted.
  *
+ * Use (replay): st = st_new(&opts); st_import_capture(st, eng_replay_meta(src));
+ * per numbered event st_apply(st, &ev, cpu), then evaluate rules with
+ * fld_ctx.state = st (st_fields_register() adds the proc/thread, fd, user and
+ * group classes to a field registry), printers with st_resolver(). Live: the
+ * same after st_scan_proc(st, "/proc") and st_load_passwd(). Plugins see the
+ * thread table through st_table_get(st, "threads", ST_T_INT64).
+ *
  * Threading: a state belongs to one event-source thread; nothing here locks.
  *
  * Ownership: every pointer returned by a lookup points into the state and is
@@ -145,6 +152,8 @@ struct st_proc {
 	char container_id[13];   /* "" when host, from the cgroup paths */
 	int64_t fdlimit;
 	uint64_t exe_ino, exe_ino_ctime, exe_ino_mtime;
+	uint64_t exe_ctime_to_clone;   /* clone time - exe ctime, 0 when unknown */
+	uint64_t exe_ctime_from_pidns; /* exe ctime - pid namespace start, 0 when unknown */
 	uint64_t pidns_init_start_ts;
 	bool exe_writable, exe_upper_layer, exe_lower_layer, exe_from_memfd;
 	bool child_subreaper;    /* prctl(PR_SET_CHILD_SUBREAPER) */
@@ -316,6 +325,8 @@ enum st_field_id {
 	STF_USER_LOGINNAME, STF_GROUP_GID, STF_GROUP_NAME,
 	STF_CONTAINER_ID,
 	STF_FD_LIP, STF_FD_RIP, STF_FD_LPORT, STF_FD_RPORT, STF_FD_IS_SERVER,
+	STF_PROC_AEXE, STF_PROC_AEXEPATH, STF_PROC_DURATION, STF_PROC_EXE_INO_CTIME_DURATION_PROC_START,
+	STF_PROC_EXE_INO_CTIME_DURATION_PIDNS_START, STF_PROC_PIDNS_INIT_START_TS,
 	STF_COUNT
 };
 
@@ -409,6 +420,10 @@ bool st_table_iterate(struct st_table *t, bool (*fn)(void *ctx, st_entry *e), vo
 int st_table_erase(struct st_table *t, const union st_data *key);
 /* Creates an entry for `key` (threads: a new empty thread). */
 st_entry *st_table_add(struct st_table *t, const union st_data *key);
+/* The subtable of a TABLE field without an entry (owner): its fields can be
+ * listed and looked up (handles valid for every owner's subtable of that
+ * field); entries, size and iteration fail. NULL for a non-TABLE field. */
+struct st_table *st_table_subtable(struct st_table *t, const struct st_field *f);
 /* The plugin API's two-step creation: a detached entry (not in the table;
  * its fields and subtables can be written), then added under a key, or
  * destroyed. add returns the entry as it is in the table, NULL on failure

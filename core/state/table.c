@@ -65,6 +65,7 @@ struct st_table {
 struct st_tables {
 	struct st_table threads;
 	struct st_table sub[K_COUNT];
+	struct st_table unowned[K_COUNT]; /* st_table_subtable: fields only, never an owner */
 	char scratch[4096]; /* cgroups' "first" of the last read */
 };
 
@@ -140,6 +141,7 @@ int st_tables_init(struct st_state *st)
 		memcpy(sb->info, src, sb->nfields * sizeof *src);
 		for (uint32_t i = 0; i < sb->nfields; i++)
 			sb->handles[i].index = i;
+		st->tables->unowned[k] = *sb;
 	}
 	return 0;
 }
@@ -550,6 +552,19 @@ static bool erase_all(void *ctx, struct st_thread *t)
 {
 	st_remove_thread(ctx, t->tid);
 	return true;
+}
+
+struct st_table *st_table_subtable(struct st_table *t, const struct st_field *f)
+{
+	if (t->kind != K_THREADS || !f)
+		return NULL;
+	switch (f->index) {
+	case F_ARGS: return &t->st->tables->unowned[K_ARGS];
+	case F_ENV: return &t->st->tables->unowned[K_ENV];
+	case F_CGROUPS: return &t->st->tables->unowned[K_CGROUPS];
+	case F_FDS: return &t->st->tables->unowned[K_FDS];
+	default: return NULL;
+	}
 }
 
 st_entry *st_table_entry_new(struct st_table *t)

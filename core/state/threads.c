@@ -220,6 +220,8 @@ void st_proc_copy_strings(struct st_proc *p, const struct st_proc *src)
 	p->exe_ino = src->exe_ino;
 	p->exe_ino_ctime = src->exe_ino_ctime;
 	p->exe_ino_mtime = src->exe_ino_mtime;
+	p->exe_ctime_to_clone = src->exe_ctime_to_clone;
+	p->exe_ctime_from_pidns = src->exe_ctime_from_pidns;
 	p->pidns_init_start_ts = src->pidns_init_start_ts;
 	p->exe_writable = src->exe_writable;
 	p->exe_upper_layer = src->exe_upper_layer;

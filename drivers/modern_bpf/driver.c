@@ -93,6 +93,7 @@ struct drv {
 	unsigned nrings;
 	unsigned ncpus;
 	struct drv_ring *last;       /* ring of the event handed out last */
+	int stats_fd;                /* owned; >= 0 while run-time stats are on */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -363,6 +364,7 @@ int drv_open(const struct drv_opts *opts, struct drv **out, char *err, size_t er
 		return fail(err, errlen, -ENOMEM, "modern_bpf: out of memory");
 	int n = libbpf_num_possible_cpus();
 	d->ncpus = n > 0 ? (unsigned)n : 1;
+	d->stats_fd = o.prog_stats ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
 	rc = load(d, &o, err, errlen);
 	if (rc == 0)
 		rc = create_rings(d, &o, err, errlen);
@@ -411,6 +413,8 @@ void drv_close(struct drv *d)
 	for (unsigned i = 0; d->rings && i < d->nrings; i++)
 		drv_ring_destroy(&d->rings[i]);
 	free(d->rings);
+	if (d->stats_fd >= 0)
+		close(d->stats_fd);
 	drv_bpf__destroy(d->skel);
 	free(d);
 }
@@ -469,8 +473,10 @@ int drv_next(struct drv *d, const struct ev_hdr **ev, uint16_t *cpu)
 }
 
 /* The programs never wake the consumer (a wakeup per event costs more than
- * the event), so waiting is polling: check the buffers every POLL_US. */
-#define POLL_US 1000
+ * the event), so waiting is polling, with a sleep that starts short and
+ * doubles while the buffers stay empty (500 us up to 30 ms, as libscap). */
+#define POLL_MIN_US 500
+#define POLL_MAX_US 30000
 
 static bool any_ready(struct drv *d)
 {
@@ -484,15 +490,17 @@ static bool any_ready(struct drv *d)
 
 int drv_wait(struct drv *d, int timeout_ms)
 {
-	long waited_us = 0;
+	long waited_us = 0, step = POLL_MIN_US, limit = (long)timeout_ms * 1000;
 	for (;;) {
 		if (any_ready(d))
 			return 1;
-		if (waited_us >= (long)timeout_ms * 1000)
+		if (waited_us >= limit)
 			return 0;
-		struct timespec ts = {0, POLL_US * 1000};
+		long us = step < limit - waited_us ? step : limit - waited_us;
+		struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
 		nanosleep(&ts, NULL);
-		waited_us += POLL_US;
+		waited_us += us;
+		step = step * 2 < POLL_MAX_US ? step * 2 : POLL_MAX_US;
 	}
 }
 
@@ -523,6 +531,24 @@ bool drv_syscall_enabled(const struct drv *d, int nr)
 
 /* ------------------------------------------------------------------------ */
 /* Counters                                                                  */
+
+int drv_prog_stats(const struct drv *d, uint64_t *run_ns, uint64_t *runs)
+{
+	if (d->stats_fd < 0)
+		return -ENOTSUP;
+	struct bpf_program *progs[3] = {d->skel->progs.sys_exit, d->skel->progs.sched_exec,
+	                                 d->skel->progs.sched_exit};
+	*run_ns = *runs = 0;
+	for (int i = 0; i < 3; i++) {
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len))
+			return -errno;
+		*run_ns += info.run_time_ns;
+		*runs += info.run_cnt;
+	}
+	return 0;
+}
 
 unsigned drv_ncpus(const struct drv *d)
 {

@@ -37,7 +37,9 @@ struct drv_opts {
 	size_t sz; /* sizeof(struct drv_opts): lets the struct grow */
 
 	/* CPUs sharing one ring buffer (engine.modern_ebpf.cpus_for_each_buffer).
-	 * Default 2; 0 means one buffer for every CPU. */
+	 * Default 2; 0 (or more than the CPUs) means one buffer for every CPU.
+	 * CPUs are grouped by number over the possible CPUs (upstream groups
+	 * the online ones; the same on machines without offline CPUs). */
 	uint32_t cpus_for_each_buffer;
 	bool cpus_for_each_buffer_set; /* true when 0 above is meant, not "default" */
 
@@ -60,6 +62,10 @@ struct drv_opts {
 	/* Drop the events of syscalls that failed (engine.modern_ebpf.
 	 * drop_failed_exit). Default false. */
 	bool drop_failed;
+
+	/* Have the kernel account the time spent in our programs (for
+	 * drv_prog_stats; costs two clock reads per program run). Default false. */
+	bool prog_stats;
 };
 
 /* Opaque; owned by the caller from drv_open until drv_close. */
@@ -83,7 +89,8 @@ int drv_next(struct drv *d, const struct ev_hdr **ev, uint16_t *cpu);
 
 /* Returns 1 as soon as an event is available, 0 after timeout_ms without
  * one. The kernel side never wakes us (that would cost a wakeup per event),
- * so this polls the buffers every millisecond. */
+ * so this polls the buffers, sleeping 500 us at first and doubling up to
+ * 30 ms while they stay empty. */
 int drv_wait(struct drv *d, int timeout_ms);
 
 /* Turns capture of one syscall on or off, at any time. Returns -ENOENT when
@@ -108,6 +115,11 @@ unsigned drv_ncpus(const struct drv *d);
 /* Fills per_cpu[0 .. n-1] (n <= drv_ncpus) and *total (may be NULL). */
 int drv_counters(const struct drv *d, struct drv_counters *per_cpu, unsigned n,
                  struct drv_counters *total);
+
+/* Time the kernel spent in the attached programs (handlers included, as
+ * they run by tail call) and how many times they ran, since drv_open.
+ * -ENOTSUP unless opened with prog_stats. */
+int drv_prog_stats(const struct drv *d, uint64_t *run_ns, uint64_t *runs);
 
 /* Detaches, unmaps and frees everything. NULL is a no-op. */
 void drv_close(struct drv *d);

@@ -75,7 +75,7 @@ static void test_buffer_full(void)
 	static bool want[DRV_NR_SYSCALLS];
 	want[SYS_open] = want[SYS_close] = true;
 	struct drv_opts o = {.sz = sizeof(o), .syscalls = want, .buf_size_preset = 1,
-	                     .cpus_for_each_buffer = 0, .cpus_for_each_buffer_set = true};
+	                     .cpus_for_each_buffer = 0, .cpus_for_each_buffer_set = true, .prog_stats = true};
 	struct drv *d;
 	char err[256];
 	if (drv_open(&o, &d, err, sizeof(err)) < 0) {
@@ -98,6 +98,10 @@ static void test_buffer_full(void)
 	check(t.n_evts == (uint64_t)read, "n_evts %llu but %d events read", (unsigned long long)t.n_evts, read);
 	check(t.n_evts + t.n_drops_buffer >= 2 * N_OPEN, "events + drops %llu < %d syscalls made",
 	      (unsigned long long)(t.n_evts + t.n_drops_buffer), 2 * N_OPEN);
+	uint64_t run_ns = 0, runs = 0;
+	check(drv_prog_stats(d, &run_ns, &runs) == 0 && runs >= t.n_evts + t.n_drops_buffer && run_ns > 0,
+	      "prog stats: %llu runs for %llu events + drops", (unsigned long long)runs,
+	      (unsigned long long)(t.n_evts + t.n_drops_buffer));
 	struct drv_counters *per = calloc(drv_ncpus(d), sizeof(*per));
 	drv_counters(d, per, drv_ncpus(d), NULL);
 	uint64_t sum = 0;
@@ -129,6 +133,8 @@ static void test_drop_failed_and_toggle(void)
 		return;
 	}
 	drv_start(d);
+	uint64_t ns, runs;
+	check(drv_prog_stats(d, &ns, &runs) == -ENOTSUP, "prog stats without prog_stats");
 	check(drv_syscall_enabled(d, SYS_open) && !drv_syscall_enabled(d, SYS_connect), "initial syscall set");
 	check(drv_set_syscall(d, SYS_connect, true) == -ENOENT, "enabling a syscall whose handler is not "
 	      "loaded must fail");

@@ -233,4 +233,94 @@ static __always_inline void push_exec_head(struct evb *b, struct task_struct *t)
 	push_cgroups(b, t);
 }
 
+/* The reaper that will adopt an exiting task's children, found as the
+ * kernel's find_new_reaper does: a live thread of the same group; else, when
+ * the group has a child-subreaper ancestor in the same pid namespace, that
+ * ancestor's live thread; else the namespace's init. 0 when the init group
+ * itself dies; -1 when the walk is cut short (userspace then decides). */
+#define PF_EXITING_K 0x00000004
+#define MAX_GROUP_THREADS 30
+#define MAX_ANCESTORS 60
+
+struct alive_ctx {
+	struct list_head *head;
+	struct list_head *next;
+	pid_t found; /* pid, 0 none, -1 limit */
+};
+
+static long alive_cb(__u32 i, void *arg)
+{
+	struct alive_ctx *c = arg;
+	if (c->next == c->head) {
+		c->found = 0;
+		return 1;
+	}
+	struct task_struct *t = container_of(c->next, struct task_struct, thread_node);
+	if (!(BPF_CORE_READ(t, flags) & PF_EXITING_K)) {
+		c->found = BPF_CORE_READ(t, pid);
+		return 1;
+	}
+	c->next = BPF_CORE_READ(t, thread_node.next);
+	return 0;
+}
+
+static __always_inline pid_t alive_thread(struct task_struct *t)
+{
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	struct alive_ctx c = {.head = &sig->thread_head, .found = -1};
+	c.next = BPF_CORE_READ(sig, thread_head.next);
+	bpf_loop(MAX_GROUP_THREADS, alive_cb, &c, 0);
+	return c.found;
+}
+
+struct ancestor_ctx {
+	struct task_struct *t;
+	struct task_struct *ns_reaper;
+	unsigned int level;
+	pid_t result; /* > 0 or -1 found; 0 keep looking */
+	int done;
+};
+
+static long ancestor_cb(__u32 i, void *arg)
+{
+	struct ancestor_ctx *c = arg;
+	struct task_struct *t = c->t;
+	if (BPF_CORE_READ(t, thread_pid, level) != c->level || t == c->ns_reaper) {
+		c->done = 1; /* left the namespace: its init adopts */
+		return 1;
+	}
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper)) {
+		pid_t p = alive_thread(t);
+		if (p != 0) {
+			c->result = p;
+			c->done = 1;
+			return 1;
+		}
+	}
+	c->t = BPF_CORE_READ(t, real_parent);
+	return 0;
+}
+
+static __always_inline pid_t new_reaper(struct task_struct *t)
+{
+	pid_t p = alive_thread(t);
+	if (p != 0)
+		return p;
+	struct pid *tp = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(tp, level);
+	struct task_struct *ns_reaper = BPF_CORE_READ(tp, numbers[level & 31].ns, child_reaper);
+	if (ns_reaper == t)
+		return 0;
+	pid_t init = BPF_CORE_READ(ns_reaper, pid);
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	if (!BPF_CORE_READ_BITFIELD_PROBED(sig, has_child_subreaper))
+		return init;
+	struct ancestor_ctx c = {.t = BPF_CORE_READ(t, real_parent), .ns_reaper = ns_reaper, .level = level};
+	bpf_loop(MAX_ANCESTORS, ancestor_cb, &c, 0);
+	if (c.result)
+		return c.result;
+	return c.done ? init : -1;
+}
+
 #endif

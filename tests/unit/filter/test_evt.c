@@ -202,6 +202,23 @@ static void test_rejects(void **st)
 	R("evt.cpu contains 1");
 }
 
+/* An event code outside the schema (a corrupt or newer capture): no crash,
+ * no named arguments. */
+static void test_unknown_code(void **st)
+{
+	(void)st;
+	int64_t x = 1;
+	const void *v[] = {&x};
+	const uint32_t l[] = {8};
+	build(60000, 1, v, l);
+	F("evt.arg.fd exists");
+	F("evt.rawarg.fd exists");
+	F("evt.rawres exists");
+	F("evt.is_io = true");
+	F("evt.type = open");
+	run("evt.arg[0] exists or evt.args exists or evt.category exists or evt.buffer exists");
+}
+
 static int setup(void **st)
 {
 	(void)st;
@@ -225,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_unknown_code),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -558,7 +558,7 @@ static void test_summary(void **st)
  * apply. */
 static char *fmt_text(struct fx *f, const char *fmt, char *err)
 {
-	struct out_fmt *o = out_fmt_compile(f->c, f->reg, "syscall", fmt, err, 256);
+	struct out_fmt *o = out_fmt_compile(f->c, fmt, err, 256);
 	if (!o)
 		return NULL;
 	fld_ctx_fini(&f->ctx);

@@ -673,6 +673,79 @@ static void test_load_paths(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static char *validate(const char *const *files, size_t n, bool json, int *rc, char **logtext)
+{
+	char *buf = NULL, *lbuf = NULL, err[256] = "";
+	size_t len = 0, llen = 0;
+	FILE *out = open_memstream(&buf, &len), *log = open_memstream(&lbuf, &llen);
+	*rc = rules_validate(files, n, NULL, json, out, log, err, sizeof(err));
+	fclose(out);
+	fclose(log);
+	if (*rc < 0) {
+		free(buf);
+		buf = strdup(err);
+	}
+	*logtext = lbuf;
+	return buf;
+}
+
+/* -V as upstream's validate_rules_files prints it (text summary: invalid
+ * files and clean files in full, warned files as one line with details to
+ * the log; JSON: every file). Later files see earlier definitions. */
+static void test_validate(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/rulesvXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char a[300], b[300], c[300];
+	snprintf(a, sizeof(a), "%s/a.yaml", dir);
+	snprintf(b, sizeof(b), "%s/b.yaml", dir);
+	snprintf(c, sizeof(c), "%s/c.yaml", dir);
+	FILE *f = fopen(a, "w");
+	fputs("- list: l\n  items: [x]\n", f);
+	fclose(f);
+	f = fopen(b, "w");
+	fputs("- list: l\n  items: [y]\n  append: true\n", f);   /* needs a.yaml's list */
+	fclose(f);
+	f = fopen(c, "w");
+	fputs("- list: m\n", f);
+	fclose(f);
+	const char *files[] = { a, b, c };
+	int rc;
+	char *log;
+	char *t = validate(files, 3, false, &rc, &log);
+	assert_int_equal(rc, 1);
+	char want[2048];
+	snprintf(want, sizeof(want),
+		 "%s: Ok\n%s: Ok, with warnings\n%s: Invalid\n1 Errors:\nIn rules content: (%s:0:0)\n"
+		 "    list 'm': (%s:0:2)\n------\n- list: m\n  ^\n------\nLOAD_ERR_YAML_VALIDATE (Error "
+		 "validating internal structure of YAML file): Item has no mapping for key 'items'\n"
+		 "\n",   /* the summary ends with the error's newline, then std::endl */
+		 a, b, c, c, c);
+	assert_string_equal(t, want);
+	assert_non_null(strstr(log, "LOAD_DEPRECATED_ITEM (Used deprecated item)"));
+	free(t);
+	free(log);
+
+	t = validate(files, 2, true, &rc, &log);
+	assert_int_equal(rc, 0);
+	assert_true(!strncmp(t, "{\"falco_load_results\":[{\"errors\":[],\"name\":", 43));
+	assert_non_null(strstr(t, "\"successful\":true,\"warnings\":[{\"code\":\"LOAD_DEPRECATED_ITEM\""));
+	assert_true(t[strlen(t) - 1] == '\n' && t[strlen(t) - 2] == '}');
+	free(t);
+	free(log);
+
+	const char *missing[] = { a, "/nonexistent.yaml" };
+	t = validate(missing, 2, false, &rc, &log);
+	assert_true(rc < 0);
+	assert_string_equal(t, "Could not open file /nonexistent.yaml for reading");
+	free(t);
+	free(log);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -692,6 +765,7 @@ int main(void)
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_plugin_requirements),
 		cmocka_unit_test(test_load_paths),
+		cmocka_unit_test(test_validate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

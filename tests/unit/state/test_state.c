@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -129,6 +130,16 @@ static void test_fork_lineage(void **unused)
 	assert_string_equal(st_ancestor(st, c, 2)->comm, "a");
 	assert_string_equal(st_ancestor(st, c, 3)->comm, "init");
 	assert_null(st_ancestor(st, c, 4));
+	/* proc.aexe[2] is the grandparent's argv[0]; proc.duration is the time
+	 * since the process's clone (c was cloned at its clone event's ts) */
+	uint64_t cloned = st_find(st, 102)->clone_ts;
+	ev_open(st, 102, 3, "/x", O_RDONLY_PPM);
+	char buf[256];
+	struct st_value v;
+	assert_true(st_field_extract(st, STF_PROC_AEXE, 2, &v, buf, sizeof buf));
+	assert_string_equal(v.s, "a");
+	assert_true(st_field_extract(st, STF_PROC_DURATION, -1, &v, buf, sizeof buf));
+	assert_int_equal(v.u, now - 1 - cloned);
 	st_free(st);
 }
 
@@ -455,6 +466,9 @@ static void test_scan_proc(void **unused)
 	strcat(cwd, "/");
 	assert_string_equal(me->proc->cwd, cwd);
 	assert_int_equal(me->sid, getsid(0));
+	struct stat sb;
+	assert_int_equal(stat("/proc/self/exe", &sb), 0);
+	assert_int_equal(me->proc->exe_ino, sb.st_ino);
 	assert_int_equal(me->vpgid, getpgrp());
 	struct st_fd *f = st_fd_get(st, me, fd);
 	assert_non_null(f);
@@ -683,6 +697,22 @@ static void test_detached_entries(void **unused)
 	/* a key already taken: refused, the detached entry consumed */
 	assert_null(st_table_entry_add(t, &key, st_table_entry_new(t)));
 	st_table_entry_destroy(t, st_table_entry_new(t));
+	/* the subtable of a TABLE field with no entry: fields only; its handles
+	 * work on an owned subtable of the same field */
+	struct st_table *cg = st_table_subtable(t, st_table_field(t, "cgroups", ST_T_TABLE));
+	assert_non_null(cg);
+	struct st_field *second = st_table_field(cg, "second", ST_T_STRING);
+	assert_non_null(second);
+	assert_int_equal(st_table_size(cg), (uint64_t)-1);
+	union st_data k0 = {.u64 = 0};
+	assert_null(st_table_entry(cg, &k0));
+	struct st_thread *th = st_find(st, 102);
+	st_proc_set_list(&th->proc->cgroups, &th->proc->cgroups_len, "cpu=/x\0", 7);
+	union st_data kt = {.s64 = 102};
+	assert_int_equal(st_table_read(t, st_table_entry(t, &kt), st_table_field(t, "cgroups", ST_T_TABLE), &out), 0);
+	assert_int_equal(st_table_read(out.table, st_table_entry(out.table, &k0), second, &out), 0);
+	assert_string_equal(out.str, "/x");
+	assert_null(st_table_subtable(t, st_table_field(t, "comm", ST_T_STRING)));
 	st_free(st);
 }
 
