@@ -260,6 +260,10 @@ struct app {
 	struct rules_source_desc sources[MAX_PLUGINS + 1]; /* names borrowed from the plugins */
 	struct fld_reg *plugin_regs[MAX_PLUGINS]; /* owned: sources[1..] registries */
 	char *owned_paths[MAX_PLUGINS];           /* owned: resolved --plugin paths */
+	struct st_state *st;                      /* owned: the syscall source's state */
+	struct ph_state_tables *tables;           /* owned: plugins' view of st; outlives them */
+	size_t nparsers;
+	struct ph_plugin *parsers[MAX_PLUGINS];   /* borrowed: plugins with CAP_PARSING */
 };
 
 static void app_free(struct app *a)
@@ -272,8 +276,11 @@ static void app_free(struct app *a)
 	fld_reg_free(a->reg);
 	for (size_t i = 1; i < a->nsources; i++)
 		fld_reg_free(a->plugin_regs[i - 1]);
-	for (size_t i = 0; i < a->nplugins; i++)
-		ph_unload(a->plugins[i]);
+	/* plugins in reverse load order, then their tables bridge, then state */
+	for (size_t i = a->nplugins; i > 0; i--)
+		ph_unload(a->plugins[i - 1]);
+	ph_state_tables_free(a->tables);
+	st_free(a->st);
 	for (size_t i = 0; i < MAX_PLUGINS; i++)
 		free(a->owned_paths[i]);
 	out_static_free(a->sf);
@@ -304,7 +311,7 @@ static int app_fields(struct app *a)
 static int load_plugin(struct app *a, const char *path, const char *init)
 {
 	char err[1024];
-	struct ph_opts po = { .sz = sizeof(po) };
+	struct ph_opts po = { .sz = sizeof(po), .tables = a->tables ? ph_state_tables_get(a->tables) : NULL };
 	struct ph_plugin *p;
 	if (a->nplugins == MAX_PLUGINS) {
 		fprintf(stderr, "falco: more than %d plugins\n", MAX_PLUGINS);
@@ -320,6 +327,8 @@ static int load_plugin(struct app *a, const char *path, const char *init)
 		fprintf(stderr, "falco: cannot initialize plugin %s: %s\n", ph_name(p), err);
 		return -1;
 	}
+	if (ph_caps(p) & CAP_PARSING)
+		a->parsers[a->nparsers++] = p;
 	if ((ph_caps(p) & CAP_SOURCING) && ph_event_source(p)[0] && a->nsources <= MAX_PLUGINS) {
 		struct fld_reg *r = fld_reg_new();
 		if (!r || fld_reg_add_builtin(r) < 0)
@@ -378,6 +387,17 @@ static int app_plugins(struct app *a)
 {
 	a->sources[0] = (struct rules_source_desc){ "syscall", a->reg };
 	a->nsources = 1;
+	/* The state exists before plugins: they reach its tables at init. */
+	struct st_opts so = {
+		.sz = sizeof(so),
+		.thread_table_size = a->cfg->falco_libs.thread_table_size,
+		.purge_interval_s = a->cfg->falco_libs.thread_table_auto_purging_interval_s,
+		.thread_timeout_s = a->cfg->falco_libs.thread_table_auto_purging_thread_timeout_s,
+	};
+	if (!(a->st = st_new(&so)) || !(a->tables = ph_state_tables_new(a->st))) {
+		fprintf(stderr, "falco: out of memory\n");
+		return -1;
+	}
 	for (size_t i = 0; i < a->cfg->n_plugins; i++)
 		if (load_plugin(a, a->cfg->plugins[i].library_path, a->cfg->plugins[i].init_config) < 0)
 			return -1;
@@ -487,6 +507,14 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
 	st_apply(r->st, &ev->ev, ev->cpu);
+	if (r->app->nparsers) {
+		char err[256];
+		ss_plugin_event_input in = { (const ss_plugin_event *)ev->ev.hdr, ev->num, "syscall" };
+		for (size_t i = 0; i < r->app->nparsers; i++)
+			if (ph_wants_parse(r->app->parsers[i], ev->ev.hdr->type, "syscall") &&
+			    ph_parse(r->app->parsers[i], &in, err, sizeof(err)) < 0)
+				fprintf(stderr, "falco: plugin %s: parse_event: %s\n", ph_name(r->app->parsers[i]), err);
+		}
 	return 0;
 }
 
@@ -553,7 +581,7 @@ static void print_summary(const struct eng *e)
 		        (unsigned long long)st.conv.no_enter);
 }
 
-/* Runs an opened source with `st` (owned here from now on, as is `src`)
+/* Runs an opened source (owned here from now on) with the app's state
  * until it ends, SIGINT/SIGTERM, -M, or an error. */
 static int run_source(struct app *a, struct eng_source *src, struct st_state *st, bool dump)
 {
@@ -571,7 +599,6 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	if (irc < 0) {
 		fprintf(stderr, "falco: out of memory\n");
 		src->close(src->impl);
-		st_free(st);
 		return 1;
 	}
 	struct eng_hooks hooks = {.ctx = &r, .parse = on_parse, .consume = dump ? dump_event : on_event};
@@ -579,7 +606,6 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	if (e == NULL) {
 		fprintf(stderr, "falco: %s\n", err);
 		fld_ctx_fini(&r.fctx);
-		st_free(r.st);
 		return 1;
 	}
 	g_running = e;
@@ -605,7 +631,6 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	print_summary(e);
 	eng_free(e);
 	fld_ctx_fini(&r.fctx);
-	st_free(r.st);
 	return rc < 0 ? 1 : 0;
 }
 
@@ -617,14 +642,12 @@ static int run_replay(struct app *a, const char *capture_file, bool dump)
 		fprintf(stderr, "falco: Could not open trace filename %s for reading: %s\n", capture_file, err);
 		return 1;
 	}
-	struct st_state *st = st_new(NULL);
-	if (st == NULL || st_import_capture(st, eng_replay_meta(&src)) < 0) {
+	if (st_import_capture(a->st, eng_replay_meta(&src)) < 0) {
 		fprintf(stderr, "falco: %s: cannot load the capture's process and fd lists\n", capture_file);
 		src.close(src.impl);
-		st_free(st);
 		return 1;
 	}
-	return run_source(a, &src, st, dump);
+	return run_source(a, &src, a->st, dump);
 }
 
 static int sc_by_name(const char *name)
@@ -704,18 +727,15 @@ static int run_live(struct app *a, bool dump)
 		.syscalls = dump ? NULL : syscalls,
 	};
 	/* State first, then capture: what starts in between is seen by both. */
-	struct st_state *st = st_new(NULL);
-	if (st == NULL || st_scan_proc(st, "/proc") < 0) {
+	if (st_scan_proc(a->st, "/proc") < 0) {
 		fprintf(stderr, "falco: cannot read the initial process table from /proc\n");
-		st_free(st);
 		return 1;
 	}
 	if (eng_live_open(&lo, &src, err) < 0) {
 		fprintf(stderr, "falco: %s\n", err);
-		st_free(st);
 		return 1;
 	}
-	return run_source(a, &src, st, dump);
+	return run_source(a, &src, a->st, dump);
 }
 
 static int list_format(const char *f, enum fld_list_fmt *out)
