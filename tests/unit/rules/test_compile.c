@@ -241,6 +241,14 @@ static void test_unknown_field(void **st)
 	assert_int_equal(rules_engine_nenabled(e, -1), 1);
 	rules_engine_free(e);
 
+	/* an unknown event type is skipped the same way (upstream's list of
+	 * errors that skip-if-unknown-filter covers) */
+	e = load("- rule: r\n  desc: d\n  condition: evt.type = nosuchevent\n" OUT "  skip-if-unknown-filter: true\n",
+		 &rc);
+	assert_int_equal(rc, 0);
+	assert_true(has_msg(e, true, RULES_WARN_UNKNOWN_FILTER, "unknown event type nosuchevent"));
+	rules_engine_free(e);
+
 	/* in the output too */
 	e = load("- rule: r\n  desc: d\n  condition: evt.type = open\n  output: x %proc.nosuch\n  priority: INFO\n"
 		 "  skip-if-unknown-filter: true\n", &rc);
