@@ -283,17 +283,27 @@ struct app {
 	char *owned_paths[MAX_PLUGINS];           /* owned: resolved --plugin paths */
 	struct ph_plugin *src_plugin[MAX_PLUGINS + 1]; /* the sourcing plugin of sources[i] (NULL: syscall) */
 	const char *src_params[MAX_PLUGINS + 1];       /* its open_params (borrowed) */
+	struct st_state *st;                      /* owned: the syscall source's state */
+	struct ph_state_tables *tables;           /* owned: plugins' view of st; outlives them */
+	size_t nparsers;
+	struct ph_plugin *parsers[MAX_PLUGINS];   /* borrowed: plugins with CAP_PARSING */
 };
 
 static void app_free(struct app *a)
 {
-	rules_engine_free(a->re);     /* programs before the compilers' registry */
+	/* core/output's order: the manager (its rules use the compilers'
+	 * bindings), then the rules engine (programs, compilers), then the
+	 * registries, static fields last. */
 	out_mgr_free(a->mgr);
+	rules_engine_free(a->re);
 	fld_reg_free(a->reg);
 	for (size_t i = 1; i < a->nsources; i++)
 		fld_reg_free(a->plugin_regs[i - 1]);
-	for (size_t i = 0; i < a->nplugins; i++)
-		ph_unload(a->plugins[i]);
+	/* plugins in reverse load order, then their tables bridge, then state */
+	for (size_t i = a->nplugins; i > 0; i--)
+		ph_unload(a->plugins[i - 1]);
+	ph_state_tables_free(a->tables);
+	st_free(a->st);
 	for (size_t i = 0; i < MAX_PLUGINS; i++)
 		free(a->owned_paths[i]);
 	out_static_free(a->sf);
@@ -324,7 +334,7 @@ static int app_fields(struct app *a)
 static int load_plugin(struct app *a, const char *path, const char *init, const char *params)
 {
 	char err[1024];
-	struct ph_opts po = { .sz = sizeof(po) };
+	struct ph_opts po = { .sz = sizeof(po), .tables = a->tables ? ph_state_tables_get(a->tables) : NULL };
 	struct ph_plugin *p;
 	if (a->nplugins == MAX_PLUGINS) {
 		fprintf(stderr, "falco: more than %d plugins\n", MAX_PLUGINS);
@@ -344,6 +354,8 @@ static int load_plugin(struct app *a, const char *path, const char *init, const 
 		fprintf(stderr, "falco: plugin %s is not compatible with this event schema: %s\n", ph_name(p), err);
 		return -1;
 	}
+	if (ph_caps(p) & CAP_PARSING)
+		a->parsers[a->nparsers++] = p;
 	if ((ph_caps(p) & CAP_SOURCING) && ph_event_source(p)[0] && a->nsources <= MAX_PLUGINS) {
 		struct fld_reg *r = fld_reg_new();
 		if (!r || fld_reg_add_builtin(r) < 0)
@@ -404,6 +416,17 @@ static int app_plugins(struct app *a)
 {
 	a->sources[0] = (struct rules_source_desc){ "syscall", a->reg };
 	a->nsources = 1;
+	/* The state exists before plugins: they reach its tables at init. */
+	struct st_opts so = {
+		.sz = sizeof(so),
+		.thread_table_size = a->cfg->falco_libs.thread_table_size,
+		.purge_interval_s = a->cfg->falco_libs.thread_table_auto_purging_interval_s,
+		.thread_timeout_s = a->cfg->falco_libs.thread_table_auto_purging_thread_timeout_s,
+	};
+	if (!(a->st = st_new(&so)) || !(a->tables = ph_state_tables_new(a->st))) {
+		fprintf(stderr, "falco: out of memory\n");
+		return -1;
+	}
 	for (size_t i = 0; i < a->cfg->n_plugins; i++)
 		if (load_plugin(a, a->cfg->plugins[i].library_path, a->cfg->plugins[i].init_config,
 		                a->cfg->plugins[i].open_params) < 0)
@@ -514,7 +537,14 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
 	st_apply(r->st, &ev->ev, ev->cpu);
-	srcs_parse(r->app->plugins, r->app->nplugins, ev, "syscall");
+	if (r->app->nparsers) {
+		char err[256];
+		ss_plugin_event_input in = { (const ss_plugin_event *)ev->ev.hdr, ev->num, "syscall" };
+		for (size_t i = 0; i < r->app->nparsers; i++)
+			if (ph_wants_parse(r->app->parsers[i], ev->ev.hdr->type, "syscall") &&
+			    ph_parse(r->app->parsers[i], &in, err, sizeof(err)) < 0)
+				fprintf(stderr, "falco: plugin %s: parse_event: %s\n", ph_name(r->app->parsers[i]), err);
+		}
 	return 0;
 }
 
@@ -659,8 +689,8 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	r.fctx.hostname = a->mgr ? out_mgr_hostname(a->mgr) : NULL;
 	if (irc < 0) {
 		fprintf(stderr, "falco: out of memory\n");
-		src->close(src->impl);
-		st_free(st);
+		if (src)
+			src->close(src->impl);
 		return 1;
 	}
 	struct eng_hooks hooks = {.ctx = &r, .parse = on_parse, .consume = dump ? dump_event : on_event};
@@ -674,7 +704,6 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 		if (e == NULL) {
 			fprintf(stderr, "falco: %s\n", err);
 			fld_ctx_fini(&r.fctx);
-			st_free(r.st);
 			return 1;
 		}
 		engines[n] = e;
@@ -696,7 +725,6 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 		srcs_pipe_free(pipes[i]);
 	eng_free(e);
 	fld_ctx_fini(&r.fctx);
-	st_free(r.st);
 	return rc;
 }
 
@@ -708,14 +736,12 @@ static int run_replay(struct app *a, const char *capture_file, bool dump)
 		fprintf(stderr, "falco: Could not open trace filename %s for reading: %s\n", capture_file, err);
 		return 1;
 	}
-	struct st_state *st = st_new(NULL);
-	if (st == NULL || st_import_capture(st, eng_replay_meta(&src)) < 0) {
+	if (st_import_capture(a->st, eng_replay_meta(&src)) < 0) {
 		fprintf(stderr, "falco: %s: cannot load the capture's process and fd lists\n", capture_file);
 		src.close(src.impl);
-		st_free(st);
 		return 1;
 	}
-	return run_source(a, &src, st, dump, (const bool[MAX_PLUGINS + 1]){false});
+	return run_source(a, &src, a->st, dump, (const bool[MAX_PLUGINS + 1]){false});
 }
 
 static int sc_by_name(const char *name)
@@ -782,7 +808,7 @@ static void adaptive_syscalls(const struct app *a, bool syscalls[512])
 static int run_live(struct app *a, bool dump, const bool *enabled)
 {
 	if (!enabled[0]) /* plugin sources only: no driver, an empty state for the tables */
-		return run_source(a, NULL, st_new(NULL), dump, enabled);
+		return run_source(a, NULL, a->st, dump, enabled);
 	const struct falco_config *cfg = a->cfg;
 	char err[ENG_ERR_LEN];
 	struct eng_source src;
@@ -797,18 +823,15 @@ static int run_live(struct app *a, bool dump, const bool *enabled)
 		.syscalls = dump ? NULL : syscalls,
 	};
 	/* State first, then capture: what starts in between is seen by both. */
-	struct st_state *st = st_new(NULL);
-	if (st == NULL || st_scan_proc(st, "/proc") < 0) {
+	if (st_scan_proc(a->st, "/proc") < 0) {
 		fprintf(stderr, "falco: cannot read the initial process table from /proc\n");
-		st_free(st);
 		return 1;
 	}
 	if (eng_live_open(&lo, &src, err) < 0) {
 		fprintf(stderr, "falco: %s\n", err);
-		st_free(st);
 		return 1;
 	}
-	return run_source(a, &src, st, dump, enabled);
+	return run_source(a, &src, a->st, dump, enabled);
 }
 
 static int list_format(const char *f, enum fld_list_fmt *out)
@@ -928,6 +951,10 @@ static int run_engine(struct app *a)
 	if (select_sources(a, enabled) < 0)
 		return 1;
 	if (o->dry_run) {
+		if (a->cfg->engine.kind == CFG_ENGINE_MODERN_EBPF) {
+			static bool syscalls[512];
+			adaptive_syscalls(a, syscalls);
+		}
 		fprintf(stderr, "Dry run: rules and configuration loaded, not capturing\n");
 		return 0;
 	}

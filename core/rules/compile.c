@@ -220,7 +220,15 @@ static int check_output(struct rules_engine *e, const struct rules_rule_def *r, 
 				 "Falco 1.0.0. The container plugin will automatically add required fields "
 				 "to the output message.", &r->ctx))
 		return -ENOMEM;
-	struct out_fmt *f = out_fmt_compile(comp, reg, r->source, r->output, err, sizeof(err));
+	(void)reg;
+	/* `%container.info` is dropped before validation, as upstream. */
+	char *fmt = strdup(r->output);
+	if (!fmt)
+		return -ENOMEM;
+	for (char *p; (p = strstr(fmt, "%container.info"));)
+		memmove(p, p + 15, strlen(p + 15) + 1);
+	struct out_fmt *f = out_fmt_compile(comp, fmt, err, sizeof(err));
+	free(fmt);
 	if (f) {
 		out_fmt_free(f);
 		return deprecated_in_output(e, r->output, &r->output_ctx);

@@ -91,6 +91,19 @@ static void reset_pass(struct rules_engine *e)
 	e->macro_used = NULL;
 	e->nmacro_ast = 0;
 	rules_lists_free(&e->lists);
+	/* Fresh compilers: bindings of dropped programs are not kept. */
+	for (size_t i = 0; e->comps && i < e->opts.nsources; i++) {
+		flt_compiler_free(e->comps[i]);
+		e->comps[i] = NULL;
+	}
+}
+
+static int new_compilers(struct rules_engine *e)
+{
+	for (size_t i = 0; i < e->opts.nsources; i++)
+		if (!e->comps[i] && !(e->comps[i] = flt_compiler_new(e->opts.sources[i].reg, e->opts.sources[i].name)))
+			return -ENOMEM;
+	return 0;
 }
 
 /* Upstream compiles the whole collection after each file, reporting into
@@ -101,7 +114,9 @@ static int after_load(struct rules_engine *e, int rc)
 		e->res = &e->set->results[e->set->nresults - 1];
 	if (!rc) {
 		reset_pass(e);
-		rc = rules_compile_all(e, false);
+		rc = new_compilers(e);
+		if (!rc)
+			rc = rules_compile_all(e, false);
 		if (!rc && !e->res->ok)
 			rc = -EINVAL;
 	}
@@ -203,7 +218,9 @@ int rules_engine_compile(struct rules_engine *e, char *err, size_t errlen)
 		struct rules_result *keep = e->res;
 		e->res = &scratch;
 		reset_pass(e);
-		int rc = rules_compile_all(e, true);
+		int rc = new_compilers(e);
+		if (!rc)
+			rc = rules_compile_all(e, true);
 		rules_result_release(&scratch);
 		e->res = keep;
 		if (rc)

@@ -149,6 +149,20 @@ def describe_and_run(tmp):
     check("Events detected: 4" in p.stdout, "summary: %r" % p.stdout[-400:])
     check("opens: 4" in p.stdout, "per-rule count: %r" % p.stdout[-400:])
     check(p.stdout.count(": Warning ") == 4, "4 alert lines: %r" % p.stdout[:600])
+    # rule_matching: first (default) gives the event to the first matching rule in load order
+    two = os.path.join(tmp, "two.yaml")
+    with open(two, "w") as f:
+        f.write("- rule: first\n  desc: d\n  condition: evt.type = open\n  output: a\n  priority: INFO\n"
+                "- rule: second\n  desc: d\n  condition: evt.type in (open, close)\n  output: b\n"
+                "  priority: INFO\n")
+    cap = os.path.join(SHARED, "captures", "cat_write.scap")
+    p = run(["-r", two, "-e", cap])
+    # upstream: 4 opens (evt.num 137 143 162 168); closes from the oracle's answer for `evt.type = close`
+    closes = [json.loads(l)["matches"] for l in open(os.path.join(SHARED, "oracle", "filters.jsonl"))
+              if '"filter": "not not evt.type = close"' in l and '"cat_write.scap"' in l][0]
+    check("first: 4" in p.stdout and ("second: %d" % len(closes)) in p.stdout, "first: %r" % p.stdout[-300:])
+    p = run(["-r", two, "-e", cap, "-o", "rule_matching=all"])
+    check("first: 4" in p.stdout and ("second: %d" % (4 + len(closes))) in p.stdout, "all: %r" % p.stdout[-300:])
     # priority threshold drops it
     p = run(["-r", one, "-o", "priority=error", "-e", os.path.join(SHARED, "captures", "cat_write.scap")])
     check("Events detected: 0" in p.stdout, "priority threshold: %r" % p.stdout[-300:])
@@ -158,7 +172,35 @@ def describe_and_run(tmp):
     check("Events detected: 0" in p.stdout, "rules selection: %r" % p.stdout[-300:])
 
 
+def syscall_selection():
+    """Adaptive syscalls (logged by --dry-run for the live engine): the rules'
+    event types plus the state engine's set; base_syscalls changes it."""
+    rules = os.path.join(ROOT, "tests", "integration", "rules", "minimal_rules.yaml")
+
+    def chosen(*extra):
+        p = run(["-r", rules, "-o", "engine.kind=modern_ebpf", "--dry-run"] + list(extra))
+        for line in p.stderr.splitlines():
+            if "syscalls will be captured:" in line:
+                return set(line.split(":", 1)[1].split())
+        check(False, "no syscall selection logged: %r" % p.stderr[-300:])
+        return set()
+
+    base = chosen()
+    # the rules need ptrace and openat2 (Ptrace Attach, opened_for_*); state needs clone/execve/close
+    check({"ptrace", "openat", "openat2", "execve", "clone", "close"} <= base, "selection %s" % sorted(base))
+    check("read" not in base and "write" not in base, "I/O syscalls selected: %s" % sorted(base))
+    no_ptrace = chosen("-o", "base_syscalls.custom_set=[\"!ptrace\"]")
+    check(no_ptrace == base - {"ptrace"}, "!ptrace: %s" % sorted(base ^ no_ptrace))
+    custom = chosen("-o", "base_syscalls.custom_set=[kill]")
+    check("kill" in custom and "clone" not in custom and "ptrace" in custom, "custom_set: %s" % sorted(custom))
+    repair = chosen("-o", "base_syscalls.custom_set=[kill]", "-o", "base_syscalls.repair=true")
+    check({"kill", "clone", "ptrace"} <= repair, "repair: %s" % sorted(repair))
+    everything = chosen("-o", "base_syscalls.all=true")
+    check(len(everything) > 300 and {"read", "write"} <= everything, "all: %d" % len(everything))
+
+
 with tempfile.TemporaryDirectory() as tmp:
+    syscall_selection()
     validate_shapes(tmp)
     describe_and_run(tmp)
     oracle_alerts(tmp)

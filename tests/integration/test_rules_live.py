@@ -118,4 +118,11 @@ out.seek(0)
 text = out.read()
 if "Events detected:" not in text or "Shadow File Opened For Reading:" not in text:
     fail("no summary")
-print("ok: live alerts", sorted(want))
+# -M SECONDS: stops by itself, with the summary.
+t0 = time.time()
+q = subprocess.run([FALCO, "-c", os.path.join(ROOT, "falco.yaml"), "-r", RULES, "-o", "engine.kind=modern_ebpf",
+                    "-o", "syslog_output.enabled=false", "-M", "2"], capture_output=True, text=True, timeout=60)
+if q.returncode != 0 or "Events detected:" not in q.stdout or time.time() - t0 > 50:
+    print("FAIL: -M 2: exit %d after %.1f s: %s" % (q.returncode, time.time() - t0, q.stderr[-500:]))
+    sys.exit(1)
+print("ok: live alerts", sorted(want), "and -M")

@@ -29,11 +29,14 @@ struct load_opts {
 	enum cfg_rule_matching matching;
 };
 
+static struct fld_reg *g_k8s_reg;  /* a second source, k8s_audit, with the generic evt fields */
+
 static struct rules_engine *load_with(const char *yaml, const struct load_opts *lo, int *rc)
 {
-	static struct rules_source_desc src[1];
+	static struct rules_source_desc src[2];
 	src[0] = (struct rules_source_desc){ "syscall", g_reg };
-	struct rules_engine_opts o = { .sz = sizeof(o), .sources = src, .nsources = 1,
+	src[1] = (struct rules_source_desc){ "k8s_audit", g_k8s_reg };
+	struct rules_engine_opts o = { .sz = sizeof(o), .sources = src, .nsources = 2,
 				       .min_priority = lo ? lo->min : CFG_PRIO_DEBUG,
 				       .select = lo ? lo->sel : NULL, .nselect = lo ? lo->nsel : 0,
 				       .matching = lo ? lo->matching : CFG_MATCH_FIRST };
@@ -238,6 +241,14 @@ static void test_unknown_field(void **st)
 	assert_int_equal(rules_engine_nenabled(e, -1), 1);
 	rules_engine_free(e);
 
+	/* an unknown event type is skipped the same way (upstream's list of
+	 * errors that skip-if-unknown-filter covers) */
+	e = load("- rule: r\n  desc: d\n  condition: evt.type = nosuchevent\n" OUT "  skip-if-unknown-filter: true\n",
+		 &rc);
+	assert_int_equal(rc, 0);
+	assert_true(has_msg(e, true, RULES_WARN_UNKNOWN_FILTER, "unknown event type nosuchevent"));
+	rules_engine_free(e);
+
 	/* in the output too */
 	e = load("- rule: r\n  desc: d\n  condition: evt.type = open\n  output: x %proc.nosuch\n  priority: INFO\n"
 		 "  skip-if-unknown-filter: true\n", &rc);
@@ -393,11 +404,73 @@ static void test_unknown_source(void **st)
 	(void)st;
 	int rc;
 	struct rules_engine *e = load("- rule: r\n  desc: d\n  condition: ka.verb = get\n  output: o\n"
-				      "  priority: INFO\n  source: k8s_audit\n", &rc);
+				      "  priority: INFO\n  source: aws_cloudtrail\n", &rc);
 	assert_int_equal(rc, 0);
-	assert_true(has_msg(e, true, RULES_WARN_UNKNOWN_SOURCE, "Unknown source k8s_audit, skipping"));
+	assert_true(has_msg(e, true, RULES_WARN_UNKNOWN_SOURCE, "Unknown source aws_cloudtrail, skipping"));
 	assert_int_equal(rules_engine_nenabled(e, -1), 0);
 	rules_engine_free(e);
+}
+
+/* upstream: redefine_rule_different_source, append_across_sources,
+ * selective_replace_across_sources */
+static void test_redefine_across_sources(void **st)
+{
+	(void)st;
+	static const char *const second[] = {
+		"- rule: LD_PRELOAD trick\n  desc: Some desc\n  condition: and 1 = 2\n  output: Some output\n"
+		"  priority: INFO\n  source: syscall\n",
+		"- rule: LD_PRELOAD trick\n  desc: Some desc\n  condition: and 1 = 2\n  output: Some output\n"
+		"  priority: INFO\n  source: syscall\n  append: true\n",
+		"- rule: LD_PRELOAD trick\n  condition: 1 = 2\n  override:\n    condition: replace\n  source: syscall\n",
+	};
+	for (size_t i = 0; i < 3; i++) {
+		char y[1024];
+		snprintf(y, sizeof(y), "- rule: LD_PRELOAD trick\n  desc: Some desc\n  condition: evt.num = 1\n"
+			 "  output: some output\n  priority: INFO\n  source: k8s_audit\n\n%s", second[i]);
+		int rc;
+		struct rules_engine *e = load(y, &rc);
+		assert_int_not_equal(rc, 0);
+		assert_true(has_msg(e, false, -1, "Rule has been re-defined with a different source"));
+		rules_engine_free(e);
+	}
+}
+
+/* upstream's exceptions_modifier_op_* cases: the compiled condition */
+static void check_condition(const char *yaml, const char *want)
+{
+	int rc;
+	struct rules_engine *e = load(yaml, &rc);
+	if (rc)
+		dump(e);
+	assert_int_equal(rc, 0);
+	struct rules_engine_rule info;
+	rules_engine_rule(e, 0, &info);
+	struct flt_error fe;
+	struct flt_node *ast = flt_parse(info.condition, NULL, &fe, NULL);
+	assert_non_null(ast);
+	char *s = flt_node_str(ast);
+	assert_string_equal(s, want);
+	free(s);
+	flt_node_free(ast);
+	rules_engine_free(e);
+}
+
+#define EXC_RULE(cond) "- rule: test_rule\n  desc: test rule\n  condition: " cond "\n" \
+	"  output: command=%proc.cmdline\n  priority: INFO\n  exceptions:\n    - name: ex\n"
+
+static void test_exception_modifiers(void **st)
+{
+	(void)st;
+	check_condition(EXC_RULE("evt.type = open") "      fields: [proc.name]\n      comps: [startswith oneof]\n"
+			"      values:\n        - [[sshd, sudo, systemd]]\n",
+			"(evt.type = open and not proc.name startswith oneof (sshd, sudo, systemd))");
+	check_condition(EXC_RULE("evt.type = execve") "      fields: [proc.cmdline]\n      comps: [contains allof]\n"
+			"      values:\n        - [[curl, bash]]\n",
+			"(evt.type = execve and not proc.cmdline contains allof (curl, bash))");
+	check_condition(EXC_RULE("evt.type = open") "      fields: [proc.name, fd.name]\n"
+			"      comps: [startswith oneof, startswith]\n      values:\n        - [[sshd, sudo], /etc/]\n",
+			"(evt.type = open and not (proc.name startswith oneof (sshd, sudo) and "
+			"fd.name startswith /etc/))");
 }
 
 static void test_plugin_requirements(void **st)
@@ -430,6 +503,9 @@ int main(void)
 	g_reg = fld_reg_new();
 	if (!g_reg || fld_reg_add_builtin(g_reg) < 0 || st_fields_register(g_reg) < 0)
 		return 1;
+	g_k8s_reg = fld_reg_new();
+	if (!g_k8s_reg || fld_reg_add_builtin(g_k8s_reg) < 0)
+		return 1;
 	(void)dump;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule_not_enabled),
@@ -449,8 +525,11 @@ int main(void)
 		cmocka_unit_test(test_event_types_index),
 		cmocka_unit_test(test_unknown_source),
 		cmocka_unit_test(test_plugin_requirements),
+		cmocka_unit_test(test_redefine_across_sources),
+		cmocka_unit_test(test_exception_modifiers),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	fld_reg_free(g_reg);
+	fld_reg_free(g_k8s_reg);
 	return rc;
 }
