@@ -18,11 +18,10 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# Live capture needs the eBPF driver; until it lands, `run` replays a shared
-# capture and says so.
+# Runs falco live (engine.kind modern_ebpf) with the repository's falco.yaml
+# until interrupted (Ctrl-C); needs root and kernel BTF.
 run: build
-	@echo "falco: live driver not built yet; replaying ../shared/captures/curl_google.scap" >&2
-	$(BUILD)/falco --version
+	$(BUILD)/core/falco -c falco.yaml
 
 $(TESTBUILD)/build.ninja: | deps
 	$(MESON) setup $(TESTBUILD) --buildtype=debug -Dwerror=true \
