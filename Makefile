@@ -22,6 +22,12 @@ build: deps $(BUILD)/build.ninja
 # until interrupted (Ctrl-C); needs root and kernel BTF.
 run: build
 	$(BUILD)/core/falco -c falco.yaml
+# Live capture (root, BTF) with the repository's falco.yaml and the default
+# rules in rules/ (falco.yaml's rules_files); while rules/ holds no rules,
+# the small ruleset of tests/integration/rules/ is used.
+RUN_RULES = $(if $(wildcard rules/*.yaml),,-r tests/integration/rules/minimal_rules.yaml)
+run: build
+	$(BUILD)/core/falco -c falco.yaml $(RUN_RULES) $(ARGS)
 
 $(TESTBUILD)/build.ninja: | deps
 	$(MESON) setup $(TESTBUILD) --buildtype=debug -Dwerror=true \
