@@ -18,10 +18,6 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# Runs falco live (engine.kind modern_ebpf) with the repository's falco.yaml
-# until interrupted (Ctrl-C); needs root and kernel BTF.
-run: build
-	$(BUILD)/core/falco -c falco.yaml
 # Live capture (root, BTF) with the repository's falco.yaml and the default
 # rules in rules/ (falco.yaml's rules_files); while rules/ holds no rules,
 # the small ruleset of tests/integration/rules/ is used.
