@@ -59,6 +59,14 @@ p = subprocess.run([FALCO] + CONF + ["-V", RULES], capture_output=True, text=Tru
 if p.returncode != 0 or (RULES + ": Ok") not in p.stdout or "warning" in p.stdout.lower():
     fail("-V text:\n%s\n%s" % (p.stdout, p.stderr))
 
+# The examples of rules/README.md ("Writing rules": lists, macros, a rule with
+# an exception, override append/replace of items, condition, exceptions and
+# enabled) load on top of the default rules.
+EX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "readme_examples.yaml")
+p = subprocess.run([FALCO] + CONF + ["-V", RULES, "-V", EX], capture_output=True, text=True, timeout=60)
+if p.returncode != 0 or (EX + ": Ok") not in p.stdout or "warning" in p.stdout.lower():
+    fail("README examples:\n%s\n%s" % (p.stdout, p.stderr))
+
 # Every rule is loaded: -L prints each name.
 p = subprocess.run([FALCO] + CONF + ["-r", RULES, "-L"], capture_output=True, text=True, timeout=60)
 if p.returncode != 0:
