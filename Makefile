@@ -18,11 +18,12 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-# Live capture needs the eBPF driver; until it lands, `run` replays a shared
-# capture and says so.
+# Live capture (root, BTF) with the repository's falco.yaml and the default
+# rules in rules/ (falco.yaml's rules_files); while rules/ holds no rules,
+# the small ruleset of tests/integration/rules/ is used.
+RUN_RULES = $(if $(wildcard rules/*.yaml),,-r tests/integration/rules/minimal_rules.yaml)
 run: build
-	@echo "falco: live driver not built yet; replaying ../shared/captures/curl_google.scap" >&2
-	$(BUILD)/falco --version
+	$(BUILD)/core/falco -c falco.yaml $(RUN_RULES) $(ARGS)
 
 $(TESTBUILD)/build.ninja: | deps
 	$(MESON) setup $(TESTBUILD) --buildtype=debug -Dwerror=true \

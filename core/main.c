@@ -11,6 +11,10 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "event/event.h"
+#include "fields/fields.h"
+#include "output/output.h"
+#include "plugin/plugin.h"
+#include "rules/engine.h"
 #include "state/state.h"
 
 #ifndef FALCO_VERSION
@@ -22,6 +26,8 @@
 
 #define FALCO_INSTALL_CONF_FILE "/etc/falco/falco.yaml"
 #define MAX_OVERRIDES 256
+#define MAX_RULES_ARGS 64
+#define MAX_PLUGINS 32
 
 struct opts {
 	const char *conf_file;                 /* -c */
@@ -29,6 +35,23 @@ struct opts {
 	size_t noverrides;
 	char *owned[2];                        /* the overrides -e adds */
 	bool version, help, list_events, dump_events;
+	const char *rules[MAX_RULES_ARGS];     /* -r, in order (argv) */
+	size_t nrules;
+	const char *validate[MAX_RULES_ARGS];  /* -V, in order (argv) */
+	size_t nvalidate;
+	bool list_rules;                       /* -L */
+	const char *describe_rule;             /* -l NAME */
+	bool list_fields;                      /* --list [SOURCE] */
+	const char *list_source;
+	bool names_only;                       /* -N */
+	const char *format;                    /* --format text|markdown|json */
+	bool dry_run, unbuffered, verbose;
+	const char *print_format;              /* -p */
+	long duration_s;                       /* -M */
+	const char *plugins[MAX_PLUGINS];      /* --plugin LIB[:INIT_CONFIG] (argv) */
+	size_t nplugins;
+	bool list_plugins;                     /* --list-plugins */
+	const char *plugin_info;               /* --plugin-info NAME */
 };
 
 static void usage(FILE *out)
@@ -44,6 +67,26 @@ static void usage(FILE *out)
 	        "                            -o engine.replay.capture_file=<file>.\n"
 	        "  -o, --option <key>=<val>  Set a configuration key (as in falco.yaml; `a.b[0].c`\n"
 	        "                            paths, `{...}`/`[...]` values are YAML).\n"
+	        "  -r <path>                 Rules file or directory (repeatable; replaces\n"
+	        "                            rules_files of falco.yaml).\n"
+	        "  -V <path>                 Validate a rules file and exit (repeatable; JSON with\n"
+	        "                            -o json_output=true).\n"
+	        "  -L                        List the loaded rules (name and description).\n"
+	        "  -l <rule>                 Describe one rule.\n"
+	        "  --list [<source>]         List the supported fields (of one source).\n"
+	        "  -N                        With --list: field names only.\n"
+	        "  --format <fmt>            With --list / --list-events: text, markdown or json.\n"
+	        "  -M <seconds>              Stop after this many seconds.\n"
+	        "  -p <format>               Append this format to every rule's output.\n"
+	        "  -U, --unbuffered          Do not buffer alert outputs.\n"
+	        "  --dry-run                 Load configuration and rules, do not run.\n"
+	        "  -v                        Verbose: log the selected syscalls and rules.\n"
+	        "  --plugin <lib>[:<init>]   Load a plugin (a path, or a bare name found as\n"
+	        "                            lib<name>.so in " CFG_PLUGINS_DIR "), after those\n"
+	        "                            of falco.yaml's load_plugins.\n"
+	        "  --list-plugins            Print the loaded plugins.\n"
+	        "  --plugin-info <name>      Print a plugin's description, init schema and open\n"
+	        "                            params.\n"
 	        "  --dump-events             Print every event shown to rules, one line each, as\n"
 	        "                            `sysdig -r` does: number, time, cpu, process name\n"
 	        "                            (thread id), direction, type, arguments.\n"
@@ -91,8 +134,16 @@ static int add_capture_file(struct opts *o, const char *path)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_VERSION = 256, OPT_LIST_EVENTS, OPT_DUMP_EVENTS };
+	enum { OPT_VERSION = 256, OPT_LIST_EVENTS, OPT_DUMP_EVENTS, OPT_LIST, OPT_FORMAT, OPT_DRY_RUN,
+	       OPT_PLUGIN, OPT_LIST_PLUGINS, OPT_PLUGIN_INFO };
 	static const struct option longopts[] = {
+		{"plugin", required_argument, NULL, OPT_PLUGIN},
+		{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
+		{"plugin-info", required_argument, NULL, OPT_PLUGIN_INFO},
+		{"list", optional_argument, NULL, OPT_LIST},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"unbuffered", no_argument, NULL, 'U'},
 		{"help", no_argument, NULL, 'h'},
 		{"option", required_argument, NULL, 'o'},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -102,8 +153,51 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hc:e:o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hc:e:o:r:V:Ll:NM:p:Uv", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'r':
+		case 'V':
+			if ((c == 'r' ? o->nrules : o->nvalidate) == MAX_RULES_ARGS) {
+				fprintf(stderr, "falco: more than %d -%c options\n", MAX_RULES_ARGS, c);
+				return -EINVAL;
+			}
+			if (c == 'r')
+				o->rules[o->nrules++] = optarg;
+			else
+				o->validate[o->nvalidate++] = optarg;
+			break;
+		case 'L': o->list_rules = true; break;
+		case 'l': o->describe_rule = optarg; break;
+		case 'N': o->names_only = true; break;
+		case 'U': o->unbuffered = true; break;
+		case 'v': o->verbose = true; break;
+		case 'p': o->print_format = optarg; break;
+		case 'M': {
+			char *end;
+			o->duration_s = strtol(optarg, &end, 10);
+			if (*end || o->duration_s < 0) {
+				fprintf(stderr, "falco: -M: not a number of seconds: '%s'\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		}
+		case OPT_LIST:
+			o->list_fields = true;
+			if (!optarg && optind < argc && argv[optind][0] != '-')
+				optarg = argv[optind++];
+			o->list_source = optarg;
+			break;
+		case OPT_FORMAT: o->format = optarg; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_PLUGIN:
+			if (o->nplugins == MAX_PLUGINS) {
+				fprintf(stderr, "falco: more than %d --plugin options\n", MAX_PLUGINS);
+				return -EINVAL;
+			}
+			o->plugins[o->nplugins++] = optarg;
+			break;
+		case OPT_LIST_PLUGINS: o->list_plugins = true; break;
+		case OPT_PLUGIN_INFO: o->plugin_info = optarg; break;
 		case 'h': o->help = true; break;
 		case 'c': o->conf_file = optarg; break;
 		case 'e':
@@ -148,10 +242,264 @@ static struct falco_config *load_config(const struct opts *o)
 	return cfg;
 }
 
-/* A source -> engine -> state -> (printer). */
+/* Everything a run builds, freed in reverse order by app_free. */
+struct app {
+	const struct opts *o;
+	struct falco_config *cfg;     /* owned */
+	struct fld_reg *reg;          /* owned: the syscall source's fields */
+	struct out_static *sf;        /* owned: static_fields class; freed last */
+	struct out_config oc;         /* arrays owned (out_config_release) */
+	bool oc_set;
+	struct out_mgr *mgr;          /* owned */
+	struct rules_engine *re;      /* owned */
+	int src;                      /* the syscall source's index in re */
+	size_t nplugins;
+	struct ph_plugin *plugins[MAX_PLUGINS];   /* owned, in load order */
+	const char *plugin_init[MAX_PLUGINS];     /* borrowed init configs */
+	size_t nsources;                          /* event sources: [0] syscall, then plugins' */
+	struct rules_source_desc sources[MAX_PLUGINS + 1]; /* names borrowed from the plugins */
+	struct fld_reg *plugin_regs[MAX_PLUGINS]; /* owned: sources[1..] registries */
+	char *owned_paths[MAX_PLUGINS];           /* owned: resolved --plugin paths */
+	struct st_state *st;                      /* owned: the syscall source's state */
+	struct ph_state_tables *tables;           /* owned: plugins' view of st; outlives them */
+	size_t nparsers;
+	struct ph_plugin *parsers[MAX_PLUGINS];   /* borrowed: plugins with CAP_PARSING */
+};
+
+static void app_free(struct app *a)
+{
+	/* core/output's order: the manager (its rules use the compilers'
+	 * bindings), then the rules engine (programs, compilers), then the
+	 * registries, static fields last. */
+	out_mgr_free(a->mgr);
+	rules_engine_free(a->re);
+	fld_reg_free(a->reg);
+	for (size_t i = 1; i < a->nsources; i++)
+		fld_reg_free(a->plugin_regs[i - 1]);
+	/* plugins in reverse load order, then their tables bridge, then state */
+	for (size_t i = a->nplugins; i > 0; i--)
+		ph_unload(a->plugins[i - 1]);
+	ph_state_tables_free(a->tables);
+	st_free(a->st);
+	for (size_t i = 0; i < MAX_PLUGINS; i++)
+		free(a->owned_paths[i]);
+	out_static_free(a->sf);
+	if (a->oc_set)
+		out_config_release(&a->oc);
+	cfg_free(a->cfg);
+}
+
+/* The syscall source's field registry: builtin classes, state classes,
+ * static_fields. */
+static int app_fields(struct app *a)
+{
+	if (out_config_from_falco(&a->oc, a->cfg, a->o->unbuffered, a->o->print_format) < 0)
+		return -ENOMEM;
+	a->oc_set = true;
+	a->sf = out_static_new(a->oc.static_fields, a->oc.nstatic_fields);
+	a->reg = fld_reg_new();
+	if (!a->sf || !a->reg || fld_reg_add_builtin(a->reg) < 0 || st_fields_register(a->reg) < 0)
+		return -ENOMEM;
+	const struct fld_class *cls = out_static_class(a->sf);
+	if (cls && fld_reg_add(a->reg, cls) < 0)
+		return -EEXIST;
+	return 0;
+}
+
+/* One plugin: loaded, initialised, its fields in the registries of the
+ * sources it extracts from. Returns 0 or -1 after printing why. */
+static int load_plugin(struct app *a, const char *path, const char *init)
+{
+	char err[1024];
+	struct ph_opts po = { .sz = sizeof(po), .tables = a->tables ? ph_state_tables_get(a->tables) : NULL };
+	struct ph_plugin *p;
+	if (a->nplugins == MAX_PLUGINS) {
+		fprintf(stderr, "falco: more than %d plugins\n", MAX_PLUGINS);
+		return -1;
+	}
+	if (ph_load(path, &po, &p, err, sizeof(err)) < 0) {
+		fprintf(stderr, "falco: cannot load plugin %s: %s\n", path, err);
+		return -1;
+	}
+	a->plugin_init[a->nplugins] = init;
+	a->plugins[a->nplugins++] = p;
+	if (ph_init(p, init, err, sizeof(err)) < 0) {
+		fprintf(stderr, "falco: cannot initialize plugin %s: %s\n", ph_name(p), err);
+		return -1;
+	}
+	if (ph_caps(p) & CAP_PARSING)
+		a->parsers[a->nparsers++] = p;
+	if ((ph_caps(p) & CAP_SOURCING) && ph_event_source(p)[0] && a->nsources <= MAX_PLUGINS) {
+		struct fld_reg *r = fld_reg_new();
+		if (!r || fld_reg_add_builtin(r) < 0)
+			return -1;
+		a->plugin_regs[a->nsources - 1] = r;
+		a->sources[a->nsources++] = (struct rules_source_desc){ ph_event_source(p), r };
+	}
+	return 0;
+}
+
+/* Extraction plugins' field classes, for every source they extract from. */
+static int add_plugin_fields(struct app *a)
+{
+	char err[512];
+	for (size_t i = 0; i < a->nplugins; i++) {
+		struct ph_plugin *p = a->plugins[i];
+		const struct fld_class *cls;
+		if (!(ph_caps(p) & CAP_EXTRACTION))
+			continue;
+		if (ph_field_class(p, &cls, err, sizeof(err)) < 0) {
+			fprintf(stderr, "falco: plugin %s: %s\n", ph_name(p), err);
+			return -1;
+		}
+		for (size_t s = 0; s < a->nsources; s++) {
+			if (!fld_class_has_source(cls, a->sources[s].name))
+				continue;
+			int rc = fld_reg_add((struct fld_reg *)a->sources[s].reg, cls);
+			if (rc < 0) {
+				fprintf(stderr, "falco: plugin %s: its fields for source %s overlap fields already "
+					"defined (%s)\n", ph_name(p), a->sources[s].name, strerror(-rc));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* `--plugin LIB[:INIT]`: a bare name is lib<name>.so in the plugins dir. */
+static int plugin_arg(struct app *a, size_t k, const char *arg, const char **path, const char **init)
+{
+	const char *colon = strchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	bool bare = !memchr(arg, '/', n) && !(n > 3 && !strncmp(arg + n - 3, ".so", 3));
+	if (asprintf(&a->owned_paths[k], bare ? "%s" "lib%.*s.so" : "%s%.*s",
+		     bare ? CFG_PLUGINS_DIR : "", (int)n, arg) < 0) {
+		a->owned_paths[k] = NULL;
+		return -1;
+	}
+	*path = a->owned_paths[k];
+	*init = colon ? colon + 1 : "";
+	return 0;
+}
+
+/* falco.yaml's plugins (after load_plugins), then --plugin ones. */
+static int app_plugins(struct app *a)
+{
+	a->sources[0] = (struct rules_source_desc){ "syscall", a->reg };
+	a->nsources = 1;
+	/* The state exists before plugins: they reach its tables at init. */
+	struct st_opts so = {
+		.sz = sizeof(so),
+		.thread_table_size = a->cfg->falco_libs.thread_table_size,
+		.purge_interval_s = a->cfg->falco_libs.thread_table_auto_purging_interval_s,
+		.thread_timeout_s = a->cfg->falco_libs.thread_table_auto_purging_thread_timeout_s,
+	};
+	if (!(a->st = st_new(&so)) || !(a->tables = ph_state_tables_new(a->st))) {
+		fprintf(stderr, "falco: out of memory\n");
+		return -1;
+	}
+	for (size_t i = 0; i < a->cfg->n_plugins; i++)
+		if (load_plugin(a, a->cfg->plugins[i].library_path, a->cfg->plugins[i].init_config) < 0)
+			return -1;
+	for (size_t i = 0; i < a->o->nplugins; i++) {
+		const char *path, *init;
+		if (plugin_arg(a, i, a->o->plugins[i], &path, &init) < 0 || load_plugin(a, path, init) < 0)
+			return -1;
+	}
+	return add_plugin_fields(a);
+}
+
+static int list_plugins(const struct app *a)
+{
+	printf("%zu Plugins Loaded:\n\n", a->nplugins);
+	for (size_t i = 0; i < a->nplugins; i++) {
+		ph_print_info(a->plugins[i], stdout);
+		printf("\n");
+	}
+	printf("\n");
+	return 0;
+}
+
+static int plugin_info(const struct app *a, const char *name)
+{
+	char err[512];
+	for (size_t i = 0; i < a->nplugins; i++) {
+		struct ph_plugin *p = a->plugins[i];
+		if (strcmp(ph_name(p), name))
+			continue;
+		ph_print_info(p, stdout);
+		printf("\n");
+		ph_print_init_schema(p, stdout);
+		if (ph_print_open_params(p, stdout, err, sizeof(err)) < 0) {
+			fprintf(stderr, "falco: %s\n", err);
+			return 1;
+		}
+		return 0;
+	}
+	fprintf(stderr, "falco: can't find plugin and print its info: %s\n", name);
+	return 1;
+}
+
+/* Loads `paths` into a new rules engine (alerts to a->mgr when set).
+ * Prints upstream-like messages; returns 0 or -1. */
+static int app_rules(struct app *a, const char *const *paths, size_t n, bool quiet)
+{
+	static struct rules_plugin_info infos[MAX_PLUGINS];
+	for (size_t i = 0; i < a->nplugins; i++)
+		infos[i] = (struct rules_plugin_info){ ph_name(a->plugins[i]), ph_version(a->plugins[i]) };
+	struct rules_engine_opts ro = {
+		.sz = sizeof(ro), .sources = a->sources, .nsources = a->nsources, .mgr = a->mgr,
+		.min_priority = a->cfg->priority, .select = a->cfg->rules_select,
+		.nselect = a->cfg->n_rules_select, .matching = a->cfg->rule_matching,
+		.plugins = infos, .nplugins = a->nplugins, .check_plugins = !quiet,
+	};
+	a->re = rules_engine_new(&ro);
+	if (!a->re) {
+		fprintf(stderr, "falco: out of memory\n");
+		return -1;
+	}
+	a->src = rules_engine_source(a->re, "syscall");
+	if (!quiet && n)
+		fprintf(stderr, "Loading rules from:\n");
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!quiet)
+			fprintf(stderr, "   %s\n", paths[i]);
+		rc = rules_engine_load_path(a->re, paths[i]);
+	}
+	char err[1024] = "";
+	if (!rc)
+		rc = rules_engine_compile(a->re, err, sizeof(err));
+	if (quiet)
+		return 0;
+	if (rc || !rules_engine_ok(a->re)) {
+		fprintf(stderr, "Error: ");
+		if (!rules_engine_ok(a->re))
+			rules_engine_print_results(a->re, stderr, false);
+		if (err[0])
+			fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (a->o->verbose)
+		rules_engine_print_results(a->re, stderr, false);
+	return 0;
+}
+
+/* -V FILE...: load them as one set, print each file's result. */
+static int validate(struct app *a)
+{
+	if (app_rules(a, a->o->validate, a->o->nvalidate, true) < 0)
+		return 1;
+	rules_engine_print_results(a->re, stdout, a->cfg->json_output);
+	return rules_engine_ok(a->re) ? 0 : 1;
+}
+
+/* A source -> engine -> state -> rules (or a printer). */
 struct run_ctx {
 	struct st_state *st;      /* owned by run_source */
 	struct ev_resolver res;   /* printers ask the state */
+	struct app *app;
+	struct fld_ctx fctx;      /* extraction context of the syscall rules */
 	char args[65536];
 };
 
@@ -159,6 +507,30 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
 	st_apply(r->st, &ev->ev, ev->cpu);
+	if (r->app->nparsers) {
+		char err[256];
+		ss_plugin_event_input in = { (const ss_plugin_event *)ev->ev.hdr, ev->num, "syscall" };
+		for (size_t i = 0; i < r->app->nparsers; i++)
+			if (ph_wants_parse(r->app->parsers[i], ev->ev.hdr->type, "syscall") &&
+			    ph_parse(r->app->parsers[i], &in, err, sizeof(err)) < 0)
+				fprintf(stderr, "falco: plugin %s: parse_event: %s\n", ph_name(r->app->parsers[i]), err);
+		}
+	return 0;
+}
+
+/* The rules of the syscall source on one event. */
+static int on_event(void *ctx, const struct eng_event *ev)
+{
+	struct run_ctx *r = ctx;
+	struct fld_ctx *f = &r->fctx;
+	fld_ctx_next(f);
+	f->ev = &ev->ev;
+	f->num = ev->num;
+	f->cpu = ev->cpu;
+	f->fd_type = st_event_fd_typechar(r->st);
+	if (!f->first_ts)
+		f->first_ts = ev->ev.hdr->ts;
+	rules_engine_process(r->app->re, r->app->src, f);
 	return 0;
 }
 
@@ -209,19 +581,31 @@ static void print_summary(const struct eng *e)
 		        (unsigned long long)st.conv.no_enter);
 }
 
-/* Runs an opened source with `st` (owned here from now on, as is `src`)
- * until it ends, SIGINT/SIGTERM, or an error. */
-static int run_source(struct eng_source *src, struct st_state *st, bool dump)
+/* Runs an opened source (owned here from now on) with the app's state
+ * until it ends, SIGINT/SIGTERM, -M, or an error. */
+static int run_source(struct app *a, struct eng_source *src, struct st_state *st, bool dump)
 {
 	static struct run_ctx r;
 	char err[ENG_ERR_LEN];
 	r.st = st;
+	r.app = a;
 	st_resolver(r.st, &r.res);
-	struct eng_hooks hooks = {.ctx = &r, .parse = on_parse, .consume = dump ? dump_event : NULL};
+	/* fld_ctx_init clears the context: set the long-lived parts after it. */
+	int irc = fld_ctx_init(&r.fctx, rules_engine_nslots(a->re, a->src));
+	r.fctx.source = "syscall";
+	r.fctx.state = st;
+	r.fctx.resolver = &r.res;
+	r.fctx.hostname = a->mgr ? out_mgr_hostname(a->mgr) : NULL;
+	if (irc < 0) {
+		fprintf(stderr, "falco: out of memory\n");
+		src->close(src->impl);
+		return 1;
+	}
+	struct eng_hooks hooks = {.ctx = &r, .parse = on_parse, .consume = dump ? dump_event : on_event};
 	struct eng *e = eng_new(src, &hooks, err);
 	if (e == NULL) {
 		fprintf(stderr, "falco: %s\n", err);
-		st_free(r.st);
+		fld_ctx_fini(&r.fctx);
 		return 1;
 	}
 	g_running = e;
@@ -229,18 +613,28 @@ static int run_source(struct eng_source *src, struct st_state *st, bool dump)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	if (a->o->duration_s > 0)
+		alarm((unsigned)a->o->duration_s);
 	int rc = eng_run(e);
+	alarm(0);
 	g_running = NULL;
 	if (rc < 0)
 		fprintf(stderr, "falco: %s\n", eng_error(e));
 	fflush(stdout);
+	/* As upstream: drain the outputs, then the summary. */
+	if (a->mgr) {
+		out_mgr_flush(a->mgr, 2000);
+		out_mgr_print_summary(a->mgr, stdout);
+		fflush(stdout);
+	}
 	print_summary(e);
 	eng_free(e);
-	st_free(r.st);
+	fld_ctx_fini(&r.fctx);
 	return rc < 0 ? 1 : 0;
 }
 
-static int run_replay(const char *capture_file, bool dump)
+static int run_replay(struct app *a, const char *capture_file, bool dump)
 {
 	char err[ENG_ERR_LEN];
 	struct eng_source src;
@@ -248,64 +642,225 @@ static int run_replay(const char *capture_file, bool dump)
 		fprintf(stderr, "falco: Could not open trace filename %s for reading: %s\n", capture_file, err);
 		return 1;
 	}
-	struct st_state *st = st_new(NULL);
-	if (st == NULL || st_import_capture(st, eng_replay_meta(&src)) < 0) {
+	if (st_import_capture(a->st, eng_replay_meta(&src)) < 0) {
 		fprintf(stderr, "falco: %s: cannot load the capture's process and fd lists\n", capture_file);
 		src.close(src.impl);
-		st_free(st);
 		return 1;
 	}
-	return run_source(&src, st, dump);
+	return run_source(a, &src, a->st, dump);
 }
 
-static int run_live(const struct falco_config *cfg, bool dump)
+static int sc_by_name(const char *name)
 {
+	for (int sc = 1; sc < EV_SC_MAX; sc++) {
+		const char *n = ev_syscall_name((uint16_t)sc);
+		if (n && !strcmp(n, name))
+			return sc;
+	}
+	return -1;
+}
+
+/* Adaptive syscalls, as upstream's base_syscalls: the syscalls of the
+ * event types the rules need, plus the state engine's set (or
+ * base_syscalls.custom_set, itself plus the state set with repair: true);
+ * `all: true` takes every syscall. `!name` in custom_set removes one.
+ * Fills syscalls[] (x86_64 numbers) and logs the choice. */
+static void adaptive_syscalls(const struct app *a, bool syscalls[512])
+{
+	static uint8_t want[EV_SC_MAX], state[EV_SC_MAX], evs[EV_CODE_MAX];
+	const struct falco_config *c = a->cfg;
+	memset(want, 0, sizeof(want));
+	bool types[EV_CODE_MAX];
+	rules_engine_event_types(a->re, a->src, types);
+	for (size_t i = 0; i < EV_CODE_MAX; i++)
+		evs[i] = types[i];
+	ev_sc_set_of_events(evs, want);
+	ev_sc_set_state(state);
+	bool custom = false;
+	for (size_t i = 0; i < c->base_syscalls.custom_set.n; i++) {
+		const char *n = c->base_syscalls.custom_set.v[i];
+		int sc = sc_by_name(n[0] == '!' ? n + 1 : n);
+		if (sc < 0) {
+			fprintf(stderr, "falco: base_syscalls.custom_set: unknown syscall '%s' ignored\n", n);
+			continue;
+		}
+		if (n[0] != '!') {
+			want[sc] = 1;
+			custom = true;
+		}
+	}
+	for (int sc = 0; sc < EV_SC_MAX; sc++)
+		if (!custom || c->base_syscalls.repair)
+			want[sc] |= state[sc];
+	for (size_t i = 0; i < c->base_syscalls.custom_set.n; i++) {
+		const char *n = c->base_syscalls.custom_set.v[i];
+		int sc = n[0] == '!' ? sc_by_name(n + 1) : -1;
+		if (sc >= 0)
+			want[sc] = 0;
+	}
+	size_t n = 0;
+	for (uint32_t nr = 0; nr < 512; nr++) {
+		const struct ev_native_syscall *ns = ev_native_syscall_x86_64(nr);
+		syscalls[nr] = ns && ns->sc < EV_SC_MAX && (c->base_syscalls.all || want[ns->sc]);
+		n += syscalls[nr];
+	}
+	fprintf(stderr, "(%zu syscalls in total) The following syscalls will be captured:", n);
+	for (uint32_t nr = 0; nr < 512; nr++)
+		if (syscalls[nr])
+			fprintf(stderr, " %s", ev_syscall_name(ev_native_syscall_x86_64(nr)->sc));
+	fprintf(stderr, "\n");
+}
+
+static int run_live(struct app *a, bool dump)
+{
+	const struct falco_config *cfg = a->cfg;
 	char err[ENG_ERR_LEN];
 	struct eng_source src;
+	static bool syscalls[512];
+	adaptive_syscalls(a, syscalls);
 	struct eng_live_opts lo = {
 		.sz = sizeof(lo),
 		.cpus_for_each_buffer = cfg->engine.modern_ebpf.cpus_for_each_buffer,
 		.cpus_for_each_buffer_set = true,
 		.buf_size_preset = (uint32_t)cfg->engine.modern_ebpf.buf_size_preset,
 		.drop_failed_exit = cfg->engine.modern_ebpf.drop_failed_exit,
+		.syscalls = dump ? NULL : syscalls,
 	};
 	/* State first, then capture: what starts in between is seen by both. */
-	struct st_state *st = st_new(NULL);
-	if (st == NULL || st_scan_proc(st, "/proc") < 0) {
+	if (st_scan_proc(a->st, "/proc") < 0) {
 		fprintf(stderr, "falco: cannot read the initial process table from /proc\n");
-		st_free(st);
 		return 1;
 	}
 	if (eng_live_open(&lo, &src, err) < 0) {
 		fprintf(stderr, "falco: %s\n", err);
-		st_free(st);
 		return 1;
 	}
-	return run_source(&src, st, dump);
+	return run_source(a, &src, a->st, dump);
+}
+
+static int list_format(const char *f, enum fld_list_fmt *out)
+{
+	if (!f || !strcmp(f, "text"))
+		*out = FLD_LIST_TEXT;
+	else if (!strcmp(f, "markdown"))
+		*out = FLD_LIST_MARKDOWN;
+	else if (!strcmp(f, "json"))
+		*out = FLD_LIST_JSON;
+	else {
+		fprintf(stderr, "falco: --format: must be text, markdown or json, not '%s'\n", f);
+		return -1;
+	}
+	return 0;
+}
+
+static int list_fields(const struct app *a)
+{
+	enum fld_list_fmt fmt;
+	if (list_format(a->o->format, &fmt) < 0)
+		return 1;
+	size_t n = 0;
+	for (size_t i = 0; i < a->nsources; i++)
+		n += !a->o->list_source || !strcmp(a->o->list_source, a->sources[i].name);
+	if (!n) {
+		fprintf(stderr, "falco: --list: unknown source '%s'\n", a->o->list_source);
+		return 1;
+	}
+	/* Each source's registry holds its classes (plugins' included). */
+	for (size_t i = 0; i < a->nsources; i++) {
+		const char *one[2] = { a->sources[i].name, NULL };
+		if (!a->o->list_source || !strcmp(a->o->list_source, one[0]))
+			fld_list(stdout, a->sources[i].reg, one, NULL, fmt, a->o->verbose, a->o->names_only);
+	}
+	return 0;
+}
+
+/* The rules to load: -r when given, else falco.yaml's rules_files. */
+static const char *const *rules_paths(const struct app *a, size_t *n)
+{
+	if (a->o->nrules) {
+		*n = a->o->nrules;
+		return a->o->rules;
+	}
+	*n = a->cfg->rules_files.n;
+	return (const char *const *)a->cfg->rules_files.v;
+}
+
+static int run_engine(struct app *a)
+{
+	const struct opts *o = a->o;
+	bool describe = o->list_rules || o->describe_rule;
+	if (!describe && !o->dump_events) {
+		char err[512];
+		if (!(a->mgr = out_mgr_new(&a->oc, err, sizeof(err)))) {
+			fprintf(stderr, "falco: %s\n", err);
+			return 1;
+		}
+	}
+	size_t n;
+	const char *const *paths = rules_paths(a, &n);
+	if (app_rules(a, paths, n, describe) < 0)
+		return 1;
+	if (describe) {
+		if (!rules_engine_ok(a->re)) {
+			rules_engine_print_results(a->re, stderr, false);
+			return 1;
+		}
+		if (rules_engine_describe(a->re, stdout, o->describe_rule, a->cfg->json_output) < 0) {
+			fprintf(stderr, "falco: rule '%s' not found\n", o->describe_rule);
+			return 1;
+		}
+		return 0;
+	}
+	if (!o->dump_events && n && !rules_engine_nenabled(a->re, -1))
+		fprintf(stderr, "falco: no rules enabled after the selection and priority threshold\n");
+	if (o->dry_run) {
+		if (a->cfg->engine.kind == CFG_ENGINE_MODERN_EBPF) {
+			static bool syscalls[512];
+			adaptive_syscalls(a, syscalls);
+		}
+		fprintf(stderr, "Dry run: rules and configuration loaded, not capturing\n");
+		return 0;
+	}
+	switch (a->cfg->engine.kind) {
+	case CFG_ENGINE_REPLAY:
+		if (a->cfg->engine.replay.capture_file == NULL || a->cfg->engine.replay.capture_file[0] == '\0') {
+			fprintf(stderr, "falco: engine.kind=replay needs engine.replay.capture_file\n");
+			return 1;
+		}
+		return run_replay(a, a->cfg->engine.replay.capture_file, o->dump_events);
+	case CFG_ENGINE_MODERN_EBPF:
+		return run_live(a, o->dump_events);
+	default:
+		fprintf(stderr, "falco: engine.kind: only modern_ebpf and replay are built (kmod and nodriver "
+		                "are not)\n");
+		return 1;
+	}
 }
 
 static int run(const struct opts *o)
 {
-	struct falco_config *cfg = load_config(o);
-	if (cfg == NULL)
+	static struct app a;
+	a = (struct app){ .o = o, .src = -1 };
+	if (!(a.cfg = load_config(o)))
 		return 1;
-	int rc = 1;
-	switch (cfg->engine.kind) {
-	case CFG_ENGINE_REPLAY:
-		if (cfg->engine.replay.capture_file == NULL || cfg->engine.replay.capture_file[0] == '\0')
-			fprintf(stderr, "falco: engine.kind=replay needs engine.replay.capture_file\n");
-		else
-			rc = run_replay(cfg->engine.replay.capture_file, o->dump_events);
-		break;
-	case CFG_ENGINE_MODERN_EBPF:
-		rc = run_live(cfg, o->dump_events);
-		break;
-	default:
-		fprintf(stderr, "falco: engine.kind: only modern_ebpf and replay are built (kmod and nodriver "
-		                "are not)\n");
-		break;
+	int rc;
+	if (app_fields(&a) < 0) {
+		fprintf(stderr, "falco: cannot build the field registry\n");
+		rc = 1;
+	} else if (app_plugins(&a) < 0) {
+		rc = 1;
+	} else if (o->list_plugins) {
+		rc = list_plugins(&a);
+	} else if (o->plugin_info) {
+		rc = plugin_info(&a, o->plugin_info);
+	} else if (o->list_fields) {
+		rc = list_fields(&a);
+	} else if (o->nvalidate) {
+		rc = validate(&a);
+	} else {
+		rc = run_engine(&a);
 	}
-	cfg_free(cfg);
+	app_free(&a);
 	return rc;
 }
 
@@ -323,7 +878,12 @@ int main(int argc, char **argv)
 		print_version();
 		rc = 0;
 	} else if (o.list_events) {
-		ev_list_events(stdout);
+		enum ev_list_format f = EV_LIST_TEXT;
+		if (o.format && !strcmp(o.format, "markdown"))
+			f = EV_LIST_MARKDOWN;
+		else if (o.format && !strcmp(o.format, "json"))
+			f = EV_LIST_JSON;
+		ev_list_events_fmt(stdout, f);
 		rc = 0;
 	} else {
 		rc = run(&o);

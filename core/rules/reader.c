@@ -706,6 +706,7 @@ static void msgs_free(struct rules_msg *m, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(m[i].msg);
+		free(m[i].alt);
 		rules_ctx_free(&m[i].ctx);
 	}
 	free(m);

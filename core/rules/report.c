@@ -54,7 +54,8 @@ static void print_msgs(FILE *out, const struct rules_msg *m, size_t n, bool erro
 		return;
 	fprintf(out, "\n%zu %s:\n", n, errors ? "Errors" : "Warnings");
 	for (size_t i = 0; i < n; i++) {
-		char *snip = rules_ctx_snippet(&m[i].ctx, content, len, RULES_SNIPPET_WIDTH);
+		char *snip = m[i].alt ? rules_ctx_snippet(&m[i].ctx, m[i].alt, strlen(m[i].alt), RULES_SNIPPET_WIDTH)
+				      : rules_ctx_snippet(&m[i].ctx, content, len, RULES_SNIPPET_WIDTH);
 		print_ctx(out, &m[i].ctx);
 		fprintf(out, "------\n%s------\n", snip ? snip : "");
 		free(snip);
@@ -152,7 +153,7 @@ static void json_msgs(FILE *out, const struct rules_msg *m, size_t n, bool error
 		fputs(",\"codedesc\":", out);
 		rules_json_string(out, errors ? rules_err_str(m[i].code) : rules_warn_desc(m[i].code));
 		fputs(",\"context\":", out);
-		json_ctx(out, &m[i].ctx, content, len);
+		json_ctx(out, &m[i].ctx, m[i].alt ? m[i].alt : content, m[i].alt ? strlen(m[i].alt) : len);
 		fputs(",\"message\":", out);
 		rules_json_string(out, m[i].msg);
 		fputc('}', out);

@@ -165,6 +165,7 @@ static int add_msg(struct rules_msg **v, size_t *n, int code, const char *msg,
 	*v = m;
 	m = &m[*n];
 	m->code = code;
+	m->alt = NULL;
 	m->msg = strdup(msg);
 	if (!m->msg || rules_ctx_copy(&m->ctx, ctx)) {
 		free(m->msg);
@@ -206,4 +207,14 @@ int rules_ctx_condition(struct rules_ctx *out, const struct rules_ctx *parent, c
 	return rules_ctx_extend(out, parent, RULES_CTX_CONDITION_EXPRESSION, "", name,
 				line + (last ? last->line : 0), col + (last ? last->col : 0),
 				idx + (last ? last->offset : 0));
+}
+
+int rules_result_set_alt(struct rules_result *r, bool warn, const char *text)
+{
+	size_t n = warn ? r->nwarns : r->nerrs;
+	struct rules_msg *m = warn ? r->warns : r->errs;
+	if (!n)
+		return 0;
+	free(m[n - 1].alt);
+	return (m[n - 1].alt = strdup(text)) ? 0 : -ENOMEM;
 }

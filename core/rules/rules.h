@@ -135,6 +135,8 @@ struct rules_msg {
 	int code;                 /* enum rules_err_code or enum rules_warn_code */
 	char *msg;                /* owned */
 	struct rules_ctx ctx;     /* owned */
+	char *alt;                /* owned; NULL, or the condition text the snippet is
+	                           * taken from (condition-expression contexts) */
 };
 
 /* The result of one rules file. */
@@ -150,6 +152,10 @@ int rules_result_error(struct rules_result *r, enum rules_err_code code, const c
 		       const struct rules_ctx *ctx);
 int rules_result_warning(struct rules_result *r, enum rules_warn_code code, const char *msg,
 			 const struct rules_ctx *ctx);
+
+/* Sets the snippet source of the last error (warn false) or warning added
+ * to r: upstream's "alt content" of condition contexts. 0 or -ENOMEM. */
+int rules_result_set_alt(struct rules_result *r, bool warn, const char *text);
 
 /* `falco -V` output for one file, as upstream prints it: the verbose text
  * (`NAME: Ok|Ok, with warnings|Invalid`, then each error and warning with
