@@ -33,7 +33,7 @@ class Falco:
     def __init__(self, falco, rules, extra=()):
         self.out = tempfile.TemporaryFile(mode="w+", errors="replace")
         self.err = tempfile.TemporaryFile(mode="w+", errors="replace")
-        args = [falco, "-c", os.path.join(ROOT, "falco.yaml")]
+        args = [os.path.abspath(falco), "-c", os.path.join(ROOT, "falco.yaml")]
         for r in rules:
             args += ["-r", r]
         args += ["-o", "engine.kind=modern_ebpf", "-o", "json_output=true", "-U",

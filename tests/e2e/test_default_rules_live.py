@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import live_falco as lf  # noqa: E402
 
 lf.need_root_and_btf()
-FALCO = sys.argv[1]
+FALCO = os.path.abspath(sys.argv[1])
 lf.need_rules_support(FALCO)
 RULES = os.path.join(lf.ROOT, "rules", "falco_rules.yaml")
 tmp = tempfile.mkdtemp(prefix="falco-e2e-")

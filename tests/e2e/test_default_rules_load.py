@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import live_falco as lf  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FALCO = sys.argv[1]
+FALCO = os.path.abspath(sys.argv[1])
 RULES = os.path.join(ROOT, "rules", "falco_rules.yaml")
 lf.need_rules_support(FALCO)
 CONF = ["-c", os.path.join(ROOT, "falco.yaml"), "-o", "load_plugins=[]"]

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import live_falco as lf  # noqa: E402
 
 lf.need_root_and_btf()
-FALCO = sys.argv[1]
+FALCO = os.path.abspath(sys.argv[1])
 lf.need_rules_support(FALCO)
 PLUGIN = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(FALCO))), "plugins", "container", "libcontainer.so")
