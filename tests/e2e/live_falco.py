@@ -133,3 +133,23 @@ def exec_from_memfd():
             os._exit(127)
     os.waitpid(pid, 0)
     return pid
+
+
+def finit_module_bad_fd():
+    """finit_module(-1, "", 0): refused by the kernel (EBADF), loads nothing."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall(313, -1, b"", 0)  # x86_64 finit_module
+
+
+def ptrace_traceme_child():
+    """A child that asks to be traced by its parent, then exits; its pid."""
+    import ctypes
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ctypes.CDLL(None).ptrace(0, 0, None, None)  # PTRACE_TRACEME
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    return pid

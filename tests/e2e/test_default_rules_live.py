@@ -9,7 +9,10 @@ Actions: cat /etc/shadow; a shell started by a fake "nginx" (a symlink to
 dash, so its comm is nginx); creating a file below /etc and below
 /usr/local/bin (removed at once); PTRACE_ATTACH to a child; running /bin/true
 from a memfd and from /dev/shm; deleting a .bash_history in a temp dir;
-a symlink to /etc/shadow; grep for id_rsa; truncating a log below /var/log.
+a symlink to /etc/shadow; grep for id_rsa; truncating a log below /var/log;
+`nc -e` (a symlink named nc to /bin/true); finit_module on a bad fd (fails,
+loads nothing); a fake dpkg and an AF_PACKET socket in a new PID namespace
+(unshare -pf); PTRACE_TRACEME in a child.
 
 Usage: test_default_rules_live.py FALCO_BINARY
 """
@@ -36,6 +39,12 @@ server = os.path.join(tmp, "nginx")
 os.symlink("/bin/dash", server)
 shutil.copy("/bin/true", shm_exe)
 open(os.path.join(tmp, "id_rsa"), "w").close()
+# Harmless stand-ins whose comm is a watched tool's name.
+fake_nc = os.path.join(tmp, "nc")
+os.symlink("/bin/true", fake_nc)
+fake_dpkg = os.path.join(tmp, "dpkg")
+os.symlink("/bin/true", fake_dpkg)
+traceme_pids = []
 
 seen = {}          # rule -> [alerts]
 ptraced = []
@@ -61,6 +70,13 @@ def act():
     lf.run(["grep", "-r", "BEGIN RSA", tmp])
     lf.run(["sh", "-c", ": > " + log_file])
     lf.run(["rm", "-f", log_file])
+    lf.run([fake_nc, "-e", "/bin/sh", "127.0.0.1", "9"])
+    lf.finit_module_bad_fd()
+    # A new PID namespace stands for a container (what the rules test).
+    lf.run(["unshare", "-pf", fake_dpkg, "-l"])
+    lf.run(["unshare", "-pf", sys.executable, "-c",
+            "import socket; socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).close()"])
+    traceme_pids.append(lf.ptrace_traceme_child())
 
 
 def check(a, rule, prio, fields):
@@ -110,6 +126,16 @@ EXPECT = {
         ("Warning", {"proc.name": "grep", "proc.cmdline": lambda v: v is not None and "BEGIN RSA" in v}),
     "Log file truncated":
         ("Warning", {"fd.name": log_file, "proc.name": "sh"}),
+    "Netcat with command execution":
+        ("Warning", {"proc.name": "nc", "proc.cmdline": "nc -e /bin/sh 127.0.0.1 9"}),
+    "Kernel module loaded":
+        ("Warning", {"proc.pid": os.getpid()}),
+    "Package manager in container":
+        ("Error", {"proc.name": "dpkg", "proc.vpid": 1}),
+    "Raw packet socket in container":
+        ("Notice", {"proc.vpid": 1, "proc.cmdline": lambda v: "AF_PACKET" in v}),
+    "Ptrace self-trace":
+        ("Notice", {"proc.pid": lambda v: int(v) in traceme_pids}),
 }
 
 # No -r: the rules come from falco.yaml's rules_files (the `rules` folder,
