@@ -307,6 +307,21 @@ static struct rules_rule_def *find_rule(struct rules_collection *c, const char *
 	return i < 0 ? NULL : &c->rules[i];
 }
 
+const struct rules_list_def *rules_find_list(const struct rules_collection *c, const char *name)
+{
+	return find_list((struct rules_collection *)c, name);
+}
+
+const struct rules_macro_def *rules_find_macro(const struct rules_collection *c, const char *name)
+{
+	return find_macro((struct rules_collection *)c, name);
+}
+
+const struct rules_rule_def *rules_find_rule(const struct rules_collection *c, const char *name)
+{
+	return find_rule((struct rules_collection *)c, name);
+}
+
 /* The earlier rule of that name; an error when both name a different source. */
 static int prev_rule(struct cctx *x, const struct rules_item *it, const char *source,
 		     struct rules_rule_def **out)

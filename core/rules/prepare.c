@@ -70,8 +70,62 @@ static void put_quoted(struct buf *b, const char *item)
 
 /* ---------------- lists ---------------- */
 
+static const char delims_all[] = " \t\n\r(),=";
+
+static uint64_t hash_name(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The list whose (delimiter-free) name is s[0..n), or -1. */
+static long name_lookup(const struct rules_lists *l, const char *s, size_t n)
+{
+	const struct rules_name_index *x = &l->index;
+	if (!x->cap)
+		return -1;
+	for (size_t h = hash_name(s, n) & (x->cap - 1);; h = (h + 1) & (x->cap - 1)) {
+		if (!x->slots[h])
+			return -1;
+		const char *name = l->v[x->slots[h] - 1].name;
+		if (!strncmp(name, s, n) && !name[n])
+			return (long)x->slots[h] - 1;
+	}
+}
+
+/* Indexes every list name; a later list with the same name cannot occur (the
+ * collection holds one per name). Names holding a delimiter can match
+ * across tokens, so they are kept apart and always tried. */
+static int index_names(struct rules_lists *l)
+{
+	size_t cap = 64;
+	while (cap < l->n * 2)
+		cap *= 2;
+	l->index.slots = calloc(cap, sizeof(uint32_t));
+	l->slow = calloc(l->n + 1, sizeof(uint32_t));
+	if (!l->index.slots || !l->slow)
+		return -ENOMEM;
+	l->index.cap = cap;
+	for (size_t i = 0; i < l->n; i++) {
+		const char *name = l->v[i].name;
+		if (!name[0] || strpbrk(name, delims_all)) {
+			l->slow[l->nslow++] = (uint32_t)i;
+			continue;
+		}
+		size_t h = hash_name(name, strlen(name)) & (cap - 1);
+		while (l->index.slots[h])
+			h = (h + 1) & (cap - 1);
+		l->index.slots[h] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
 void rules_lists_free(struct rules_lists *l)
 {
+	free(l->index.slots);
+	free(l->slow);
 	for (size_t i = 0; i < l->n; i++) {
 		for (size_t k = 0; k < l->v[i].items.n; k++)
 			free(l->v[i].items.v[k]);
@@ -93,14 +147,6 @@ static int add_item(struct cfg_strlist *l, const char *s)
 	return 0;
 }
 
-static const struct rules_list_def *list_def(const struct rules_collection *c, const char *name)
-{
-	for (size_t i = 0; i < c->nlists; i++)
-		if (!strcmp(c->lists[i].name, name))
-			return &c->lists[i];
-	return NULL;
-}
-
 /* An item naming a list defined before this list's last change is replaced
  * by that list's items as written (one level, as upstream). */
 int rules_lists_expand(const struct rules_collection *c, struct rules_lists *out)
@@ -113,7 +159,7 @@ int rules_lists_expand(const struct rules_collection *c, struct rules_lists *out
 		const struct rules_list_def *l = &c->lists[i];
 		out->v[i].name = l->name;
 		for (size_t k = 0; k < l->items.n && !rc; k++) {
-			const struct rules_list_def *ref = list_def(c, l->items.v[k]);
+			const struct rules_list_def *ref = rules_find_list(c, l->items.v[k]);
 			if (!ref || ref->index >= l->visibility) {
 				rc = add_item(&out->v[i].items, l->items.v[k]);
 				continue;
@@ -123,6 +169,8 @@ int rules_lists_expand(const struct rules_collection *c, struct rules_lists *out
 				rc = add_item(&out->v[i].items, ref->items.v[j]);
 		}
 	}
+	if (!rc)
+		rc = index_names(out);
 	if (rc)
 		rules_lists_free(out);
 	return rc;
@@ -186,10 +234,38 @@ static int resolve_one(char **cond, const struct rules_list *l, bool *used)
 	return 0;
 }
 
+/* The lowest list index >= `from` that can change `text`: a list whose name
+ * is one of the text's delimiter-separated tokens, or a slow list. Upstream
+ * tries every list in turn; a list whose name is not a token would change
+ * nothing, so skipping it gives the same text and the same `used` flags. */
+static long next_candidate(const struct rules_lists *l, const char *text, size_t from)
+{
+	long best = -1;
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, delims_all);
+		if (n) {
+			long i = name_lookup(l, p, n);
+			if (i >= (long)from && (best < 0 || i < best))
+				best = i;
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	for (size_t k = 0; k < l->nslow; k++)
+		if (l->slow[k] >= from && (best < 0 || (long)l->slow[k] < best)) {
+			best = l->slow[k];
+			break;
+		}
+	return best;
+}
+
 char *rules_lists_resolve(struct rules_lists *lists, const char *cond)
 {
+	if (lists->n && !lists->index.cap && index_names(lists))   /* built by hand */
+		return NULL;
 	char *s = strdup(cond);
-	for (size_t i = 0; s && i < lists->n; i++) {
+	for (long i = s ? next_candidate(lists, s, 0) : -1; i >= 0; i = next_candidate(lists, s, (size_t)i + 1)) {
 		bool used = false;
 		if (resolve_one(&s, &lists->v[i], &used)) {
 			free(s);

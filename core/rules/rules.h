@@ -304,6 +304,12 @@ int rules_set_read_file(struct rules_set *s, const char *path);
  * or .yml (any other file is skipped, as upstream does). Appends to `out`. */
 int rules_expand_path(const char *path, struct cfg_strlist *out);
 
+/* Name -> position index of one kind of definition (collect.c). */
+struct rules_name_index {
+	size_t cap;                    /* power of two, or 0 */
+	uint32_t *slots;               /* owned; position + 1, 0 for empty */
+};
+
 /* ---------------- collection ---------------- */
 
 /* The engine version we declare (upstream's engine 0.63.0, Falco 0.44). */
@@ -358,12 +364,6 @@ struct rules_plugin_alts {
  * compiler: list expansion, macro resolution (a macro sees macros with a
  * lower index than its visibility), exceptions turned into condition text,
  * unused list/macro warnings, and the engine's priority and rule selection. */
-/* Name -> position index of one kind of definition (collect.c). */
-struct rules_name_index {
-	size_t cap;                    /* power of two, or 0 */
-	uint32_t *slots;               /* owned; position + 1, 0 for empty */
-};
-
 struct rules_collection {
 	struct rules_collect_opts opts;
 	struct rules_name_index list_idx, macro_idx, rule_idx;
@@ -378,6 +378,11 @@ struct rules_collection {
 	size_t nplugin_reqs;
 	struct rules_plugin_alts *plugin_reqs;
 };
+
+/* Definitions by name (hashed), or NULL. */
+const struct rules_list_def *rules_find_list(const struct rules_collection *c, const char *name);
+const struct rules_macro_def *rules_find_macro(const struct rules_collection *c, const char *name);
+const struct rules_rule_def *rules_find_rule(const struct rules_collection *c, const char *name);
 
 /* NULL opts: RULES_ENGINE_VERSION, every source and field accepted. */
 struct rules_collection *rules_collection_new(const struct rules_collect_opts *opts);
@@ -400,6 +405,11 @@ struct rules_list {
 struct rules_lists {
 	size_t n;
 	struct rules_list *v;          /* collection order */
+	/* Lookup of names (built by rules_lists_expand): lists whose names
+	 * hold a delimiter are `slow` and always tried. */
+	struct rules_name_index index;
+	size_t nslow;
+	uint32_t *slow;                /* owned; ascending */
 };
 
 /* Upstream's compile_list_infos: an item naming a list whose index is below

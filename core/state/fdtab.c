@@ -87,10 +87,6 @@ void st_fd_pool_free(struct st_state *st)
 		r = n;
 	}
 	st->free_fds = NULL;
-	if (st->scratch_fd) {
-		fd_destroy(st->scratch_fd);
-		st->scratch_fd = NULL;
-	}
 }
 
 static void set_buf(char **buf, uint32_t *cap, const char *s, size_t len)
@@ -317,21 +313,3 @@ struct st_fd *st_fd_attach(struct st_state *st, struct st_thread *t, int64_t fd,
 	fd_release(st, f);
 	return slot;
 }
-
-/* A record outside any table that keeps a copy of an fd being closed, so
- * the closing event still shows what it closed. */
-struct st_fd *st_scratch_fd(struct st_state *st)
-{
-	if (!st->scratch_fd) {
-		struct fd_rec *r = calloc(1, sizeof *r);
-		if (!r)
-			return NULL;
-		r->fd.name = r->fd.name_raw = r->fd.old_name = st_fd_empty;
-		st->scratch_fd = &r->fd;
-	}
-	return st->scratch_fd;
-}
-
-/* Replaces the process's fd table by a fresh copy when it is shared with
- * another process (CLONE_FILES then exec/unshare): not tracked yet, every
- * process has its own table. */

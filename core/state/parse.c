@@ -183,9 +183,7 @@ static bool update_from_tuple(struct st_fd *f, const uint8_t *t, uint32_t len, b
 {
 	uint8_t fam = t[0];
 	if (fam == AF_INET_PPM && len >= 13) {
-		if (f->type == ST_FD_IPV4_SERVSOCK)
-			f->flags |= 0; /* the l4proto stays */
-		f->type = ST_FD_IPV4_SOCK;
+		f->type = ST_FD_IPV4_SOCK; /* a server socket's l4proto carries over */
 		return apply_ip(f, 0, t + 1, rd16(t + 5), t + 7, rd16(t + 11), overwrite);
 	}
 	if (fam == AF_INET6_PPM && len >= 37) {

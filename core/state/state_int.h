@@ -40,7 +40,6 @@ struct st_state {
 	uint32_t nfree_procs;
 	struct st_counters cnt;
 	struct st_event_ctx cur;
-	struct st_fd *scratch_fd;         /* a closed fd kept for the event that closed it */
 	int64_t pending_exit[ST_PENDING_MAX];
 	uint32_t npending_exit;
 	int64_t pending_fd_tid;           /* close: fd removed after the event */
@@ -82,7 +81,6 @@ void st_fd_copy(struct st_fd *dst, const struct st_fd *src);
 void st_fd_set_old_name(struct st_fd *f, const char *s, size_t len);
 /* close-on-exec: drops every fd with O_CLOEXEC. */
 void st_fd_close_on_exec(struct st_state *st, struct st_thread *t);
-struct st_fd *st_scratch_fd(struct st_state *st);
 /* fd records outside any table (detached entries of file_descriptors). */
 struct st_fd *st_fd_detached(struct st_state *st);
 void st_fd_detached_free(struct st_state *st, struct st_fd *f);

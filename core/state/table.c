@@ -548,9 +548,12 @@ st_entry *st_table_add(struct st_table *t, const union st_data *key)
 	return st_add_thread(t->st, key->s64, key->s64, 0);
 }
 
-static bool erase_all(void *ctx, struct st_thread *t)
+struct tid_list { int64_t *v; size_t n; };
+
+static bool collect_tid(void *ctx, struct st_thread *t)
 {
-	st_remove_thread(ctx, t->tid);
+	struct tid_list *l = ctx;
+	l->v[l->n++] = t->tid;
 	return true;
 }
 
@@ -620,8 +623,14 @@ int st_table_clear(struct st_table *t)
 	}
 	if (t->kind != K_THREADS)
 		return -ENOTSUP;
-	/* removal may reparent into other buckets: repeat until empty */
-	while (t->st->cnt.threads)
-		st_foreach_thread(t->st, erase_all, t->st);
+	/* tids first: one removal may take another thread along (a closed
+	 * leader), so the table is not walked while it changes */
+	struct tid_list l = {malloc((t->st->cnt.threads + 1) * sizeof(int64_t)), 0};
+	if (!l.v)
+		return -ENOMEM;
+	st_foreach_thread(t->st, collect_tid, &l);
+	for (size_t i = 0; i < l.n; i++)
+		st_remove_thread(t->st, l.v[i]);
+	free(l.v);
 	return 0;
 }

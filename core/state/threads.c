@@ -554,7 +554,6 @@ static void reparent_children(struct st_state *st, struct st_thread *t)
 		if (r)
 			link_parent(c, r);
 	}
-	(void)r;
 }
 
 static void thread_free(struct st_state *st, struct st_thread *t)

@@ -713,6 +713,12 @@ static void test_detached_entries(void **unused)
 	assert_int_equal(st_table_read(out.table, st_table_entry(out.table, &k0), second, &out), 0);
 	assert_string_equal(out.str, "/x");
 	assert_null(st_table_subtable(t, st_table_field(t, "comm", ST_T_STRING)));
+	/* clear with a closed leader whose thread is still there */
+	ev_clone(st, 100, 110, 100, 1, CL_THREAD | CL_FILES, "worker");
+	ev_exit(st, 100);
+	ev_open(st, 110, 4, "/y", O_RDONLY_PPM);
+	assert_int_equal(st_table_clear(t), 0);
+	assert_int_equal(st_table_size(t), 0);
 	st_free(st);
 }
 

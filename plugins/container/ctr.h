@@ -1,0 +1,98 @@
+/*
+ * Internal state of the container plugin shared by its files: plugin.c
+ * (ABI, config, tables, parsing), extract.c (fields), worker.c (runtime
+ * lookups in a background thread, async events).
+ */
+#ifndef CTR_CTR_H
+#define CTR_CTR_H
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+#include "info.h"
+#include "map.h"
+#include "plugin_api.h"
+
+#define CTR_MAX_SOCKETS 8
+#define CTR_QUEUE_LEN 256
+
+struct ctr_job {
+	char id[CTR_ID_MAX + 1];
+	int type;
+};
+
+struct ctr_worker {
+	pthread_t thread;
+	bool running, stop;
+	pthread_mutex_t lock; /* guards everything below and the handler */
+	pthread_cond_t cond;
+	struct ctr_job queue[CTR_QUEUE_LEN];
+	unsigned head, count;
+	ss_plugin_owner_t *owner;
+	ss_plugin_async_event_handler_t handler;
+	uint64_t lookups_ok, lookups_failed, queue_full;
+};
+
+/* Per request index: where a result value lives until the next extraction. */
+struct ctr_result {
+	const char *str;
+	uint64_t u64;
+	ss_plugin_bool b;
+	char *buf; /* owned; grows */
+	size_t cap;
+};
+
+struct ctr_plugin {
+	char err[PLUGIN_MAX_ERRLEN];
+	ss_plugin_owner_t *owner;
+	ss_plugin_log_fn_t log;
+
+	/* config */
+	unsigned engines; /* bits 1 << enum ctr_type matched from cgroups */
+	char *docker_socks[CTR_MAX_SOCKETS], *podman_socks[CTR_MAX_SOCKETS]; /* owned */
+	unsigned ndocker, npodman;
+	size_t label_max_len;
+	int timeout_ms;
+	struct ctr_info *static_info; /* owned; the static engine, when enabled */
+
+	/* host tables, from init */
+	ss_plugin_table_t *threads;
+	ss_plugin_table_field_t *f_container_id, *f_cgroups, *f_cg_second, *f_pidns_start;
+
+	/* containers known (written by the event thread under `lock`, read by
+	 * it without; dump_state reads under `lock`) */
+	pthread_mutex_t lock;
+	struct ctr_map known;
+	struct ctr_map asked; /* ids queued or looked up (event thread only) */
+	struct ctr_info host; /* the "" container: host processes */
+	uint64_t last_async_num;
+	const struct ctr_info *last_async;
+
+	struct ctr_worker worker;
+
+	struct ctr_result *res; /* owned; `nres` entries */
+	uint32_t nres;
+	ss_plugin_metric metrics[2];
+	ss_plugin_table_input table_in; /* the `containers` table offered */
+};
+
+/* worker.c */
+int ctr_worker_start(struct ctr_plugin *p);
+void ctr_worker_stop(struct ctr_plugin *p);
+/* Queues a lookup; false when the queue is full. Never blocks for long. */
+bool ctr_worker_ask(struct ctr_plugin *p, const char *id, int type);
+/* Builds the async event carrying `c` (malloc'd; caller frees). */
+ss_plugin_event *ctr_async_event(const struct ctr_info *c, const char *name);
+
+/* extract.c */
+ss_plugin_rc ctr_extract(struct ctr_plugin *p, const ss_plugin_event_input *evt,
+                         const ss_plugin_field_extract_input *in);
+
+/* table.c: the `containers` table this plugin offers to the host */
+void ctr_table_setup(struct ctr_plugin *p);
+
+void ctr_log(struct ctr_plugin *p, ss_plugin_log_severity sev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
