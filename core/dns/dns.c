@@ -481,14 +481,23 @@ void dns_touch(struct dns_name *h)
 
 static bool has_addr(const struct snap_ent *e, const void *addr, size_t alen)
 {
+	/* word compares: memcpy keeps them alignment-safe and compiles to loads */
 	if (alen == 4) {
-		for (uint32_t i = 0; i < e->n4; i++)
-			if (memcmp(e->v4[i], addr, 4) == 0)
+		uint32_t a, x;
+		memcpy(&a, addr, 4);
+		for (uint32_t i = 0; i < e->n4; i++) {
+			memcpy(&x, e->v4[i], 4);
+			if (x == a)
 				return true;
-	} else {
-		for (uint32_t i = 0; i < e->n6; i++)
-			if (memcmp(e->v6[i], addr, 16) == 0)
-				return true;
+		}
+		return false;
+	}
+	uint64_t a[2], x[2];
+	memcpy(a, addr, 16);
+	for (uint32_t i = 0; i < e->n6; i++) {
+		memcpy(x, e->v6[i], 16);
+		if (x[0] == a[0] && x[1] == a[1])
+			return true;
 	}
 	return false;
 }
