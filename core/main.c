@@ -17,6 +17,7 @@
 #include "output/output.h"
 #include "plugin/plugin.h"
 #include "rules/engine.h"
+#include "rules/rules.h"
 #include "sources.h"
 #include "state/state.h"
 
@@ -1060,6 +1061,12 @@ static int print_support(struct app *a)
 {
 	size_t n;
 	const char *const *paths = rules_paths(a, &n);
+	struct cfg_strlist files = {0};  /* directories expanded to their files, as loaded */
+	for (size_t i = 0; i < n; i++)
+		if (rules_expand_path(paths[i], &files) < 0) {
+			fprintf(stderr, "falco: out of memory\n");
+			break;
+		}
 	const char *conf = a->o->conf_file;
 	if (conf == NULL && access(FALCO_INSTALL_CONF_FILE, R_OK) == 0)
 		conf = FALCO_INSTALL_CONF_FILE;
@@ -1067,9 +1074,14 @@ static int print_support(struct app *a)
 		.falco_version = FALCO_VERSION, .libs_version = FALCO_VERSION,
 		.plugin_api_version = FALCO_PLUGIN_API_VERSION, .driver_api_version = FALCO_DRIVER_SCHEMA_VERSION,
 		.driver_schema_version = FALCO_DRIVER_SCHEMA_VERSION, .engine_version_semver = FALCO_ENGINE_VERSION,
-		.cmdline = a->o->cmdline, .config_path = conf, .rules_files = paths, .nrules_files = n,
+		.cmdline = a->o->cmdline, .config_path = conf,
+		.rules_files = (const char *const *)files.v, .nrules_files = files.n,
 	};
-	return support_print(stdout, &si) < 0 ? 1 : 0;
+	int rc = support_print(stdout, &si) < 0 ? 1 : 0;
+	for (size_t i = 0; i < files.n; i++)
+		free(files.v[i]);
+	free(files.v);
+	return rc;
 }
 
 /* -P: the pid file exists while the engine runs (not in dry runs, as

@@ -73,6 +73,23 @@ check(set(ei) >= {"falco_version", "libs_version", "plugin_api_version", "driver
 check(ei.get("engine_version") == ei.get("engine_version_semver", "").split(".")[1] if ei else False,
       "engine_version is the semver's minor number")
 
+# A rules directory stands for its .yaml/.yml files, sorted by name (as
+# loaded); other files are not rules files.
+rdir = os.path.join(tmp, "rules.d")
+os.mkdir(rdir)
+for name, text in [("b.yaml", "- list: b\n  items: [x]\n"), ("a.yml", "- list: a\n  items: [y]\n"),
+                   ("notes.txt", "not rules\n")]:
+    with open(os.path.join(rdir, name), "w") as f:
+        f.write(text)
+rc, out, _ = run("--support", "-c", conf, "-r", rdir)
+try:
+    rf = json.loads(out).get("rules_files", [])
+except ValueError:
+    rf = []
+check([(r["name"], r["variants"][0]["content"]) for r in rf] ==
+      [(os.path.join(rdir, "a.yml"), "- list: a\n  items: [y]\n"),
+       (os.path.join(rdir, "b.yaml"), "- list: b\n  items: [x]\n")], f"--support rules dir: {rf}")
+
 # --config-schema: a JSON schema naming every top-level key of the repository's falco.yaml.
 rc, out, _ = run("--config-schema")
 try:
