@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/drops.h"
+#include "app/support.h"
 #include "config/config.h"
 #include "engine/engine.h"
 #include "event/event.h"
@@ -15,6 +17,7 @@
 #include "output/output.h"
 #include "plugin/plugin.h"
 #include "rules/engine.h"
+#include "rules/rules.h"
 #include "sources.h"
 #include "state/state.h"
 
@@ -57,6 +60,9 @@ struct opts {
 	size_t nenable;
 	const char *disable_src[MAX_PLUGINS + 1]; /* --disable-source (argv) */
 	size_t ndisable;
+	const char *pidfile;                   /* -P */
+	bool support, config_schema;           /* --support, --config-schema */
+	char *cmdline;                         /* owned: argv joined, for --support */
 };
 
 static void usage(FILE *out)
@@ -86,6 +92,9 @@ static void usage(FILE *out)
 	        "  -U, --unbuffered          Do not buffer alert outputs.\n"
 	        "  --dry-run                 Load configuration and rules, do not run.\n"
 	        "  -v                        Verbose: log the selected syscalls and rules.\n"
+	        "  -P, --pidfile <path>      Write our pid to this file while running.\n"
+	        "  --support                 Print support information (versions, uname, config, rules) as JSON.\n"
+	        "  --config-schema           Print the falco.yaml JSON schema and exit.\n"
 	        "  --plugin <lib>[:<init>]   Load a plugin (a path, or a bare name found as\n"
 	        "                            lib<name>.so in " CFG_PLUGINS_DIR "), after those\n"
 	        "                            of falco.yaml's load_plugins.\n"
@@ -143,9 +152,13 @@ static int add_capture_file(struct opts *o, const char *path)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_VERSION = 256, OPT_LIST_EVENTS, OPT_DUMP_EVENTS, OPT_LIST, OPT_FORMAT, OPT_DRY_RUN,
-	       OPT_PLUGIN, OPT_LIST_PLUGINS, OPT_PLUGIN_INFO, OPT_ENABLE_SOURCE, OPT_DISABLE_SOURCE };
+	       OPT_PLUGIN, OPT_LIST_PLUGINS, OPT_PLUGIN_INFO, OPT_ENABLE_SOURCE, OPT_DISABLE_SOURCE,
+	       OPT_SUPPORT, OPT_CONFIG_SCHEMA };
 	static const struct option longopts[] = {
 		{"plugin", required_argument, NULL, OPT_PLUGIN},
+		{"support", no_argument, NULL, OPT_SUPPORT},
+		{"config-schema", no_argument, NULL, OPT_CONFIG_SCHEMA},
+		{"pidfile", required_argument, NULL, 'P'},
 		{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
 		{"plugin-info", required_argument, NULL, OPT_PLUGIN_INFO},
 		{"enable-source", required_argument, NULL, OPT_ENABLE_SOURCE},
@@ -163,7 +176,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hc:e:o:r:V:Ll:NM:p:Uv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hc:e:o:r:V:Ll:NM:p:UvP:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 		case 'V':
@@ -181,6 +194,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'N': o->names_only = true; break;
 		case 'U': o->unbuffered = true; break;
 		case 'v': o->verbose = true; break;
+		case 'P': o->pidfile = optarg; break;
+		case OPT_SUPPORT: o->support = true; break;
+		case OPT_CONFIG_SCHEMA: o->config_schema = true; break;
 		case 'p': o->print_format = optarg; break;
 		case 'M': {
 			char *end;
@@ -530,12 +546,67 @@ struct run_ctx {
 	struct ev_resolver res;   /* printers ask the state */
 	struct app *app;
 	struct fld_ctx fctx;      /* extraction context of the syscall rules */
+	struct eng *eng;          /* the syscall engine (borrowed) */
+	struct drops *drops;      /* owned: syscall_event_drops; NULL when off */
+	bool drop_exit;           /* the drops exit action fired */
 	char args[65536];
 };
+
+/* The running engines, for the signal handler. */
+static struct eng *volatile g_running[MAX_PLUGINS + 1];
+static volatile size_t g_nrunning;
+
+/* The drops exit action: every engine stops, the run fails. */
+static void stop_for_drops(struct run_ctx *r)
+{
+	r->drop_exit = true;
+	for (size_t i = 0; i < g_nrunning; i++)
+		if (g_running[i] != NULL)
+			eng_stop(g_running[i]);
+}
+
+/* The driver's counters, in upstream's names, for core/app/drops. */
+static void read_drop_counters(void *ctx, struct drops_counters *out)
+{
+	struct run_ctx *r = ctx;
+	struct eng_stats st;
+	memset(out, 0, sizeof(*out));
+	if (r->eng == NULL)
+		return;
+	eng_get_stats(r->eng, &st);
+	out->n_evts = st.src.events;
+	out->n_drops = st.src.drops;
+	out->n_drops_buffer = st.src.drops_buffer;
+}
+
+/* syscall_event_drops for the syscall engine (upstream checks the syscall
+ * source, live or replayed). NULL when it needs nothing or on ENOMEM. */
+static struct drops *app_drops(struct app *a, struct run_ctx *r)
+{
+	const struct falco_config *c = a->cfg;
+	int lvl = drops_log_level(c->log_level);
+	struct drops_opts o = {
+		.actions = c->syscall_event_drops.actions,
+		.threshold = c->syscall_event_drops.threshold,
+		.rate = c->syscall_event_drops.rate,
+		.max_burst = c->syscall_event_drops.max_burst,
+		.simulate = c->syscall_event_drops.simulate_drops,
+		.modern_bpf = c->engine.kind == CFG_ENGINE_MODERN_EBPF,
+		.log_level = lvl < 0 ? 6 /* info */ : lvl,
+		.log_stderr = c->log_stderr,
+		.iso8601 = c->time_format_iso_8601,
+		.read = read_drop_counters,
+		.read_ctx = r,
+		.mgr = a->mgr,
+	};
+	return drops_new(&o);
+}
 
 static int on_parse(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
+	if (r->drops && !r->drop_exit && drops_event(r->drops, ev->ev.hdr->ts) < 0)
+		stop_for_drops(r);
 	st_apply(r->st, &ev->ev, ev->cpu);
 	if (r->app->nparsers) {
 		char err[256];
@@ -581,10 +652,6 @@ static int dump_event(void *ctx, const struct eng_event *ev)
 	       ev_is_exit(h->type) ? '<' : '>', ev_type_name(&ev->ev), r->args);
 	return 0;
 }
-
-/* The running engines, for the signal handler. */
-static struct eng *volatile g_running[MAX_PLUGINS + 1];
-static volatile size_t g_nrunning;
 
 static void on_signal(int sig)
 {
@@ -708,6 +775,9 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 		}
 		engines[n] = e;
 		run[n++] = (struct srcs_running){ "syscall", 0, e };
+		r.eng = e;
+		r.drop_exit = false;
+		r.drops = app_drops(a, &r);
 	}
 	long nl = dump ? (long)n : open_plugin_sources(a, enabled, engines, n, pipes, run);
 	int rc = nl < 0 ? 1 : nl == 0 ? (fprintf(stderr, "falco: no event source to run\n"), 1)
@@ -721,6 +791,15 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	}
 	if (e)
 		print_summary(e);
+	if (r.drops) {
+		drops_print_stats(r.drops, stderr);
+		drops_free(r.drops);
+		r.drops = NULL;
+	}
+	if (r.drop_exit) {
+		fprintf(stderr, "Error: Drop manager internal error\n");
+		rc = 1;
+	}
 	if (a->cfg->metrics.enabled && (a->cfg->metrics.flags & CFG_METRICS_PLUGINS))
 		srcs_print_metrics(a->plugins, a->nplugins, stderr);
 	for (size_t i = 1; i < a->nsources; i++)
@@ -977,6 +1056,47 @@ static int run_engine(struct app *a)
 	}
 }
 
+/* --support: upstream's JSON report, then exit. */
+static int print_support(struct app *a)
+{
+	size_t n;
+	const char *const *paths = rules_paths(a, &n);
+	struct cfg_strlist files = {0};  /* directories expanded to their files, as loaded */
+	for (size_t i = 0; i < n; i++)
+		if (rules_expand_path(paths[i], &files) < 0) {
+			fprintf(stderr, "falco: out of memory\n");
+			break;
+		}
+	const char *conf = a->o->conf_file;
+	if (conf == NULL && access(FALCO_INSTALL_CONF_FILE, R_OK) == 0)
+		conf = FALCO_INSTALL_CONF_FILE;
+	struct support_info si = {
+		.falco_version = FALCO_VERSION, .libs_version = FALCO_VERSION,
+		.plugin_api_version = FALCO_PLUGIN_API_VERSION, .driver_api_version = FALCO_DRIVER_SCHEMA_VERSION,
+		.driver_schema_version = FALCO_DRIVER_SCHEMA_VERSION, .engine_version_semver = FALCO_ENGINE_VERSION,
+		.cmdline = a->o->cmdline, .config_path = conf,
+		.rules_files = (const char *const *)files.v, .nrules_files = files.n,
+	};
+	int rc = support_print(stdout, &si) < 0 ? 1 : 0;
+	for (size_t i = 0; i < files.n; i++)
+		free(files.v[i]);
+	free(files.v);
+	return rc;
+}
+
+/* -P: the pid file exists while the engine runs (not in dry runs, as
+ * upstream); we also remove it at exit, which upstream does not. */
+static int run_with_pidfile(struct app *a)
+{
+	const char *pf = a->o->dry_run ? NULL : a->o->pidfile;
+	if (pf && support_pidfile_write(pf) < 0)
+		return 1;
+	int rc = run_engine(a);
+	if (pf)
+		unlink(pf);
+	return rc;
+}
+
 static int run(const struct opts *o)
 {
 	static struct app a;
@@ -997,17 +1117,35 @@ static int run(const struct opts *o)
 		rc = list_fields(&a);
 	} else if (o->nvalidate) {
 		rc = validate(&a);
+	} else if (o->support) {
+		rc = print_support(&a);
 	} else {
-		rc = run_engine(&a);
+		rc = run_with_pidfile(&a);
 	}
 	app_free(&a);
 	return rc;
+}
+
+/* argv joined by spaces, as upstream's cmdline. NULL on ENOMEM. */
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = calloc(1, len);
+	for (int i = 0; s && i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
 }
 
 int main(int argc, char **argv)
 {
 	static struct opts o;
 	int rc;
+	o.cmdline = join_args(argc, argv);
 	if (parse_args(argc, argv, &o) < 0) {
 		usage(stderr);
 		rc = 1;
@@ -1016,6 +1154,9 @@ int main(int argc, char **argv)
 		rc = 0;
 	} else if (o.version) {
 		print_version();
+		rc = 0;
+	} else if (o.config_schema) {
+		cfg_schema_print(stdout);
 		rc = 0;
 	} else if (o.list_events) {
 		enum ev_list_format f = EV_LIST_TEXT;
@@ -1030,5 +1171,6 @@ int main(int argc, char **argv)
 	}
 	free(o.owned[0]);
 	free(o.owned[1]);
+	free(o.cmdline);
 	return rc;
 }
