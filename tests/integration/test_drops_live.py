@@ -3,7 +3,7 @@
 per-second check reads the driver's counters, so every internal drop alert
 carries the interval's real event count (n_evts > 0), ebpf_enabled "1", and
 at least the simulated drop. Upstream's token bucket then limits the
-alerts: rate 1/s, max_burst 10 lets every check through in a 4 s run.
+alerts: rate 1/s, max_burst 10 lets every check through in a 10 s run.
 Skipped (77) without root, BTF or the driver in this build.
 
 Usage: test_drops_live.py FALCO_BINARY
@@ -21,7 +21,7 @@ if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
     sys.exit(77)
 
 p = subprocess.run([FALCO, "-c", os.path.join(ROOT, "falco.yaml"), "-r", RULES, "-o", "engine.kind=modern_ebpf",
-                    "-M", "4", "-o", "log_syslog=false", "-o", "json_output=true",
+                    "-M", "10", "-o", "log_syslog=false", "-o", "json_output=true",
                     "-o", "syscall_event_drops.simulate_drops=true", "-o", "syscall_event_drops.actions=[alert]",
                     "-o", "syscall_event_drops.rate=1", "-o", "syscall_event_drops.max_burst=10"],
                    capture_output=True, text=True, errors="replace", timeout=60)
@@ -34,8 +34,9 @@ det = [int(l.split(":")[1].split()[0]) for l in p.stderr.splitlines() if "event 
 failures = []
 if p.returncode != 0:
     failures.append(f"rc {p.returncode}: {p.stderr[-500:]}")
-# 4 s of a busy machine: checks at ~1, 2, 3 s (each at the first event past the deadline)
-if not (2 <= len(alerts) <= 4) or det != [len(alerts)]:
+# A 10 s run: loading the driver can take seconds on a busy machine, then one
+# check per second of events (each at the first event past the deadline).
+if not (2 <= len(alerts) <= 10) or det != [len(alerts)]:
     failures.append(f"{len(alerts)} alerts, detected {det}")
 for a in alerts:
     f = a["output_fields"]
