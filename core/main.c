@@ -293,6 +293,7 @@ struct app {
 	size_t nplugins;
 	struct ph_plugin *plugins[MAX_PLUGINS];   /* owned, in load order */
 	const char *plugin_init[MAX_PLUGINS];     /* borrowed init configs */
+	const char *plugin_path[MAX_PLUGINS];     /* borrowed library paths (--plugin-info PATH) */
 	size_t nsources;                          /* event sources: [0] syscall, then plugins' */
 	struct rules_source_desc sources[MAX_PLUGINS + 1]; /* names borrowed from the plugins */
 	struct fld_reg *plugin_regs[MAX_PLUGINS]; /* owned: sources[1..] registries */
@@ -361,6 +362,7 @@ static int load_plugin(struct app *a, const char *path, const char *init, const 
 		return -1;
 	}
 	a->plugin_init[a->nplugins] = init;
+	a->plugin_path[a->nplugins] = path;
 	a->plugins[a->nplugins++] = p;
 	if (ph_init(p, init, err, sizeof(err)) < 0) {
 		fprintf(stderr, "falco: cannot initialize plugin %s: %s\n", ph_name(p), err);
@@ -471,7 +473,8 @@ static int plugin_info(const struct app *a, const char *name)
 	char err[512];
 	for (size_t i = 0; i < a->nplugins; i++) {
 		struct ph_plugin *p = a->plugins[i];
-		if (strcmp(ph_name(p), name))
+		/* as upstream: the plugin's name or its configured library path */
+		if (strcmp(ph_name(p), name) && strcmp(a->plugin_path[i], name))
 			continue;
 		ph_print_info(p, stdout);
 		printf("\n");
