@@ -15,6 +15,7 @@
 #include "output/output.h"
 #include "plugin/plugin.h"
 #include "rules/engine.h"
+#include "sources.h"
 #include "state/state.h"
 
 #ifndef FALCO_VERSION
@@ -52,6 +53,10 @@ struct opts {
 	size_t nplugins;
 	bool list_plugins;                     /* --list-plugins */
 	const char *plugin_info;               /* --plugin-info NAME */
+	const char *enable_src[MAX_PLUGINS + 1];  /* --enable-source (argv) */
+	size_t nenable;
+	const char *disable_src[MAX_PLUGINS + 1]; /* --disable-source (argv) */
+	size_t ndisable;
 };
 
 static void usage(FILE *out)
@@ -84,6 +89,9 @@ static void usage(FILE *out)
 	        "  --plugin <lib>[:<init>]   Load a plugin (a path, or a bare name found as\n"
 	        "                            lib<name>.so in " CFG_PLUGINS_DIR "), after those\n"
 	        "                            of falco.yaml's load_plugins.\n"
+	        "  --enable-source <source>  Enable only the named event sources (repeatable;\n"
+	        "                            exclusive with --disable-source).\n"
+	        "  --disable-source <source> Disable an event source (repeatable).\n"
 	        "  --list-plugins            Print the loaded plugins.\n"
 	        "  --plugin-info <name>      Print a plugin's description, init schema and open\n"
 	        "                            params.\n"
@@ -135,11 +143,13 @@ static int add_capture_file(struct opts *o, const char *path)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_VERSION = 256, OPT_LIST_EVENTS, OPT_DUMP_EVENTS, OPT_LIST, OPT_FORMAT, OPT_DRY_RUN,
-	       OPT_PLUGIN, OPT_LIST_PLUGINS, OPT_PLUGIN_INFO };
+	       OPT_PLUGIN, OPT_LIST_PLUGINS, OPT_PLUGIN_INFO, OPT_ENABLE_SOURCE, OPT_DISABLE_SOURCE };
 	static const struct option longopts[] = {
 		{"plugin", required_argument, NULL, OPT_PLUGIN},
 		{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
 		{"plugin-info", required_argument, NULL, OPT_PLUGIN_INFO},
+		{"enable-source", required_argument, NULL, OPT_ENABLE_SOURCE},
+		{"disable-source", required_argument, NULL, OPT_DISABLE_SOURCE},
 		{"list", optional_argument, NULL, OPT_LIST},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
@@ -198,6 +208,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_LIST_PLUGINS: o->list_plugins = true; break;
 		case OPT_PLUGIN_INFO: o->plugin_info = optarg; break;
+		case OPT_ENABLE_SOURCE:
+		case OPT_DISABLE_SOURCE: {
+			bool en = c == OPT_ENABLE_SOURCE;
+			size_t *n = en ? &o->nenable : &o->ndisable;
+			if (*n == MAX_PLUGINS + 1) {
+				fprintf(stderr, "falco: too many --%s options\n", en ? "enable-source" : "disable-source");
+				return -EINVAL;
+			}
+			(en ? o->enable_src : o->disable_src)[(*n)++] = optarg;
+			break;
+		}
 		case 'h': o->help = true; break;
 		case 'c': o->conf_file = optarg; break;
 		case 'e':
@@ -260,6 +281,8 @@ struct app {
 	struct rules_source_desc sources[MAX_PLUGINS + 1]; /* names borrowed from the plugins */
 	struct fld_reg *plugin_regs[MAX_PLUGINS]; /* owned: sources[1..] registries */
 	char *owned_paths[MAX_PLUGINS];           /* owned: resolved --plugin paths */
+	struct ph_plugin *src_plugin[MAX_PLUGINS + 1]; /* the sourcing plugin of sources[i] (NULL: syscall) */
+	const char *src_params[MAX_PLUGINS + 1];       /* its open_params (borrowed) */
 	struct st_state *st;                      /* owned: the syscall source's state */
 	struct ph_state_tables *tables;           /* owned: plugins' view of st; outlives them */
 	size_t nparsers;
@@ -308,7 +331,7 @@ static int app_fields(struct app *a)
 
 /* One plugin: loaded, initialised, its fields in the registries of the
  * sources it extracts from. Returns 0 or -1 after printing why. */
-static int load_plugin(struct app *a, const char *path, const char *init)
+static int load_plugin(struct app *a, const char *path, const char *init, const char *params)
 {
 	char err[1024];
 	struct ph_opts po = { .sz = sizeof(po), .tables = a->tables ? ph_state_tables_get(a->tables) : NULL };
@@ -327,6 +350,10 @@ static int load_plugin(struct app *a, const char *path, const char *init)
 		fprintf(stderr, "falco: cannot initialize plugin %s: %s\n", ph_name(p), err);
 		return -1;
 	}
+	if (ph_check_event_schema(p, PH_EVENT_SCHEMA_VERSION, err, sizeof(err)) < 0) {
+		fprintf(stderr, "falco: plugin %s is not compatible with this event schema: %s\n", ph_name(p), err);
+		return -1;
+	}
 	if (ph_caps(p) & CAP_PARSING)
 		a->parsers[a->nparsers++] = p;
 	if ((ph_caps(p) & CAP_SOURCING) && ph_event_source(p)[0] && a->nsources <= MAX_PLUGINS) {
@@ -334,6 +361,8 @@ static int load_plugin(struct app *a, const char *path, const char *init)
 		if (!r || fld_reg_add_builtin(r) < 0)
 			return -1;
 		a->plugin_regs[a->nsources - 1] = r;
+		a->src_plugin[a->nsources] = p;
+		a->src_params[a->nsources] = params;
 		a->sources[a->nsources++] = (struct rules_source_desc){ ph_event_source(p), r };
 	}
 	return 0;
@@ -399,11 +428,12 @@ static int app_plugins(struct app *a)
 		return -1;
 	}
 	for (size_t i = 0; i < a->cfg->n_plugins; i++)
-		if (load_plugin(a, a->cfg->plugins[i].library_path, a->cfg->plugins[i].init_config) < 0)
+		if (load_plugin(a, a->cfg->plugins[i].library_path, a->cfg->plugins[i].init_config,
+		                a->cfg->plugins[i].open_params) < 0)
 			return -1;
 	for (size_t i = 0; i < a->o->nplugins; i++) {
 		const char *path, *init;
-		if (plugin_arg(a, i, a->o->plugins[i], &path, &init) < 0 || load_plugin(a, path, init) < 0)
+		if (plugin_arg(a, i, a->o->plugins[i], &path, &init) < 0 || load_plugin(a, path, init, "") < 0)
 			return -1;
 	}
 	return add_plugin_fields(a);
@@ -552,14 +582,16 @@ static int dump_event(void *ctx, const struct eng_event *ev)
 	return 0;
 }
 
-static struct eng *volatile g_running; /* for the signal handler */
+/* The running engines, for the signal handler. */
+static struct eng *volatile g_running[MAX_PLUGINS + 1];
+static volatile size_t g_nrunning;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	struct eng *e = g_running;
-	if (e != NULL)
-		eng_stop(e);
+	for (size_t i = 0; i < g_nrunning; i++)
+		if (g_running[i] != NULL)
+			eng_stop(g_running[i]);
 }
 
 static void print_summary(const struct eng *e)
@@ -581,9 +613,68 @@ static void print_summary(const struct eng *e)
 		        (unsigned long long)st.conv.no_enter);
 }
 
-/* Runs an opened source (owned here from now on) with the app's state
- * until it ends, SIGINT/SIGTERM, -M, or an error. */
-static int run_source(struct app *a, struct eng_source *src, struct st_state *st, bool dump)
+/* Opens the enabled plugin sources as engines; the syscall engine (when
+ * given) is engines[0]. Returns how many engines, or -1 after printing. */
+static long open_plugin_sources(struct app *a, const bool *enabled, struct eng **engines, size_t n,
+                                struct srcs_pipe **pipes, struct srcs_running *run)
+{
+	for (size_t i = 1; i < a->nsources; i++) {
+		if (!enabled[i])
+			continue;
+		char err[ENG_ERR_LEN];
+		struct srcs_pipe_opts po = {
+			.re = a->re, .source = a->src_plugin[i], .open_params = a->src_params[i],
+			.plugins = a->plugins, .nplugins = a->nplugins,
+			.hostname = a->mgr ? out_mgr_hostname(a->mgr) : NULL,
+		};
+		if (!(pipes[i] = srcs_pipe_new(&po, err))) {
+			fprintf(stderr, "falco: %s\n", err);
+			return -1;
+		}
+		engines[n] = srcs_pipe_eng(pipes[i]);
+		run[n] = (struct srcs_running){ a->sources[i].name, ph_id(a->src_plugin[i]), engines[n] };
+		n++;
+	}
+	return (long)n;
+}
+
+/* Runs the engines, one thread each, until they all end, SIGINT/SIGTERM,
+ * -M, or an error. Returns 1 when one failed. */
+static int run_engines(struct app *a, struct eng **engines, size_t n, const struct srcs_running *run)
+{
+	int rcs[MAX_PLUGINS + 1] = {0}, rc = 0;
+	if (srcs_async_start(a->plugins, a->nplugins, run, n) < 0)
+		rc = 1;
+	for (size_t i = 0; i < n; i++)
+		g_running[i] = engines[i];
+	g_nrunning = n;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	if (a->o->duration_s > 0)
+		alarm((unsigned)a->o->duration_s);
+	if (!rc && eng_run_all(engines, n, rcs) < 0) {
+		fprintf(stderr, "falco: cannot start the event source threads\n");
+		rc = 1;
+	}
+	alarm(0);
+	g_nrunning = 0;
+	srcs_async_stop(a->plugins, a->nplugins);
+	for (size_t i = 0; i < n; i++)
+		if (rcs[i] < 0) {
+			fprintf(stderr, "falco: %s\n", eng_error(engines[i]));
+			rc = 1;
+		}
+	return rc;
+}
+
+/* Runs an opened syscall source (NULL: none) with `st` (owned here from now
+ * on, as is `src`) and the enabled plugin sources until they end,
+ * SIGINT/SIGTERM, -M, or an error. */
+static int run_source(struct app *a, struct eng_source *src, struct st_state *st, bool dump,
+                      const bool *enabled)
 {
 	static struct run_ctx r;
 	char err[ENG_ERR_LEN];
@@ -598,29 +689,29 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	r.fctx.hostname = a->mgr ? out_mgr_hostname(a->mgr) : NULL;
 	if (irc < 0) {
 		fprintf(stderr, "falco: out of memory\n");
-		src->close(src->impl);
+		if (src)
+			src->close(src->impl);
 		return 1;
 	}
 	struct eng_hooks hooks = {.ctx = &r, .parse = on_parse, .consume = dump ? dump_event : on_event};
-	struct eng *e = eng_new(src, &hooks, err);
-	if (e == NULL) {
-		fprintf(stderr, "falco: %s\n", err);
-		fld_ctx_fini(&r.fctx);
-		return 1;
+	struct eng *engines[MAX_PLUGINS + 1] = {NULL};
+	struct srcs_pipe *pipes[MAX_PLUGINS + 1] = {NULL};
+	struct srcs_running run[MAX_PLUGINS + 1];
+	size_t n = 0;
+	struct eng *e = NULL;
+	if (src != NULL) {
+		e = eng_new(src, &hooks, err);
+		if (e == NULL) {
+			fprintf(stderr, "falco: %s\n", err);
+			fld_ctx_fini(&r.fctx);
+			return 1;
+		}
+		engines[n] = e;
+		run[n++] = (struct srcs_running){ "syscall", 0, e };
 	}
-	g_running = e;
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-	if (a->o->duration_s > 0)
-		alarm((unsigned)a->o->duration_s);
-	int rc = eng_run(e);
-	alarm(0);
-	g_running = NULL;
-	if (rc < 0)
-		fprintf(stderr, "falco: %s\n", eng_error(e));
+	long nl = dump ? (long)n : open_plugin_sources(a, enabled, engines, n, pipes, run);
+	int rc = nl < 0 ? 1 : nl == 0 ? (fprintf(stderr, "falco: no event source to run\n"), 1)
+	                             : run_engines(a, engines, (size_t)nl, run);
 	fflush(stdout);
 	/* As upstream: drain the outputs, then the summary. */
 	if (a->mgr) {
@@ -628,10 +719,13 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 		out_mgr_print_summary(a->mgr, stdout);
 		fflush(stdout);
 	}
-	print_summary(e);
+	if (e)
+		print_summary(e);
+	for (size_t i = 1; i < a->nsources; i++)
+		srcs_pipe_free(pipes[i]);
 	eng_free(e);
 	fld_ctx_fini(&r.fctx);
-	return rc < 0 ? 1 : 0;
+	return rc;
 }
 
 static int run_replay(struct app *a, const char *capture_file, bool dump)
@@ -647,7 +741,7 @@ static int run_replay(struct app *a, const char *capture_file, bool dump)
 		src.close(src.impl);
 		return 1;
 	}
-	return run_source(a, &src, a->st, dump);
+	return run_source(a, &src, a->st, dump, (const bool[MAX_PLUGINS + 1]){false});
 }
 
 static int sc_by_name(const char *name)
@@ -711,8 +805,10 @@ static void adaptive_syscalls(const struct app *a, bool syscalls[512])
 	fprintf(stderr, "\n");
 }
 
-static int run_live(struct app *a, bool dump)
+static int run_live(struct app *a, bool dump, const bool *enabled)
 {
+	if (!enabled[0]) /* plugin sources only: no driver, an empty state for the tables */
+		return run_source(a, NULL, a->st, dump, enabled);
 	const struct falco_config *cfg = a->cfg;
 	char err[ENG_ERR_LEN];
 	struct eng_source src;
@@ -735,7 +831,7 @@ static int run_live(struct app *a, bool dump)
 		fprintf(stderr, "falco: %s\n", err);
 		return 1;
 	}
-	return run_source(a, &src, a->st, dump);
+	return run_source(a, &src, a->st, dump, enabled);
 }
 
 static int list_format(const char *f, enum fld_list_fmt *out)
@@ -785,6 +881,44 @@ static const char *const *rules_paths(const struct app *a, size_t *n)
 	return (const char *const *)a->cfg->rules_files.v;
 }
 
+/* --enable-source / --disable-source over the loaded sources, as
+ * upstream: every source is enabled unless named by --disable-source, or
+ * only those named by --enable-source; engine.kind=nodriver has no
+ * syscall events. Returns 0 or -1 after printing why. */
+static int select_sources(const struct app *a, bool *enabled)
+{
+	const struct opts *o = a->o;
+	if (o->nenable && o->ndisable) {
+		fprintf(stderr, "falco: you can not mix --enable-source and --disable-source\n");
+		return -1;
+	}
+	const char *const *names = o->nenable ? o->enable_src : o->disable_src;
+	size_t nnames = o->nenable ? o->nenable : o->ndisable;
+	for (size_t i = 0; i < a->nsources; i++)
+		enabled[i] = o->nenable == 0;
+	for (size_t k = 0; k < nnames; k++) {
+		size_t i = 0;
+		while (i < a->nsources && strcmp(a->sources[i].name, names[k]))
+			i++;
+		if (i == a->nsources) {
+			fprintf(stderr, "falco: attempted %s an unknown event source: %s\n",
+			        o->nenable ? "enabling" : "disabling", names[k]);
+			return -1;
+		}
+		enabled[i] = o->nenable != 0;
+	}
+	if (a->cfg->engine.kind == CFG_ENGINE_NODRIVER)
+		enabled[0] = false;
+	size_t n = 0;
+	for (size_t i = 0; i < a->nsources; i++)
+		n += enabled[i];
+	if (!n) {
+		fprintf(stderr, "falco: must enable at least one event source\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int run_engine(struct app *a)
 {
 	const struct opts *o = a->o;
@@ -813,6 +947,9 @@ static int run_engine(struct app *a)
 	}
 	if (!o->dump_events && n && !rules_engine_nenabled(a->re, -1))
 		fprintf(stderr, "falco: no rules enabled after the selection and priority threshold\n");
+	bool enabled[MAX_PLUGINS + 1];
+	if (select_sources(a, enabled) < 0)
+		return 1;
 	if (o->dry_run) {
 		if (a->cfg->engine.kind == CFG_ENGINE_MODERN_EBPF) {
 			static bool syscalls[512];
@@ -829,7 +966,8 @@ static int run_engine(struct app *a)
 		}
 		return run_replay(a, a->cfg->engine.replay.capture_file, o->dump_events);
 	case CFG_ENGINE_MODERN_EBPF:
-		return run_live(a, o->dump_events);
+	case CFG_ENGINE_NODRIVER:
+		return run_live(a, o->dump_events, enabled);
 	default:
 		fprintf(stderr, "falco: engine.kind: only modern_ebpf and replay are built (kmod and nodriver "
 		                "are not)\n");

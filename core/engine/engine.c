@@ -3,12 +3,14 @@
  * See engine.h for what upstream numbers and what it hides from rules.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/asyncq.h"
 #include "engine/engine.h"
 
 struct eng {
@@ -19,6 +21,8 @@ struct eng {
 	bool in_initial_state;  /* still at the leading initial-state events */
 	volatile sig_atomic_t stop;
 	struct eng_stats st;
+	struct asyncq async;    /* events other threads queue for this loop */
+	atomic_ulong async_dropped;
 	char err[ENG_ERR_LEN];
 };
 
@@ -78,6 +82,11 @@ struct eng *eng_new(struct eng_source *src, const struct eng_hooks *hooks, char 
 	if (hooks != NULL)
 		e->hooks = *hooks;
 	e->in_initial_state = src->is_capture;
+	if (asyncq_init(&e->async, ENG_ASYNC_QUEUE_CAP) < 0) {
+		snprintf(err, ENG_ERR_LEN, "out of memory");
+		eng_free(e);
+		return NULL;
+	}
 	if (src->convert) {
 		e->conv = ev_conv_new(0);
 		if (e->conv == NULL) {
@@ -96,6 +105,7 @@ void eng_free(struct eng *e)
 	if (e->src.close != NULL)
 		e->src.close(e->src.impl);
 	ev_conv_free(e->conv);
+	asyncq_fini(&e->async);
 	free(e);
 }
 
@@ -148,11 +158,49 @@ void eng_stop(struct eng *e)
 	e->stop = 1;
 }
 
+int eng_push_async(struct eng *e, const struct ev_hdr *evt)
+{
+	if (evt == NULL || evt->len < sizeof(*evt))
+		return -EINVAL;
+	void *copy = malloc(evt->len);
+	if (copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, evt, evt->len);
+	if (asyncq_push(&e->async, copy) < 0) {
+		free(copy);
+		atomic_fetch_add_explicit(&e->async_dropped, 1, memory_order_relaxed);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/* Queued async events go first, in the order they came. They never pass
+ * the converter (they are built in the current schema). */
+static int eng_drain_async(struct eng *e)
+{
+	void *it;
+	while (!e->stop && (it = asyncq_pop(&e->async)) != NULL) {
+		struct eng_raw raw = {.hdr = it};
+		struct ev_conv *conv = e->conv;
+		e->conv = NULL;
+		e->st.async_in++;
+		int rc = eng_dispatch(e, &raw);
+		e->conv = conv;
+		free(it);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int eng_run(struct eng *e)
 {
 	while (!e->stop) {
 		struct eng_raw raw;
-		int rc = e->src.next(e->src.impl, &raw);
+		int rc = eng_drain_async(e);
+		if (rc != 0)
+			return rc;
+		rc = e->src.next(e->src.impl, &raw);
 		if (rc == ENG_EOF)
 			return 0;
 		if (rc == ENG_TIMEOUT)
@@ -175,6 +223,7 @@ const char *eng_error(const struct eng *e)
 void eng_get_stats(const struct eng *e, struct eng_stats *out)
 {
 	*out = e->st;
+	out->async_dropped = atomic_load_explicit(&e->async_dropped, memory_order_relaxed);
 	memset(&out->src, 0, sizeof(out->src));
 	if (e->src.stats != NULL)
 		e->src.stats(e->src.impl, &out->src);

@@ -125,6 +125,8 @@ struct eng_stats {
 	uint64_t delivered; /* events shown to the consumer as not hidden */
 	uint64_t hidden;    /* numbered but hidden */
 	struct ev_conv_stats conv;
+	uint64_t async_in;      /* events taken from the async queue */
+	uint64_t async_dropped; /* refused: the async queue was full */
 };
 
 struct eng; /* opaque */
@@ -145,5 +147,42 @@ const char *eng_error(const struct eng *e);
 void eng_get_stats(const struct eng *e, struct eng_stats *out);
 const struct eng_source *eng_source(const struct eng *e);
 void eng_free(struct eng *e);
+
+/* ---- asynchronous events ---- */
+
+/* Capacity of each engine's async queue (events waiting for the loop). */
+#define ENG_ASYNC_QUEUE_CAP 1024u
+
+/* Queues a copy of `evt` (a complete event, e.g. an async event 402 already
+ * admitted by the plugin host) for delivery by the loop before its next
+ * source event: numbered, parsed and shown to the consumer like the
+ * source's own events. Thread-safe and lock-free (any number of producer
+ * threads, the loop's thread consumes). Returns 0, -EAGAIN when the queue
+ * is full (counted in eng_stats.async_dropped), -ENOMEM or -EINVAL. */
+int eng_push_async(struct eng *e, const struct ev_hdr *evt);
+
+/* ---- plugin sources ---- */
+
+struct ph_plugin;
+
+/* Opens the capture of a sourcing plugin (core/plugin) with `params` as an
+ * engine source: kind "plugin", named by the plugin's event source, events
+ * already validated and stamped by the host (plugin id, tid -1, ts).
+ * `p` is borrowed and must outlive the source. */
+int eng_plugin_open(struct ph_plugin *p, const char *params, struct eng_source *out, char *err);
+
+/* The plugin behind a source opened by eng_plugin_open (NULL otherwise). */
+struct ph_plugin *eng_plugin_of(const struct eng_source *src);
+
+/* ---- several sources, one thread each ---- */
+
+/* Runs eng_run() of each engine in its own thread and waits for all of
+ * them: a source that ends (EOF) ends its thread only; the others go on.
+ * rcs[i] receives engine i's eng_run() result. Returns 0, or a negative
+ * errno when a thread cannot be started (the started ones are stopped and
+ * joined). Stop them with eng_stop() on each (async-signal-safe). When
+ * one engine fails (negative result), the others are stopped too, as
+ * upstream stops every source when one fails. */
+int eng_run_all(struct eng *const *engines, size_t n, int *rcs);
 
 #endif
