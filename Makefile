@@ -20,10 +20,12 @@ build: deps $(BUILD)/build.ninja
 
 # Live capture (root, BTF) with the repository's falco.yaml and the default
 # rules in rules/ (falco.yaml's rules_files); while rules/ holds no rules,
-# the small ruleset of tests/integration/rules/ is used.
+# the small ruleset of tests/integration/rules/ is used. The container plugin
+# is loaded from the build tree (the installed copy lives in the plugins dir).
 RUN_RULES = $(if $(wildcard rules/*.yaml),,-r tests/integration/rules/minimal_rules.yaml)
 run: build
-	$(BUILD)/core/falco -c falco.yaml $(RUN_RULES) $(ARGS)
+	$(BUILD)/core/falco -c falco.yaml $(RUN_RULES) \
+		--plugin $(BUILD)/plugins/container/libcontainer.so $(ARGS)
 
 $(TESTBUILD)/build.ninja: | deps
 	$(MESON) setup $(TESTBUILD) --buildtype=debug -Dwerror=true \
