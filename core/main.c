@@ -812,6 +812,8 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	}
 	if (e)
 		print_summary(e);
+	if (a->cfg->metrics.enabled && (a->cfg->metrics.flags & CFG_METRICS_PLUGINS))
+		srcs_print_metrics(a->plugins, a->nplugins, stderr);
 	for (size_t i = 1; i < a->nsources; i++)
 		srcs_pipe_free(pipes[i]);
 	eng_free(e);

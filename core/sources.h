@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "engine/engine.h"
 #include "fields/fields.h"
@@ -58,5 +59,10 @@ int srcs_async_start(struct ph_plugin *const *plugins, size_t n, const struct sr
 
 /* capture_close() and async handlers reset, in that order. */
 void srcs_async_stop(struct ph_plugin *const *plugins, size_t n);
+
+/* Every plugin's get_metrics() as "<plugin>.<metric>=<value>" on one
+ * line ("Plugin metrics: ..."), for the exit summary while there is no
+ * metrics module to merge them into. Nothing when no plugin has metrics. */
+void srcs_print_metrics(struct ph_plugin *const *plugins, size_t n, FILE *out);
 
 #endif

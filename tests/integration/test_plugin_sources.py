@@ -191,12 +191,23 @@ async_rules = write("async_rules.yaml", """
   source: k8saudit_test
 """)
 cfg5 = config([("auditfiles", AUDIT, "", "follow:" + empty), ("probe", PROBE, "{}", "")])
-rc, out, err = run(["-c", cfg5, "-r", async_rules, "-o", "engine.kind=nodriver", "-M", "2"])
+rc, out, err = run(["-c", cfg5, "-r", async_rules, "-o", "engine.kind=nodriver", "-M", "2",
+                    "-o", "metrics.enabled=true", "-o", "metrics.plugins_metrics_enabled=true"])
 got = alerts(out)
 ticks = [a for a in got if a.get("rule") == "Tick"]
 check(rc == 0, f"async: rc {rc}: {err[-300:]}")
 check(len(ticks) == 2 and not [a for a in got if a.get("rule") == "Bogus"], f"async alerts {got}")
 check(all("async asynctype=tick source=k8saudit_test" in a.get("output", "") for a in ticks), f"async output {ticks}")
+# get_metrics, published with the plugin's prefix: the probe counts what its
+# handler accepted (2) and refused (2), and the runs of the routine it
+# subscribed in capture_open (it stops itself after 5).
+metrics = {}
+for line in err.splitlines():
+    if line.startswith("Plugin metrics:"):
+        metrics = dict(kv.split("=", 1) for kv in line[len("Plugin metrics:"):].split())
+check(metrics.get("probe.async_ok") == "2" and metrics.get("probe.async_refused") == "2", f"metrics {metrics}")
+check(metrics.get("probe.parse_calls") == "0", f"probe parses counter events only: {metrics}")
+check(metrics.get("probe.routine_runs", "0") != "0", f"capture listening routine ran: {metrics}")
 
 for f in failures:
     print("FAIL:", f)
