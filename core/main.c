@@ -677,9 +677,12 @@ static int dump_event(void *ctx, const struct eng_event *ev)
 static struct eng *volatile g_running[MAX_PLUGINS + 1];
 static volatile size_t g_nrunning;
 
+static volatile sig_atomic_t g_stop_requested; /* a signal came before the engines ran */
+
 static void on_signal(int sig)
 {
 	(void)sig;
+	g_stop_requested = 1;
 	for (size_t i = 0; i < g_nrunning; i++)
 		if (g_running[i] != NULL)
 			eng_stop(g_running[i]);
@@ -739,6 +742,10 @@ static int run_engines(struct app *a, struct eng **engines, size_t n, const stru
 	for (size_t i = 0; i < n; i++)
 		g_running[i] = engines[i];
 	g_nrunning = n;
+	fprintf(stderr, "Running %zu event source(s)\n", n);
+	if (g_stop_requested) /* SIGINT/SIGTERM while starting: stop at once, cleanly */
+		for (size_t i = 0; i < n; i++)
+			eng_stop(engines[i]);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -933,6 +940,11 @@ static int run_live(struct app *a, bool dump, const bool *enabled)
 		.drop_failed_exit = cfg->engine.modern_ebpf.drop_failed_exit,
 		.syscalls = dump || a->o->record ? NULL : syscalls,
 	};
+	/* Signals from here on end the run cleanly (summary, recording closed). */
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	/* State first, then capture: what starts in between is seen by both. */
 	if (st_scan_proc(a->st, "/proc") < 0) {
 		fprintf(stderr, "falco: cannot read the initial process table from /proc\n");
@@ -947,6 +959,7 @@ static int run_live(struct app *a, bool dump, const bool *enabled)
 		fprintf(stderr, "falco: %s\n", err);
 		return 1;
 	}
+	fprintf(stderr, "Capturing live: 'syscall' source with the modern eBPF driver\n");
 	return run_source(a, &src, a->st, dump, enabled);
 }
 
