@@ -5,6 +5,7 @@
  * threads of a group, lineage links and reparenting on exit.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +20,36 @@ static const char st_empty[1] = "";
  * classes (16 B .. 4 KiB), so fork/exec churn reuses memory instead of
  * going through malloc. Each block starts with its class. The pool is
  * per thread because a state belongs to one thread; it is drained when the
- * thread's last state is freed. */
+ * thread's last state is freed, and when any thread that pooled a block
+ * exits (engine threads and plugin threads free strings of a state they did
+ * not create; without this their pools would outlive them). */
 #define STR_CLASSES 9u
 #define STR_POOL_MAX 4096u /* free blocks kept per class */
 struct str_block { uint32_t cls; uint32_t pad; union { struct str_block *next; char data[8]; } u; };
 static _Thread_local struct str_block *str_pool[STR_CLASSES];
 static _Thread_local uint32_t str_pooled[STR_CLASSES];
 static _Thread_local uint32_t states_alive;
+static _Thread_local bool pool_registered;
+static pthread_key_t pool_key;
+static pthread_once_t pool_key_once = PTHREAD_ONCE_INIT;
+
+static void str_pool_drain(void);
+static void pool_thread_exit(void *unused)
+{
+	(void)unused;
+	str_pool_drain();
+}
+static void pool_key_create(void)
+{
+	(void)pthread_key_create(&pool_key, pool_thread_exit);
+}
+/* Arms the thread-exit drain the first time this thread pools a block. */
+static void pool_register(void)
+{
+	pool_registered = true;
+	pthread_once(&pool_key_once, pool_key_create);
+	(void)pthread_setspecific(pool_key, &pool_registered);
+}
 
 static char *str_alloc(size_t n)
 {
@@ -53,6 +77,8 @@ void st_strfree(char *s)
 		return;
 	struct str_block *b = (struct str_block *)(s - offsetof(struct str_block, u));
 	if (b->cls < STR_CLASSES && str_pooled[b->cls] < STR_POOL_MAX) {
+		if (!pool_registered)
+			pool_register();
 		b->u.next = str_pool[b->cls];
 		str_pool[b->cls] = b;
 		str_pooled[b->cls]++;
