@@ -6,10 +6,14 @@
  * is being evaluated.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "dns/dns.h"
 #include "fields/fields.h"
+#include "filter/filter.h"
 #include "state/state.h"
 
 #define ARGIDX (FLD_F_ARG_ALLOWED | FLD_F_ARG_INDEX)
@@ -18,7 +22,10 @@
 #define EITHER (FLD_F_MATCH_ANY | FLD_F_NE_ALL)
 
 /* pseudo ids: fields made of the client and the server side */
-enum { X_IP = STF_COUNT + 1, X_PORT, X_NET, X_CNET, X_SNET, X_LNET, X_RNET };
+enum { X_IP = STF_COUNT + 1, X_PORT, X_NET, X_CNET, X_SNET, X_LNET, X_RNET,
+       /* domain names of fd.cip / fd.sip / fd.lip / fd.rip (core/dns) */
+       X_CIP_NAME, X_SIP_NAME, X_LIP_NAME, X_RIP_NAME };
+#define IPNAME (FLD_F_NO_RHS | FLD_F_NO_TRANSFORMER)
 
 /* Per class: the fields as the filter language sees them, and in a parallel
  * array the core/state extractor id behind each. */
@@ -125,6 +132,10 @@ static const struct fld_info fd_info[] = {
 	{"fd.sockfamily", EV_PT_CHARBUF, 0, EV_PF_NA, "FD Socket Family", "ip or unix"},
 	{"fd.connected", EV_PT_BOOL, 0, EV_PF_NA, "FD Connected", "true for a connected socket"},
 	{"fd.name_changed", EV_PT_BOOL, 0, EV_PF_NA, "FD Name Changed", "true when the event changed the fd's name"},
+	{"fd.cip.name", EV_PT_CHARBUF, IPNAME, EV_PF_NA, "FD Client Domain Name", "Domain name associated with the client IP address."},
+	{"fd.sip.name", EV_PT_CHARBUF, IPNAME, EV_PF_NA, "FD Server Domain Name", "Domain name associated with the server IP address."},
+	{"fd.lip.name", EV_PT_CHARBUF, IPNAME, EV_PF_NA, "FD Local Domain Name", "Domain name associated with the local IP address."},
+	{"fd.rip.name", EV_PT_CHARBUF, IPNAME, EV_PF_NA, "FD Remote Domain Name", "Domain name associated with the remote IP address."},
 	{"fd.dev", EV_PT_INT32, 0, EV_PF_HEX, "FD Device", "device of the file"},
 	{"fd.ino", EV_PT_INT64, 0, EV_PF_DEC, "FD Inode Number", "inode of the file"},
 	{"fd.nameraw", EV_PT_CHARBUF, 0, EV_PF_NA, "FD Name Raw", "the path as the syscall gave it"},
@@ -156,6 +167,10 @@ static const int fd_ids[] = {
 	STF_FD_SOCKFAMILY,
 	STF_FD_CONNECTED,
 	STF_FD_NAME_CHANGED,
+	X_CIP_NAME,
+	X_SIP_NAME,
+	X_LIP_NAME,
+	X_RIP_NAME,
 	STF_FD_DEV,
 	STF_FD_INO,
 	STF_FD_NAMERAW,
@@ -296,6 +311,123 @@ static int sides(struct st_state *st, const struct fld_bind *b, int id, struct f
 	return 0;
 }
 
+/* ---- fd.cip.name, fd.sip.name, fd.lip.name, fd.rip.name ----------------
+ *
+ * As upstream: the value is the name, among those registered with core/dns,
+ * whose resolved addresses hold the fd's address (client, server, local or
+ * remote, chosen as fd.cip/fd.sip/fd.lip/fd.rip choose it). Names get
+ * registered when a condition compares the field to them (=, !=, in: the
+ * `validate` hook, at compile time). When several registered names hold the
+ * address, a check holds when it holds for any of them (`!=`: for none);
+ * upstream compares one of them, picked by its hash table's order. Outputs
+ * show the first, in registration order.
+ *
+ * When no registered name holds the address of a connected IP socket,
+ * upstream still evaluates `!=` (true) by matching each constant; the filter
+ * engine has no value to compare then, so bindings used with `!=` return
+ * "<NA>" (what upstream prints for no value), which differs from every real
+ * name. Such a binding, when shared with an output, prints "<NA>" as text
+ * (as upstream) and in JSON too (upstream: null). Likewise `exists` holds
+ * here only when there is a value (a name, or that placeholder); upstream's
+ * holds on every event that has an fd. */
+
+/* Load time spent waiting for first resolutions, per name and in all: a
+ * resolver that hangs (unreachable DNS server) delays loading by at most
+ * LOAD_BUDGET_MS; its names resolve in the background later. */
+#define LOAD_WAIT_MS 1000u
+#define LOAD_BUDGET_MS 3000u
+static uint64_t load_waited_ms; /* compile time only (one loading thread) */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+struct ipname {
+	bool ne;                   /* used with != (see above) */
+	uint32_t nh, caph;
+	struct dns_name **h;       /* owned: registrations, dropped at unbind */
+	struct fld_val v[DNS_MATCH_MAX];
+	struct dns_match m;
+};
+
+static bool is_ipname(int id)
+{
+	return id == X_CIP_NAME || id == X_SIP_NAME || id == X_LIP_NAME || id == X_RIP_NAME;
+}
+
+static int ipname_extract(struct st_state *st, const struct fld_bind *b, int id,
+                          struct fld_vals *out)
+{
+	struct ipname *p = b->state;
+	static const int side[] = {STF_FD_CIP, STF_FD_SIP, STF_FD_LIP, STF_FD_RIP};
+	uint8_t ip[16];
+	size_t alen = st_field_ip(st, side[id - X_CIP_NAME], ip);
+	if (!alen)
+		return 0;
+	for (uint32_t i = 0; i < p->nh; i++)
+		dns_touch(p->h[i]); /* the names this check compares are in use */
+	uint32_t n = dns_lookup(ip, alen, &p->m);
+	for (uint32_t i = 0; i < n; i++) {
+		p->v[i].ptr = p->m.name[i];
+		p->v[i].len = p->m.len[i];
+	}
+	if (n == 0 && p->ne) {
+		/* upstream's `!=` holds on connected IP sockets only (not on a
+		 * listening socket's fd.sip) */
+		uint8_t tmp[16];
+		if (!st_field_ip(st, STF_FD_CIP, tmp))
+			return 0;
+		p->v[0].ptr = "<NA>";
+		p->v[0].len = 4;
+		n = 1;
+	}
+	out->v = p->v;
+	out->n = n;
+	return 0;
+}
+
+static int ipname_validate(const struct fld_bind *b, int op, const char *val, size_t len,
+                           char *err, size_t errlen)
+{
+	uint32_t n;
+	const int *ids = ids_of(b->cls, &n);
+	if (!ids || b->field >= n || !is_ipname(ids[b->field]) || !b->state)
+		return 0;
+	struct ipname *p = b->state;
+	if (op == FLT_OP_NE)
+		p->ne = true;
+	if (op != FLT_OP_EQ && op != FLT_OP_NE && op != FLT_OP_IN)
+		return 0; /* upstream resolves only the constants of =, != and in */
+	if (p->nh == p->caph) {
+		uint32_t cap = p->caph ? p->caph * 2 : 4;
+		struct dns_name **h = realloc(p->h, cap * sizeof(*h));
+		if (!h)
+			return snprintf(err, errlen, "out of memory"), -ENOMEM;
+		p->h = h;
+		p->caph = cap;
+	}
+	struct dns_name *h = dns_register(val, len);
+	if (!h) {
+		if (errno == EINVAL)
+			return 0; /* not a host name (empty, too long): never matches */
+		snprintf(err, errlen, "cannot register domain name '%.*s': %s", (int)len, val,
+		         strerror(errno));
+		return -ENOMEM;
+	}
+	p->h[p->nh++] = h;
+	/* resolve before events flow, so the first events already see the
+	 * addresses (a name that does not answer in time resolves later) */
+	if (load_waited_ms < LOAD_BUDGET_MS) {
+		uint64_t left = LOAD_BUDGET_MS - load_waited_ms, t0 = mono_ms();
+		(void)dns_wait(left < LOAD_WAIT_MS ? (unsigned)left : LOAD_WAIT_MS);
+		load_waited_ms += mono_ms() - t0;
+	}
+	return 0;
+}
+
 static int class_extract(const struct fld_ctx *ctx, const struct fld_bind *b, struct fld_vals *out)
 {
 	struct st_state *st = ctx->state;
@@ -305,6 +437,8 @@ static int class_extract(const struct fld_ctx *ctx, const struct fld_bind *b, st
 		return 0;
 	int id = ids[b->field];
 	bool has_index = b->arg && b->arg_index >= 0;
+	if (is_ipname(id))
+		return ipname_extract(st, b, id, out);
 	if (is_ancestor(id) && !has_index)
 		return ancestors(st, b, id, out);
 	if (id == STF_FD_LIP || id == STF_FD_RIP || id == X_LNET || id == X_RNET) {
@@ -331,6 +465,12 @@ static int class_bind(struct fld_bind *b, char *err, size_t errlen)
 		return -EINVAL;
 	int id = ids[b->field];
 	bool ancestor = is_ancestor(id);
+	if (is_ipname(id)) {
+		if (!(b->state = calloc(1, sizeof(struct ipname))))
+			return -ENOMEM;
+		b->flags |= FLD_F_MATCH_ANY | FLD_F_NE_ALL;
+		return 0;
+	}
 	if (ancestor && b->arg && b->arg_index >= 0)
 		return 0;
 	if (ancestor || id > STF_COUNT || id == STF_FD_CIP || id == STF_FD_SIP) {
@@ -345,6 +485,14 @@ static int class_bind(struct fld_bind *b, char *err, size_t errlen)
 
 static void class_unbind(struct fld_bind *b)
 {
+	uint32_t n;
+	const int *ids = ids_of(b->cls, &n);
+	if (b->state && ids && b->field < n && is_ipname(ids[b->field])) {
+		struct ipname *p = b->state;
+		for (uint32_t i = 0; i < p->nh; i++)
+			dns_unregister(p->h[i]);
+		free(p->h);
+	}
 	free(b->state);
 	b->state = NULL;
 }
@@ -358,6 +506,7 @@ const struct fld_class st_class_fd = {
 	.name = "fd", .shortdesc = "File Descriptor", .desc = "The file descriptor of the event.",
 	.sources = fld_sources_syscall, .fields = fd_info, .nfields = N(fd_info),
 	.extract = class_extract, .bind = class_bind, .unbind = class_unbind,
+	.validate = ipname_validate,
 };
 const struct fld_class st_class_user = {
 	.name = "user", .shortdesc = "User", .desc = "The user of the event's thread.",
