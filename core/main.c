@@ -12,6 +12,7 @@
 #include "app/support.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "engine/record.h"
 #include "event/event.h"
 #include "fields/fields.h"
 #include "output/output.h"
@@ -56,6 +57,7 @@ struct opts {
 	size_t nplugins;
 	bool list_plugins;                     /* --list-plugins */
 	const char *plugin_info;               /* --plugin-info NAME */
+	const char *record;                    /* --record FILE */
 	const char *enable_src[MAX_PLUGINS + 1];  /* --enable-source (argv) */
 	size_t nenable;
 	const char *disable_src[MAX_PLUGINS + 1]; /* --disable-source (argv) */
@@ -88,6 +90,12 @@ static void usage(FILE *out)
 	        "  -N                        With --list: field names only.\n"
 	        "  --format <fmt>            With --list / --list-events: text, markdown or json.\n"
 	        "  -M <seconds>              Stop after this many seconds.\n"
+	        "  --record <file>           Write every event the driver sees to a .scap file\n"
+	        "                            (all syscalls, not only the rules' ones), after\n"
+	        "                            the state at start (machine, users, processes,\n"
+	        "                            fds) and the plugins' dump_state events; e.g.\n"
+	        "                            `falco --record run.scap -M 10`, replay with -e.\n"
+	        "                            Alert-triggered captures: falco.yaml `capture`.\n"
 	        "  -p <format>               Append this format to every rule's output.\n"
 	        "  -U, --unbuffered          Do not buffer alert outputs.\n"
 	        "  --dry-run                 Load configuration and rules, do not run.\n"
@@ -153,7 +161,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_VERSION = 256, OPT_LIST_EVENTS, OPT_DUMP_EVENTS, OPT_LIST, OPT_FORMAT, OPT_DRY_RUN,
 	       OPT_PLUGIN, OPT_LIST_PLUGINS, OPT_PLUGIN_INFO, OPT_ENABLE_SOURCE, OPT_DISABLE_SOURCE,
-	       OPT_SUPPORT, OPT_CONFIG_SCHEMA };
+	       OPT_SUPPORT, OPT_CONFIG_SCHEMA, OPT_RECORD };
 	static const struct option longopts[] = {
 		{"plugin", required_argument, NULL, OPT_PLUGIN},
 		{"support", no_argument, NULL, OPT_SUPPORT},
@@ -161,6 +169,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"pidfile", required_argument, NULL, 'P'},
 		{"list-plugins", no_argument, NULL, OPT_LIST_PLUGINS},
 		{"plugin-info", required_argument, NULL, OPT_PLUGIN_INFO},
+		{"record", required_argument, NULL, OPT_RECORD},
 		{"enable-source", required_argument, NULL, OPT_ENABLE_SOURCE},
 		{"disable-source", required_argument, NULL, OPT_DISABLE_SOURCE},
 		{"list", optional_argument, NULL, OPT_LIST},
@@ -224,6 +233,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_LIST_PLUGINS: o->list_plugins = true; break;
 		case OPT_PLUGIN_INFO: o->plugin_info = optarg; break;
+		case OPT_RECORD: o->record = optarg; break;
 		case OPT_ENABLE_SOURCE:
 		case OPT_DISABLE_SOURCE: {
 			bool en = c == OPT_ENABLE_SOURCE;
@@ -304,7 +314,24 @@ struct app {
 	struct ph_state_tables *tables;           /* owned: plugins' view of st; outlives them */
 	size_t nparsers;
 	struct ph_plugin *parsers[MAX_PLUGINS];   /* borrowed: plugins with CAP_PARSING */
+	struct rec *rec;                          /* owned: --record, NULL without */
+	bool rec_dumped;                          /* plugins' dump_state written to rec */
+	struct rec_trigger *trig;                 /* owned: falco.yaml capture.enabled */
 };
+
+/* Ends --record and the alert-triggered captures (idempotent). */
+static void app_record_close(struct app *a)
+{
+	char err[REC_ERR_LEN] = "";
+	if (a->rec) {
+		fprintf(stderr, "Recorded %llu events to %s\n", (unsigned long long)rec_events(a->rec), rec_path(a->rec));
+		if (rec_close(a->rec, err) < 0)
+			fprintf(stderr, "falco: --record: %s\n", err);
+		a->rec = NULL;
+	}
+	rec_trigger_free(a->trig);
+	a->trig = NULL;
+}
 
 static void app_free(struct app *a)
 {
@@ -312,6 +339,7 @@ static void app_free(struct app *a)
 	 * bindings), then the rules engine (programs, compilers), then the
 	 * registries, static fields last. */
 	out_mgr_free(a->mgr);
+	app_record_close(a);
 	rules_engine_free(a->re);
 	fld_reg_free(a->reg);
 	for (size_t i = 1; i < a->nsources; i++)
@@ -489,6 +517,55 @@ static int plugin_info(const struct app *a, const char *name)
 	return 1;
 }
 
+/* A plugin's dump_state event: written to the capture in `ctx`, with the
+ * current time when the plugin leaves it to the host (ts -1). */
+static int write_dumped(void *ctx, struct ph_plugin *p, const ss_plugin_event *evt)
+{
+	(void)p;
+	static uint8_t buf[1u << 16];
+	if (evt->len > sizeof(buf) || evt->len < sizeof(struct ev_hdr))
+		return 0;
+	memcpy(buf, evt, evt->len);
+	struct ev_hdr *h = (struct ev_hdr *)buf;
+	if (h->ts == UINT64_MAX) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		h->ts = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	}
+	if (rec_event(ctx, h, 0, 0) < 0)
+		fprintf(stderr, "falco: capture: %s\n", rec_error(ctx));
+	return 0;
+}
+
+/* Every plugin's state as async events (upstream writes them after the
+ * process lists, so that a replay rebuilds e.g. the container table). */
+static void dump_plugins_state(const struct app *a, struct rec *r)
+{
+	char err[512];
+	for (size_t i = 0; i < a->nplugins; i++)
+		if ((ph_caps(a->plugins[i]) & CAP_ASYNC) &&
+		    ph_dump_state(a->plugins[i], write_dumped, r, err, sizeof(err)) < 0)
+			fprintf(stderr, "falco: plugin %s: dump_state: %s\n", ph_name(a->plugins[i]), err);
+}
+
+/* capture.enabled: a match of a rule with `capture: true` (mode rules) or
+ * of any rule (mode all_rules) starts a capture file. Syscall source only:
+ * plugin sources run on other threads. */
+static void on_capture_match(void *ud, size_t rule, const struct fld_ctx *ctx)
+{
+	struct app *a = ud;
+	if (!ctx->source || strcmp(ctx->source, "syscall") || !ctx->ev || !ctx->state)
+		return;
+	struct rules_engine_rule ri;
+	rules_engine_rule(a->re, rule, &ri);
+	if (a->cfg->capture.mode == CFG_CAPTURE_RULES && !ri.capture)
+		return;
+	bool opened = false;
+	rec_trigger_fire(a->trig, ctx->state, ctx->ev->hdr, ctx->cpu, ri.capture_duration, &opened);
+	if (opened)
+		dump_plugins_state(a, rec_trigger_current(a->trig));
+}
+
 /* Loads `paths` into a new rules engine (alerts to a->mgr when set).
  * Prints upstream-like messages; returns 0 or -1. */
 static int app_rules(struct app *a, const char *const *paths, size_t n, bool quiet)
@@ -501,6 +578,7 @@ static int app_rules(struct app *a, const char *const *paths, size_t n, bool qui
 		.min_priority = a->cfg->priority, .select = a->cfg->rules_select,
 		.nselect = a->cfg->n_rules_select, .matching = a->cfg->rule_matching,
 		.plugins = infos, .nplugins = a->nplugins, .check_plugins = !quiet,
+		.on_match = a->trig ? on_capture_match : NULL, .on_match_ud = a,
 	};
 	a->re = rules_engine_new(&ro);
 	if (!a->re) {
@@ -608,8 +686,21 @@ static struct drops *app_drops(struct app *a, struct run_ctx *r)
 static int on_parse(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
+	struct app *a = r->app;
 	if (r->drops && !r->drop_exit && drops_event(r->drops, ev->ev.hdr->ts) < 0)
 		stop_for_drops(r);
+	if (a->rec) {
+		/* plugins' state after their capture_open, before the first event */
+		if (!a->rec_dumped) {
+			a->rec_dumped = true;
+			dump_plugins_state(a, a->rec);
+		}
+		int rrc = rec_event(a->rec, ev->ev.hdr, ev->cpu, ev->flags);
+		if (rrc < 0)
+			fprintf(stderr, "falco: --record: %s\n", rec_error(a->rec));
+	}
+	if (a->trig)
+		rec_trigger_event(a->trig, ev->ev.hdr, ev->cpu, ev->flags);
 	st_apply(r->st, &ev->ev, ev->cpu);
 	if (r->app->nparsers) {
 		char err[256];
@@ -656,9 +747,12 @@ static int dump_event(void *ctx, const struct eng_event *ev)
 	return 0;
 }
 
+static volatile sig_atomic_t g_stop_requested; /* a signal came before the engines ran */
+
 static void on_signal(int sig)
 {
 	(void)sig;
+	g_stop_requested = 1;
 	for (size_t i = 0; i < g_nrunning; i++)
 		if (g_running[i] != NULL)
 			eng_stop(g_running[i]);
@@ -718,6 +812,10 @@ static int run_engines(struct app *a, struct eng **engines, size_t n, const stru
 	for (size_t i = 0; i < n; i++)
 		g_running[i] = engines[i];
 	g_nrunning = n;
+	fprintf(stderr, "Running %zu event source(s)\n", n);
+	if (g_stop_requested) /* SIGINT/SIGTERM while starting: stop at once, cleanly */
+		for (size_t i = 0; i < n; i++)
+			eng_stop(engines[i]);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -812,6 +910,8 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	return rc;
 }
 
+static int app_record_open(struct app *a);
+
 static int run_replay(struct app *a, const char *capture_file, bool dump)
 {
 	char err[ENG_ERR_LEN];
@@ -822,6 +922,10 @@ static int run_replay(struct app *a, const char *capture_file, bool dump)
 	}
 	if (st_import_capture(a->st, eng_replay_meta(&src)) < 0) {
 		fprintf(stderr, "falco: %s: cannot load the capture's process and fd lists\n", capture_file);
+		src.close(src.impl);
+		return 1;
+	}
+	if (a->o->record && app_record_open(a) < 0) {
 		src.close(src.impl);
 		return 1;
 	}
@@ -889,6 +993,18 @@ static void adaptive_syscalls(const struct app *a, bool syscalls[512])
 	fprintf(stderr, "\n");
 }
 
+/* --record FILE: the file begins with the state as it is now. */
+static int app_record_open(struct app *a)
+{
+	char err[REC_ERR_LEN];
+	if (!(a->rec = rec_open(a->o->record, a->st, 0, err))) {
+		fprintf(stderr, "falco: --record: %s\n", err);
+		return -1;
+	}
+	fprintf(stderr, "Recording every event to %s\n", a->o->record);
+	return 0;
+}
+
 static int run_live(struct app *a, bool dump, const bool *enabled)
 {
 	if (!enabled[0]) /* plugin sources only: no driver, an empty state for the tables */
@@ -904,17 +1020,28 @@ static int run_live(struct app *a, bool dump, const bool *enabled)
 		.cpus_for_each_buffer_set = true,
 		.buf_size_preset = (uint32_t)cfg->engine.modern_ebpf.buf_size_preset,
 		.drop_failed_exit = cfg->engine.modern_ebpf.drop_failed_exit,
-		.syscalls = dump ? NULL : syscalls,
+		.syscalls = dump || a->o->record ? NULL : syscalls,
 	};
+	/* Signals from here on end the run cleanly (summary, recording closed). */
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	/* State first, then capture: what starts in between is seen by both. */
 	if (st_scan_proc(a->st, "/proc") < 0) {
 		fprintf(stderr, "falco: cannot read the initial process table from /proc\n");
 		return 1;
 	}
+	/* user.name / group.name live, as upstream's inspector loads them */
+	if (st_load_passwd(a->st, "/etc/passwd", "/etc/group") < 0)
+		fprintf(stderr, "falco: cannot read /etc/passwd or /etc/group: user and group names unknown\n");
+	if (a->o->record && app_record_open(a) < 0)
+		return 1;
 	if (eng_live_open(&lo, &src, err) < 0) {
 		fprintf(stderr, "falco: %s\n", err);
 		return 1;
 	}
+	fprintf(stderr, "Capturing live: 'syscall' source with the modern eBPF driver\n");
 	return run_source(a, &src, a->st, dump, enabled);
 }
 
@@ -1007,6 +1134,17 @@ static int run_engine(struct app *a)
 {
 	const struct opts *o = a->o;
 	bool describe = o->list_rules || o->describe_rule;
+	if (a->cfg->capture.enabled && !describe) {
+		struct rec_trigger_opts to = {
+			.sz = sizeof(to), .path_prefix = a->cfg->capture.path_prefix,
+			.default_duration_ms = a->cfg->capture.default_duration_ms,
+			.max_file_size_mb = a->cfg->capture.max_file_size_mb,
+		};
+		if (!(a->trig = rec_trigger_new(&to))) {
+			fprintf(stderr, "falco: out of memory\n");
+			return 1;
+		}
+	}
 	if (!describe && !o->dump_events) {
 		char err[512];
 		if (!(a->mgr = out_mgr_new(&a->oc, err, sizeof(err)))) {

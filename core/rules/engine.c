@@ -315,6 +315,7 @@ void rules_engine_rule(const struct rules_engine *e, size_t i, struct rules_engi
 		.condition = cr->cond_text ? cr->cond_text : r->cond, .output = r->output,
 		.priority = r->priority, .tags = &r->tags, .compiled = cr->compiled,
 		.enabled = cr->enabled, .matches = cr->matches,
+		.capture = r->capture, .capture_duration = r->capture_duration,
 	};
 }
 

@@ -106,6 +106,8 @@ struct rules_engine_rule {
 	bool compiled;      /* false: skipped (unknown source or filter) */
 	bool enabled;       /* selected and indexed */
 	uint64_t matches;
+	bool capture;                /* `capture: true` (falco.yaml capture.mode rules) */
+	uint64_t capture_duration;   /* ms, 0 = capture.default_duration */
 };
 size_t rules_engine_nrules(const struct rules_engine *e);
 /* Rule i in load order (i < rules_engine_nrules); borrowed. */
