@@ -503,6 +503,26 @@ static void parse_send_recv(struct st_state *st, const struct ev_view *ev, struc
 	}
 }
 
+/* Installs a copy of `src` as fd `newfd` of `t` (dup, F_DUPFD, pidfd_getfd).
+ * `src` is copied aside first: creating the new entry may replace or move
+ * it. Returns the new entry, or NULL when the table refused it. */
+static struct st_fd *fd_duplicate(struct st_state *st, struct st_thread *t, int64_t newfd,
+                                  const struct st_fd *src)
+{
+	struct st_fd tmp = {0};
+	tmp.name = tmp.name_raw = tmp.old_name = (char *)"";
+	st_fd_copy(&tmp, src);
+	struct st_fd *f = new_fd(st, t, newfd, src->type);
+	if (f) {
+		st_fd_copy(f, &tmp);
+		f->fd = newfd;
+	}
+	if (tmp.name_cap) free(tmp.name);
+	if (tmp.raw_cap) free(tmp.name_raw);
+	if (tmp.old_cap) free(tmp.old_name);
+	return f;
+}
+
 static void parse_dup(struct st_state *st, const struct ev_view *ev, struct st_thread *t)
 {
 	int64_t res = ev_res(ev);
@@ -515,21 +535,13 @@ static void parse_dup(struct st_state *st, const struct ev_view *ev, struct st_t
 	uint16_t type = ev->hdr->type;
 	if ((type == EV_SYSCALL_DUP2_X || type == EV_SYSCALL_DUP3_X) && res == oldfd)
 		return;
-	struct st_fd tmp = {0};
-	tmp.name = tmp.name_raw = tmp.old_name = (char *)"";
-	st_fd_copy(&tmp, src);
-	struct st_fd *f = new_fd(st, t, res, src->type);
+	struct st_fd *f = fd_duplicate(st, t, res, src);
 	if (f) {
-		st_fd_copy(f, &tmp);
-		f->fd = res;
 		f->flags &= (uint16_t)~ST_FDF_CLONED;
 		f->open_flags &= ~ST_O_CLOEXEC;
 		if (type == EV_SYSCALL_DUP3_X && (p_u64(ev, 3, 0) & ST_O_CLOEXEC))
 			f->open_flags |= ST_O_CLOEXEC;
 	}
-	if (tmp.name_cap) free(tmp.name);
-	if (tmp.raw_cap) free(tmp.name_raw);
-	if (tmp.old_cap) free(tmp.old_name);
 }
 
 static void parse_fcntl(struct st_state *st, const struct ev_view *ev, struct st_thread *t)
@@ -541,20 +553,12 @@ static void parse_fcntl(struct st_state *st, const struct ev_view *ev, struct st
 	struct st_fd *src = st_fd_get(st, t, p_i64(ev, 1, -1));
 	if (!src)
 		return;
-	struct st_fd tmp = {0};
-	tmp.name = tmp.name_raw = tmp.old_name = (char *)"";
-	st_fd_copy(&tmp, src);
-	struct st_fd *f = new_fd(st, t, res, src->type);
+	struct st_fd *f = fd_duplicate(st, t, res, src);
 	if (f) {
-		st_fd_copy(f, &tmp);
-		f->fd = res;
 		f->open_flags &= ~ST_O_CLOEXEC;
 		if (cmd == F_DUPFD_CLOEXEC_PPM)
 			f->open_flags |= ST_O_CLOEXEC;
 	}
-	if (tmp.name_cap) free(tmp.name);
-	if (tmp.raw_cap) free(tmp.name_raw);
-	if (tmp.old_cap) free(tmp.old_name);
 }
 
 static void parse_close(struct st_state *st, const struct ev_view *ev, struct st_thread *t)
@@ -670,17 +674,7 @@ static void parse_pidfd_getfd(struct st_state *st, const struct ev_view *ev, str
 	struct st_fd *src = st_fd_get(st, target, p_i64(ev, 2, -1));
 	if (!src)
 		return;
-	struct st_fd tmp = {0};
-	tmp.name = tmp.name_raw = tmp.old_name = (char *)"";
-	st_fd_copy(&tmp, src);
-	struct st_fd *f = new_fd(st, t, fd, src->type);
-	if (f) {
-		st_fd_copy(f, &tmp);
-		f->fd = fd;
-	}
-	if (tmp.name_cap) free(tmp.name);
-	if (tmp.raw_cap) free(tmp.name_raw);
-	if (tmp.old_cap) free(tmp.old_name);
+	fd_duplicate(st, t, fd, src);
 }
 
 static void parse_chdir(struct st_state *st, const struct ev_view *ev, struct st_thread *t)
