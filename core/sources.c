@@ -13,6 +13,9 @@ struct srcs_pipe {
 	const char *name;         /* the event source name (the plugin's) */
 	struct fld_ctx fctx;      /* this thread's extraction context */
 	char info[4096];          /* evt.plugininfo of the current event */
+	const char *info_str;     /* evt.plugininfo (into `info` or the plugin), or NULL */
+	const struct eng_event *info_ev; /* the event info_str was rendered for, or NULL */
+	const struct eng_event *cur;     /* the event being processed */
 };
 
 void srcs_parse(struct ph_plugin *const *plugins, size_t n, const struct eng_event *ev, const char *source)
@@ -34,6 +37,19 @@ static int pipe_parse(void *ctx, const struct eng_event *ev)
 	return 0;
 }
 
+/* evt.plugininfo: the plugin's event_to_string, at most once per event. */
+static const char *pipe_info(void *arg)
+{
+	struct srcs_pipe *sp = arg;
+	if (sp->info_ev != sp->cur) {
+		const struct eng_event *ev = sp->cur;
+		sp->info_str = ph_event_to_string(sp->o.source, (const ss_plugin_event *)ev->ev.hdr, ev->num,
+		                                  sp->info, sizeof(sp->info));
+		sp->info_ev = ev;
+	}
+	return sp->info_str;
+}
+
 static int pipe_consume(void *ctx, const struct eng_event *ev)
 {
 	struct srcs_pipe *sp = ctx;
@@ -47,10 +63,12 @@ static int pipe_consume(void *ctx, const struct eng_event *ev)
 		f->first_ts = h->ts;
 	f->plugin_name = NULL;
 	f->plugin_info = NULL;
+	sp->cur = ev;
+	sp->info_ev = NULL;
 	if (h->type == PLUGIN_EVT_PLUGINEVENT) {
 		f->plugin_name = ph_name(sp->o.source);
-		f->plugin_info = ph_event_to_string(sp->o.source, (const ss_plugin_event *)h, ev->num, sp->info,
-		                                    sizeof(sp->info));
+		f->plugin_info = pipe_info;
+		f->plugin_info_arg = sp;
 	}
 	rules_engine_process(sp->o.re, sp->src, f);
 	return 0;

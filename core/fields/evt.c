@@ -152,7 +152,10 @@ static int gen_extract(const struct fld_ctx *ctx, const struct fld_bind *b, stru
 	case G_PLUGINNAME:
 		return ctx->plugin_name ? fld_set_str(o, ctx->plugin_name, strlen(ctx->plugin_name)) : 0;
 	case G_PLUGININFO:
-		return ctx->plugin_info ? fld_set_str(o, ctx->plugin_info, strlen(ctx->plugin_info)) : 0;
+	{
+		const char *info = ctx->plugin_info ? ctx->plugin_info(ctx->plugin_info_arg) : NULL;
+		return info ? fld_set_str(o, info, strlen(info)) : 0;
+	}
 	case G_SOURCE:
 		return ctx->source ? fld_set_str(o, ctx->source, strlen(ctx->source)) : 0;
 	case G_IS_ASYNC: return fld_set_bool(o, is_meta(v->hdr->type));

@@ -210,7 +210,11 @@ struct fld_ctx {
 	const char *hostname;       /* borrowed: evt.hostname; NULL when unknown */
 	/* Set by the plugin host for plugin events (NULL otherwise): */
 	const char *plugin_name;    /* borrowed: evt.pluginname */
-	const char *plugin_info;    /* borrowed: evt.plugininfo (the plugin's event_to_string) */
+	/* evt.plugininfo, rendered only when a rule or output asks for it (the
+	 * plugin's event_to_string is not free): returns a borrowed string valid
+	 * for the current event, or NULL. */
+	const char *(*plugin_info)(void *arg);
+	void *plugin_info_arg;
 	uint64_t gen;               /* bumped by fld_ctx_next() */
 	struct fld_cache_slot *slots; /* owned; one per binding slot */
 	uint32_t nslots;
