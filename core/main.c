@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app/drops.h"
+#include "metrics/metrics.h"
 #include "app/support.h"
 #include "config/config.h"
 #include "engine/engine.h"
@@ -317,6 +318,7 @@ struct app {
 	struct rec *rec;                          /* owned: --record, NULL without */
 	bool rec_dumped;                          /* plugins' dump_state written to rec */
 	struct rec_trigger *trig;                 /* owned: falco.yaml capture.enabled */
+	struct metrics *metrics;                  /* owned: falco.yaml metrics.enabled, else NULL */
 };
 
 /* Ends --record and the alert-triggered captures (idempotent). */
@@ -338,6 +340,7 @@ static void app_free(struct app *a)
 	/* core/output's order: the manager (its rules use the compilers'
 	 * bindings), then the rules engine (programs, compilers), then the
 	 * registries, static fields last. */
+	metrics_free(a->metrics);
 	out_mgr_free(a->mgr);
 	app_record_close(a);
 	rules_engine_free(a->re);
@@ -630,6 +633,7 @@ struct run_ctx {
 	struct eng *eng;          /* the syscall engine (borrowed) */
 	struct drops *drops;      /* owned: syscall_event_drops; NULL when off */
 	bool drop_exit;           /* the drops exit action fired */
+	struct metrics_src *msrc; /* metrics of the syscall source, or NULL */
 	char args[65536];
 };
 
@@ -687,6 +691,7 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
 	struct app *a = r->app;
+	metrics_poll(r->msrc);
 	if (r->drops && !r->drop_exit && drops_event(r->drops, ev->ev.hdr->ts) < 0)
 		stop_for_drops(r);
 	if (a->rec) {
@@ -789,7 +794,7 @@ static long open_plugin_sources(struct app *a, const bool *enabled, struct eng *
 		struct srcs_pipe_opts po = {
 			.re = a->re, .source = a->src_plugin[i], .open_params = a->src_params[i],
 			.plugins = a->plugins, .nplugins = a->nplugins,
-			.hostname = a->mgr ? out_mgr_hostname(a->mgr) : NULL,
+			.hostname = a->mgr ? out_mgr_hostname(a->mgr) : NULL, .metrics = a->metrics,
 		};
 		if (!(pipes[i] = srcs_pipe_new(&po, err))) {
 			fprintf(stderr, "falco: %s\n", err);
@@ -879,10 +884,12 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 		r.eng = e;
 		r.drop_exit = false;
 		r.drops = app_drops(a, &r);
+		r.msrc = metrics_add_source(a->metrics, "syscall", e, st, NULL);
 	}
 	long nl = dump ? (long)n : open_plugin_sources(a, enabled, engines, n, pipes, run);
 	int rc = nl < 0 ? 1 : nl == 0 ? (fprintf(stderr, "falco: no event source to run\n"), 1)
 	                             : run_engines(a, engines, (size_t)nl, run);
+	metrics_stop(a->metrics); /* the last snapshots, before the outputs drain */
 	fflush(stdout);
 	/* As upstream: drain the outputs, then the summary. */
 	if (a->mgr) {
@@ -901,8 +908,6 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 		fprintf(stderr, "Error: Drop manager internal error\n");
 		rc = 1;
 	}
-	if (a->cfg->metrics.enabled && (a->cfg->metrics.flags & CFG_METRICS_PLUGINS))
-		srcs_print_metrics(a->plugins, a->nplugins, stderr);
 	for (size_t i = 1; i < a->nsources; i++)
 		srcs_pipe_free(pipes[i]);
 	eng_free(e);
@@ -1172,6 +1177,13 @@ static int run_engine(struct app *a)
 	bool enabled[MAX_PLUGINS + 1];
 	if (select_sources(a, enabled) < 0)
 		return 1;
+	char merr[512];
+	struct metrics_opts mo = {sizeof(mo), a->cfg, a->mgr, a->re, a->plugins, a->nplugins, FALCO_VERSION, stderr,
+	                          o->dry_run};
+	if (!o->dump_events && metrics_new(&mo, &a->metrics, merr, sizeof(merr)) < 0) {
+		fprintf(stderr, "falco: %s\n", merr);
+		return 1;
+	}
 	if (o->dry_run) {
 		if (a->cfg->engine.kind == CFG_ENGINE_MODERN_EBPF) {
 			static bool syscalls[512];

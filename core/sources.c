@@ -16,6 +16,7 @@ struct srcs_pipe {
 	const char *info_str;     /* evt.plugininfo (into `info` or the plugin), or NULL */
 	const struct eng_event *info_ev; /* the event info_str was rendered for, or NULL */
 	const struct eng_event *cur;     /* the event being processed */
+	struct metrics_src *msrc;        /* metrics of this source, or NULL */
 };
 
 void srcs_parse(struct ph_plugin *const *plugins, size_t n, const struct eng_event *ev, const char *source)
@@ -33,6 +34,7 @@ void srcs_parse(struct ph_plugin *const *plugins, size_t n, const struct eng_eve
 static int pipe_parse(void *ctx, const struct eng_event *ev)
 {
 	struct srcs_pipe *sp = ctx;
+	metrics_poll(sp->msrc);
 	srcs_parse(sp->o.plugins, sp->o.nplugins, ev, sp->name);
 	return 0;
 }
@@ -107,6 +109,7 @@ struct srcs_pipe *srcs_pipe_new(const struct srcs_pipe_opts *o, char *err)
 		free(sp);
 		return NULL;
 	}
+	sp->msrc = metrics_add_source(o->metrics, sp->name, sp->eng, NULL, o->source);
 	return sp;
 }
 
@@ -181,36 +184,4 @@ void srcs_async_stop(struct ph_plugin *const *plugins, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (ph_caps(plugins[i]) & CAP_ASYNC)
 			ph_set_async_handler(plugins[i], NULL, NULL, err, sizeof(err));
-}
-
-static void print_metric_value(FILE *out, const ss_plugin_metric *m)
-{
-	switch (m->value_type) {
-	case SS_PLUGIN_METRIC_VALUE_TYPE_U32: fprintf(out, "%u", m->value.u32); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_S32: fprintf(out, "%d", m->value.s32); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_U64: fprintf(out, "%llu", (unsigned long long)m->value.u64); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_S64: fprintf(out, "%lld", (long long)m->value.s64); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_D: fprintf(out, "%g", m->value.d); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_F: fprintf(out, "%g", (double)m->value.f); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_I: fprintf(out, "%d", m->value.i); break;
-	default: fprintf(out, "?"); break;
-	}
-}
-
-void srcs_print_metrics(struct ph_plugin *const *plugins, size_t n, FILE *out)
-{
-	bool any = false;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t nm = 0;
-		const ss_plugin_metric *ms = ph_metrics(plugins[i], &nm);
-		for (uint32_t k = 0; k < nm; k++) {
-			char name[256];
-			fprintf(out, "%s %s=", any ? "" : "Plugin metrics:",
-			        ph_metric_name(plugins[i], &ms[k], name, sizeof(name)));
-			print_metric_value(out, &ms[k]);
-			any = true;
-		}
-	}
-	if (any)
-		fprintf(out, "\n");
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "engine/engine.h"
+#include "metrics/metrics.h"
 #include "fields/fields.h"
 #include "plugin/plugin.h"
 #include "rules/engine.h"
@@ -31,6 +32,7 @@ struct srcs_pipe_opts {
 	struct ph_plugin *const *plugins; /* every loaded plugin: parsers among them */
 	size_t nplugins;
 	const char *hostname;             /* evt.hostname; may be NULL */
+	struct metrics *metrics;          /* metrics.enabled: the source registers there; may be NULL */
 };
 
 /* Opens the plugin's capture and builds its engine. NULL with a message
@@ -59,10 +61,5 @@ int srcs_async_start(struct ph_plugin *const *plugins, size_t n, const struct sr
 
 /* capture_close() and async handlers reset, in that order. */
 void srcs_async_stop(struct ph_plugin *const *plugins, size_t n);
-
-/* Every plugin's get_metrics() as "<plugin>.<metric>=<value>" on one
- * line ("Plugin metrics: ..."), for the exit summary while there is no
- * metrics module to merge them into. Nothing when no plugin has metrics. */
-void srcs_print_metrics(struct ph_plugin *const *plugins, size_t n, FILE *out);
 
 #endif
