@@ -884,7 +884,7 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 		r.eng = e;
 		r.drop_exit = false;
 		r.drops = app_drops(a, &r);
-		r.msrc = metrics_add_source(a->metrics, "syscall", e, st, NULL);
+		r.msrc = metrics_add_source(a->metrics, "syscall", e, st, NULL, a->plugins, a->nplugins);
 	}
 	long nl = dump ? (long)n : open_plugin_sources(a, enabled, engines, n, pipes, run);
 	int rc = nl < 0 ? 1 : nl == 0 ? (fprintf(stderr, "falco: no event source to run\n"), 1)
@@ -1178,8 +1178,7 @@ static int run_engine(struct app *a)
 	if (select_sources(a, enabled) < 0)
 		return 1;
 	char merr[512];
-	struct metrics_opts mo = {sizeof(mo), a->cfg, a->mgr, a->re, a->plugins, a->nplugins, FALCO_VERSION, stderr,
-	                          o->dry_run};
+	struct metrics_opts mo = {sizeof(mo), a->cfg, a->mgr, a->re, FALCO_VERSION, stderr, o->dry_run};
 	if (!o->dump_events && metrics_new(&mo, &a->metrics, merr, sizeof(merr)) < 0) {
 		fprintf(stderr, "falco: %s\n", merr);
 		return 1;

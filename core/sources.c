@@ -109,7 +109,7 @@ struct srcs_pipe *srcs_pipe_new(const struct srcs_pipe_opts *o, char *err)
 		free(sp);
 		return NULL;
 	}
-	sp->msrc = metrics_add_source(o->metrics, sp->name, sp->eng, NULL, o->source);
+	sp->msrc = metrics_add_source(o->metrics, sp->name, sp->eng, NULL, o->source, o->plugins, o->nplugins);
 	return sp;
 }
 

@@ -24,6 +24,8 @@ struct metrics_src {
 	struct eng *eng;                  /* borrowed until metrics_stop */
 	struct st_state *st;              /* borrowed; NULL for plugin sources */
 	struct ph_plugin *plugin;         /* borrowed; the sourcing plugin, NULL for syscall */
+	struct ph_plugin *const *plugins; /* borrowed: the plugins this source's thread calls */
+	size_t nplugins;
 	struct metrics_prev prev;         /* for rates */
 	struct metrics_snapshot latest;   /* under m->lock */
 	bool have_latest;
@@ -168,7 +170,7 @@ int metrics_new(const struct metrics_opts *o, struct metrics **out, char *err, s
 }
 
 struct metrics_src *metrics_add_source(struct metrics *m, const char *name, struct eng *eng, struct st_state *st,
-                                       struct ph_plugin *plugin)
+                                       struct ph_plugin *plugin, struct ph_plugin *const *plugins, size_t nplugins)
 {
 	if (!m || m->nsrc == MAX_SOURCES || m->stopped)
 		return NULL;
@@ -181,6 +183,8 @@ struct metrics_src *metrics_add_source(struct metrics *m, const char *name, stru
 	s->eng = eng;
 	s->st = st;
 	s->plugin = plugin;
+	s->plugins = plugins;
+	s->nplugins = nplugins;
 	s->h.tick = &m->tick;
 	s->h.seen = atomic_load(&m->tick);
 	pthread_mutex_lock(&m->lock);
@@ -267,19 +271,28 @@ static int kernel_values(struct metrics_src *src, struct metrics_snapshot *s)
 	return rc ? -ENOMEM : 0;
 }
 
-/* A sourcing plugin reports on its own source's thread; every other plugin
- * on the first registered source's. */
-static bool reports_plugin(const struct metrics_src *src, struct ph_plugin *p)
+static bool lists(const struct metrics_src *s, const struct ph_plugin *p)
+{
+	for (size_t i = 0; i < s->nplugins; i++)
+		if (s->plugins[i] == p)
+			return true;
+	return false;
+}
+
+/* A sourcing plugin reports on its own source's thread; any other plugin on
+ * the thread of the first source that calls it (one instance, one report). */
+static bool reports_plugin(const struct metrics_src *src, const struct ph_plugin *p)
 {
 	const struct metrics *m = src->m;
 	if (src->plugin == p)
 		return true;
-	if (src != m->src[0])
-		return false;
 	for (size_t i = 0; i < m->nsrc; i++)
 		if (m->src[i]->plugin == p)
 			return false;
-	return true;
+	for (size_t i = 0; i < m->nsrc; i++)
+		if (lists(m->src[i], p))
+			return m->src[i] == src;
+	return false;
 }
 
 static int rule_values(const struct metrics *m, struct metrics_snapshot *s)
@@ -331,9 +344,11 @@ static int fill(struct metrics_src *src, struct metrics_snapshot *s)
 		rc |= metrics_collect_resources(s, "/proc");
 	if (syscall && src->st && (m->flags & CFG_METRICS_STATE_COUNTERS))
 		rc |= metrics_collect_state(s, src->st);
-	for (size_t i = 0; (m->flags & CFG_METRICS_PLUGINS) && i < m->o.nplugins; i++)
-		if (reports_plugin(src, m->o.plugins[i]))
-			rc |= metrics_collect_plugin(s, m->o.plugins[i]);
+	if ((m->flags & CFG_METRICS_PLUGINS) && src->plugin && !lists(src, src->plugin))
+		rc |= metrics_collect_plugin(s, src->plugin);
+	for (size_t i = 0; (m->flags & CFG_METRICS_PLUGINS) && i < src->nplugins; i++)
+		if (reports_plugin(src, src->plugins[i]))
+			rc |= metrics_collect_plugin(s, src->plugins[i]);
 	return rc ? -ENOMEM : 0;
 }
 

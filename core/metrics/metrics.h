@@ -19,8 +19,8 @@
  *   - libbpf_stats_enabled (live, while kernel.bpf_stats_enabled is 1):
  *     scap.<program>.run_cnt / run_time_ns / avg_time_ns;
  *   - plugins_metrics_enabled: each plugin's get_metrics() as
- *     plugins.<plugin>.<metric>. A sourcing plugin is asked by its own
- *     source's thread; the other plugins by the first source registered.
+ *     plugins.<plugin>.<metric>, asked by the thread of the source that
+ *     uses the plugin (see metrics_add_source).
  * The snapshot goes to `output_rule` (internal alert "Falco internal:
  * metrics snapshot", Informational) and/or `output_file` (one JSON line
  * `{"output_fields":{...},"sample":N}` appended per snapshot), and is kept
@@ -232,8 +232,6 @@ struct metrics_opts {
 	const struct falco_config *cfg;    /* metrics.*; borrowed for the collector's life */
 	struct out_mgr *mgr;               /* output_rule, queue drops, hostname; may be NULL */
 	const struct rules_engine *re;     /* rule counters; may be NULL */
-	struct ph_plugin *const *plugins;  /* every loaded plugin (borrowed) */
-	size_t nplugins;
 	const char *version;               /* falco.version */
 	FILE *log;                         /* where the "Setting metrics interval" line goes; NULL: none */
 	bool dry_run;                      /* check and log only: *out stays NULL */
@@ -249,10 +247,13 @@ struct metrics_src;  /* one registered source; owned by its metrics */
 int metrics_new(const struct metrics_opts *o, struct metrics **out, char *err, size_t errlen);
 
 /* Registers an event source: its name, engine, state (NULL for plugin
- * sources) and sourcing plugin (NULL for syscall). All borrowed until
- * metrics_stop. Returns NULL when m is NULL or on ENOMEM. */
+ * sources), sourcing plugin (NULL for syscall) and the plugins its thread
+ * calls (plugins[0 .. nplugins-1]). A plugin is reported by the source it
+ * sources, else by the first registered source listing it. All borrowed
+ * until metrics_stop. Returns NULL when m is NULL or on ENOMEM. */
 struct metrics_src *metrics_add_source(struct metrics *m, const char *name, struct eng *eng,
-                                       struct st_state *st, struct ph_plugin *plugin);
+                                       struct st_state *st, struct ph_plugin *plugin,
+                                       struct ph_plugin *const *plugins, size_t nplugins);
 
 /* What metrics_poll() reads; the head of every struct metrics_src. */
 struct metrics_src_head {
