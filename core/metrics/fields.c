@@ -197,6 +197,13 @@ static void wrapper_fields(const struct metrics_snapshot *s, struct metrics_prev
 	set_u64(f, "falco.host_boot_ts", s->boot_ts);
 	set_u64(f, "falco.host_num_cpus", s->num_cpus);
 	set_u64(f, "falco.outputs_queue_num_drops", s->outputs_queue_num_drops);
+	for (size_t i = 0; i < s->nfiles; i++) {
+		const char *base = strrchr(s->files[i].path, '/');
+		char key[METRICS_NAME_MAX + 32];
+		int n = snprintf(key, sizeof(key), "falco.sha256_%s_file.", s->files[i].config ? "config" : "rules");
+		metrics_rule_name(base ? base + 1 : s->files[i].path, key + n, sizeof(key) - (size_t)n);
+		set_str(f, key, s->files[i].sha256);
+	}
 	for (size_t i = 0; i < s->ninfo; i++)
 		set_str(f, s->info[i].key, s->info[i].value);
 	set_str(f, "evt.source", s->source);

@@ -11,6 +11,7 @@
 #include "metrics/metrics_int.h"
 #include "output/output.h"
 #include "rules/engine.h"
+#include "rules/rules.h"
 #include "state/state.h"
 
 #define MAX_SOURCES 64
@@ -45,6 +46,8 @@ struct metrics {
 	bool stop;
 	uint64_t samples;
 	uint32_t sample_tick;
+	struct metrics_file *files;       /* owned: rules files, then config files */
+	size_t nfiles;
 	struct metrics_src *src[MAX_SOURCES];
 	size_t nsrc;
 	bool stopped;
@@ -128,6 +131,33 @@ static int start_ticker(struct metrics *m)
 
 /* ---- construction ---- */
 
+static void add_file(struct metrics *m, const char *path, bool config)
+{
+	char hex[65];
+	if (metrics_sha256_file(path, hex) < 0)
+		return; /* not a file (rules given as text): nothing to report */
+	struct metrics_file *f = realloc(m->files, (m->nfiles + 1) * sizeof(*f));
+	if (!f)
+		return;
+	m->files = f;
+	f = &m->files[m->nfiles];
+	if (!(f->path = strdup(path)))
+		return;
+	memcpy(f->sha256, hex, sizeof(hex));
+	f->config = config;
+	m->nfiles++;
+}
+
+/* The files' digests, once, as upstream takes them when it loads them. */
+static void hash_files(struct metrics *m)
+{
+	const struct rules_set *rs = m->o.re ? rules_engine_results(m->o.re) : NULL;
+	for (size_t i = 0; rs && i < rs->nresults; i++)
+		add_file(m, rs->results[i].name, false);
+	for (size_t i = 0; i < m->o.cfg->loaded_files.n; i++)
+		add_file(m, m->o.cfg->loaded_files.v[i], true);
+}
+
 int metrics_new(const struct metrics_opts *o, struct metrics **out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -153,6 +183,7 @@ int metrics_new(const struct metrics_opts *o, struct metrics **out, char *err, s
 		m->flags |= CFG_METRICS_KERNEL_COUNTERS;
 	m->ro = (struct metrics_render_opts){c->metrics.convert_memory_to_mb, c->metrics.include_empty_values};
 	m->reload_ts = (int64_t)now_ns(CLOCK_REALTIME);
+	hash_files(m);
 	pthread_mutex_init(&m->lock, NULL);
 	if (c->metrics.output_file && c->metrics.output_file[0] && !(m->file = fopen(c->metrics.output_file, "a"))) {
 		rc = -errno;
@@ -327,6 +358,8 @@ static int fill(struct metrics_src *src, struct metrics_snapshot *s)
 	s->now_ns = now_ns(CLOCK_REALTIME);
 	s->version = m->o.version;
 	s->reload_ts = m->reload_ts;
+	s->files = m->files;
+	s->nfiles = m->nfiles;
 	if (m->o.mgr) {
 		snprintf(s->hostname, sizeof(s->hostname), "%s", out_mgr_hostname(m->o.mgr));
 		struct out_stats os;
@@ -475,6 +508,9 @@ void metrics_free(struct metrics *m)
 	}
 	if (m->file)
 		fclose(m->file);
+	for (size_t i = 0; i < m->nfiles; i++)
+		free(m->files[i].path);
+	free(m->files);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }

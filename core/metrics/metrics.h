@@ -8,7 +8,8 @@
  *   - wrapper fields (always): evt.time, evt.source, evt.hostname,
  *     falco.version, falco.start_ts, falco.duration_sec, falco.kernel_release,
  *     falco.host_boot_ts, falco.host_num_cpus, falco.outputs_queue_num_drops,
- *     falco.reload_ts, falco.host_netinfo.*, scap.engine_name,
+ *     falco.reload_ts, falco.host_netinfo.*, falco.sha256_rules_file.<file>,
+ *     falco.sha256_config_file.<file>, scap.engine_name,
  *     falco.num_evts, falco.num_evts_prev, falco.evts_rate_sec;
  *   - rules_counters_enabled: falco.rules.matches_total, falco.rules.<rule>;
  *   - resource_utilization_enabled: the process (/proc/self) and the host
@@ -105,6 +106,13 @@ struct metrics_info {
 	char *key, *value;
 };
 
+/* A loaded rules or config file and its SHA-256. */
+struct metrics_file {
+	char *path;                    /* owned */
+	char sha256[65];               /* lowercase hex */
+	bool config;                   /* a config file (else a rules file) */
+};
+
 /* One source's snapshot. Everything owned unless stated. */
 struct metrics_snapshot {
 	const char *source;            /* evt.source (borrowed) */
@@ -125,6 +133,8 @@ struct metrics_snapshot {
 	size_t nrules;
 	struct metrics_info *info;
 	size_t ninfo;
+	const struct metrics_file *files; /* borrowed: rules files, then config files */
+	size_t nfiles;
 	struct metrics_value *vals;    /* in upstream's order: scap, resource, state, plugins */
 	size_t nvals, cap;
 };
@@ -156,6 +166,11 @@ int metrics_collect_plugin(struct metrics_snapshot *s, struct ph_plugin *p);
 /* The wrapper's machine and process facts (start_ts, kernel_release,
  * hostname when empty, boot_ts, num_cpus, netinfo). */
 int metrics_collect_wrapper(struct metrics_snapshot *s, const char *proc);
+
+/* SHA-256 as 64 lowercase hex digits (out has 65 bytes). The file form
+ * returns 0 or -errno. */
+void metrics_sha256_hex(const void *data, size_t len, char out[65]);
+int metrics_sha256_file(const char *path, char out[65]);
 
 /* ---- renderers ---- */
 

@@ -374,6 +374,14 @@ char *metrics_prometheus(const struct metrics_snapshot *const *snaps, size_t n)
 	const struct metrics_snapshot *g = snaps[0];
 	const char *vl[] = {"version", g->version ? g->version : ""};
 	info(&b, "falco", "version", vl, 1);
+	for (int config = 0; config <= 1; config++)
+		for (size_t i = 0; i < g->nfiles; i++) {
+			if (g->files[i].config != (bool)config)
+				continue;
+			const char *base = strrchr(g->files[i].path, '/');
+			const char *l[] = {"file_name", base ? base + 1 : g->files[i].path, "sha256", g->files[i].sha256};
+			info(&b, "falco", config ? "sha256_config_files" : "sha256_rules_files", l, 2);
+		}
 	rules(&b, g);
 	for (size_t i = 0; i < n; i++) {
 		source(&b, snaps[i]);

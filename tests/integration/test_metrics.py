@@ -18,6 +18,7 @@
 
 Usage: test_metrics.py FALCO_BINARY PLUGIN_DIR
 """
+import hashlib
 import json
 import os
 import subprocess
@@ -112,6 +113,11 @@ for cap in caps:
     check(0 <= f.get("falco.cpu_usage_perc", 0) <= 100 * os.cpu_count(), "cpu_usage_perc")
     check(f.get("falco.n_threads", 0) >= 1 and f.get("falco.n_added_threads", 0) >= 1, "state counters")
     check(f.get("falco.rules.matches_total") == 0, f"matches_total {f.get('falco.rules.matches_total')}")
+    # digests of the loaded files, named by their sanitized base names
+    for key, path in (("falco.sha256_rules_file.minimal_rules_yaml", RULES),
+                      ("falco.sha256_config_file.falco_yaml", os.path.join(ROOT, "falco.yaml"))):
+        with open(path, "rb") as fh:
+            check(f.get(key) == hashlib.sha256(fh.read()).hexdigest(), f"{key}: {f.get(key)}")
     # raw units when convert_memory_to_mb is off
     mfile2 = os.path.join(tmp, name + "_kb.jsonl")
     rc, out, err = run(BASE + ["-e", os.path.join(SHARED, "captures", cap), "-o", "metrics.interval=1h",
@@ -160,10 +166,11 @@ if got:
     for k in ("parse_calls", "async_ok", "async_refused", "routine_runs"):
         check(isinstance(f.get("plugins.probe." + k), int), f"plugins.probe.{k} missing: "
               f"{sorted(x for x in f if x.startswith('plugins.'))}")
-    # the probe parses every counter event; the source's rules also saw the
-    # async events the probe sent it
+    # the probe parses every counter event; the source's rules saw them,
+    # plus the async events the probe sent that arrived before the source's
+    # EOF (its thread races the counter's 64 events)
     check(f.get("plugins.probe.parse_calls") == N, f"probe parse_calls {f.get('plugins.probe.parse_calls')}")
-    check(f.get("falco.num_evts") == N + f.get("plugins.probe.async_ok", -1),
+    check(N <= f.get("falco.num_evts", 0) <= N + f.get("plugins.probe.async_ok", -1),
           f"plugin source: num_evts {f.get('falco.num_evts')}, async {f.get('plugins.probe.async_ok')}")
     # rule counters: values 60..63 matched
     check(f.get("falco.rules.Counter_seen") == 4 and f.get("falco.rules.matches_total") == 4,

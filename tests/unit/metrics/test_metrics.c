@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -105,6 +106,32 @@ static void test_rule_names(void **state)
 	assert_string_equal(out, "a_b_c");
 	metrics_rule_name("ns:rule_", out, sizeof(out));
 	assert_string_equal(out, "ns:rule");
+}
+
+/* FIPS 180-2 appendix B test vectors, and the empty message. */
+static void test_sha256(void **state)
+{
+	(void)state;
+	char hex[65];
+	metrics_sha256_hex("abc", 3, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	metrics_sha256_hex("", 0, hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	metrics_sha256_hex(m, strlen(m), hex);
+	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	/* one million 'a' through the file reader (blocks of 64 KiB) */
+	char path[] = "/tmp/metrics_sha_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	for (int i = 0; i < 1000000; i++)
+		fputc('a', f);
+	fclose(f);
+	assert_int_equal(metrics_sha256_file(path, hex), 0);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	unlink(path);
+	assert_int_equal(metrics_sha256_file("/nonexistent/x", hex), -ENOENT);
 }
 
 /* ---- output_fields ---- */
@@ -390,10 +417,21 @@ static void test_prometheus_snapshots(void **state)
 	p.now_ns = s.now_ns;
 	add_u64(&p, "dummy.dummy_metric", CFG_METRICS_PLUGINS, METRICS_U_COUNT, 9);
 	add_u32(&p, "memory_rss_kb", CFG_METRICS_RESOURCE_UTILIZATION, METRICS_U_KIB, 1);
+	struct metrics_file files[] = {
+		{"/etc/falco/falco_rules.yaml", "6f0078862a26528cb50a860f9ebebbfbe3162e5009187089c73cb0cdf91d0b06", false},
+		{"/etc/falco/falco.yaml", "f97de5fa6f513b5e07cd9f29ee9904ee4267cb120ef6501f8555543d5a98dd1c", true},
+	};
+	s.files = files;
+	s.nfiles = 2;
 	const struct metrics_snapshot *snaps[] = {&s, &p};
 	char *t = metrics_prometheus(snaps, 2);
 	assert_non_null(t);
 	find_line(t, "# TYPE falcosecurity_falco_version_info gauge\nfalcosecurity_falco_version_info{version=\"0.1.0\"} 1\n");
+	find_line(t, "# TYPE falcosecurity_falco_sha256_rules_files_info gauge\nfalcosecurity_falco_sha256_rules_files_info"
+	             "{file_name=\"falco_rules.yaml\",sha256=\"6f0078862a26528cb50a860f9ebebbfbe3162e5009187089c73cb0cdf91d0b06\"} "
+	             "1\n");
+	find_line(t, "\nfalcosecurity_falco_sha256_config_files_info{file_name=\"falco.yaml\",sha256=\"f97de5fa6f513b5e07cd9f29e"
+	             "e9904ee4267cb120ef6501f8555543d5a98dd1c\"} 1\n");
 	find_line(t, "\nfalcosecurity_falco_rules_matches_total{priority=\"4\",rule_name=\"Read sensitive file "
 	             "untrusted\",source=\"syscall\",tag_T1555=\"true\",tag_container=\"true\",tag_filesystem=\"true\"} 32\n");
 	find_line(t, "\nfalcosecurity_scap_engine_name_info{engine_name=\"modern_ebpf\",evt_source=\"syscall\"} 1\n");
@@ -444,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_config_checks),
 		cmocka_unit_test(test_rule_names),
+		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_output_fields),
 		cmocka_unit_test(test_output_fields_raw_units_and_empty),
 		cmocka_unit_test(test_json_line),
