@@ -190,7 +190,7 @@ static void wrapper_fields(const struct metrics_snapshot *s, struct metrics_prev
 	set_str(f, "falco.version", s->version);
 	if (s->start_ts) {
 		set_u64(f, "falco.start_ts", s->start_ts);
-		set_u64(f, "falco.duration_sec", (s->now_ns - s->start_ts) / 1000000000ull);
+		set_u64(f, "falco.duration_sec", s->now_ns > s->start_ts ? (s->now_ns - s->start_ts) / 1000000000ull : 0);
 		set_str(f, "falco.kernel_release", s->kernel_release);
 	}
 	set_str(f, "evt.hostname", s->hostname);

@@ -269,8 +269,9 @@ static int kernel_values(struct metrics_src *src, struct metrics_snapshot *s)
 		rc |= add_counter(s, "n_drops", CFG_METRICS_KERNEL_COUNTERS, st.src.drops);
 	}
 	if (f & CFG_METRICS_KERNEL_COUNTERS_PER_CPU) {
-		static _Thread_local struct eng_src_stats cpu[MAX_CPUS];
-		int n = eng_live_cpu_stats(es, cpu, MAX_CPUS);
+		struct eng_src_stats *cpu = calloc(MAX_CPUS, sizeof(*cpu));
+		int n = cpu ? eng_live_cpu_stats(es, cpu, MAX_CPUS) : -ENOMEM;
+		rc |= n == -ENOMEM;
 		for (int i = 0; i < n; i++) {
 			char name[64];
 			snprintf(name, sizeof(name), "n_evts_cpu_%d", i);
@@ -278,6 +279,7 @@ static int kernel_values(struct metrics_src *src, struct metrics_snapshot *s)
 			snprintf(name, sizeof(name), "n_drops_cpu_%d", i);
 			rc |= add_counter(s, name, CFG_METRICS_KERNEL_COUNTERS_PER_CPU, cpu[i].drops);
 		}
+		free(cpu);
 	}
 	if ((f & CFG_METRICS_LIBBPF_STATS) && kernel_bpf_stats_enabled()) {
 		struct eng_prog_stats p[MAX_PROGS];

@@ -356,7 +356,7 @@ static void wrapper_values(struct mbuf *b, const struct metrics_snapshot *s)
 		v[n] = wrap("start_ts", METRICS_K_GAUGE, METRICS_T_U64, METRICS_U_TS_NS);
 		v[n++].v.u64 = s->start_ts;
 		v[n] = wrap("duration_sec", METRICS_K_MONOTONIC, METRICS_T_U64, METRICS_U_S_COUNT);
-		v[n++].v.u64 = (s->now_ns - s->start_ts) / 1000000000ull;
+		v[n++].v.u64 = s->now_ns > s->start_ts ? (s->now_ns - s->start_ts) / 1000000000ull : 0;
 	}
 	v[n] = wrap("host_boot_ts", METRICS_K_GAUGE, METRICS_T_U64, METRICS_U_TS_NS);
 	v[n++].v.u64 = s->boot_ts;
