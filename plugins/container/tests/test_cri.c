@@ -245,6 +245,34 @@ static void test_image_forms(void **state)
 	ctr_info_clear(&c);
 }
 
+/* cri-o's forms: the image name in its io.kubernetes.cri-o.ImageName
+ * annotation, the CNI result in the sandbox spec's annotation. */
+static void test_crio_forms(void **state)
+{
+	(void)state;
+	struct pb cs, ps = {.n = 0}, st = {.n = 0};
+	container_status(&cs, "", "",
+	                 "{\"runtimeSpec\":{\"annotations\":{\"io.kubernetes.cri-o.ImageName\":\"quay.io/c/o:1\"}}}");
+	f_str(&st, 1, SID);
+	f_msg(&ps, 1, &st);
+	f_entry(&ps, 2, "info",
+	        "{\"runtimeSpec\":{\"annotations\":{\"io.kubernetes.cri-o.CNIResult\":\"{\\\"ips\\\":[]}\"}}}");
+	struct ctr_info c;
+	memset(&c, 0, sizeof(c));
+	char err[256];
+	assert_int_equal(ctr_cri_container_info(&c, cs.b, cs.n, ps.b, ps.n, CTR_T_CRIO, 100, err, sizeof(err)), 0);
+	assert_string_equal(c.image, "quay.io/c/o:1");
+	assert_string_equal(c.imagerepo, "quay.io/c/o");
+	assert_string_equal(c.imagetag, "1");
+	assert_string_equal(c.imagedigest, "");
+	assert_string_equal(c.cni_json, "{\"ips\":[]}");
+	/* a sandbox without metadata: no pod labels, but its id */
+	assert_null(ctr_info_label(&c, "io.kubernetes.pod.name"));
+	assert_string_equal(ctr_info_label(&c, "io.kubernetes.sandbox.id"), SID);
+	assert_false(c.host_network);
+	ctr_info_clear(&c);
+}
+
 static void test_sandbox(void **state)
 {
 	(void)state;
@@ -315,7 +343,8 @@ static void test_types_and_sockets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_container_full), cmocka_unit_test(test_image_forms), cmocka_unit_test(test_sandbox),
+		cmocka_unit_test(test_container_full), cmocka_unit_test(test_image_forms),
+		cmocka_unit_test(test_crio_forms), cmocka_unit_test(test_sandbox),
 		cmocka_unit_test(test_bad_answers), cmocka_unit_test(test_types_and_sockets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
