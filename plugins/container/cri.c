@@ -89,20 +89,24 @@ static int take_answer(grpc_byte_buffer *bb, uint8_t **out, size_t *len)
 	return rc;
 }
 
-/* Waits for the batch's completion (the call's deadline bounds it), then
- * shuts the queue down and drains it. */
-static void finish_queue(grpc_completion_queue *cq, void *tag)
+/* Waits for the batch's completion: the call's deadline bounds it (gRPC
+ * ends a call at its deadline whatever the peer does). */
+static void wait_batch(grpc_completion_queue *cq, void *tag)
 {
 	for (;;) {
 		grpc_event ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-		if (ev.type == GRPC_OP_COMPLETE && ev.tag == tag)
-			break;
-		if (ev.type == GRPC_QUEUE_SHUTDOWN)
+		if ((ev.type == GRPC_OP_COMPLETE && ev.tag == tag) || ev.type == GRPC_QUEUE_SHUTDOWN)
 			return;
 	}
+}
+
+/* A queue is destroyed once shut down and drained. */
+static void destroy_queue(grpc_completion_queue *cq)
+{
 	grpc_completion_queue_shutdown(cq);
 	while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type != GRPC_QUEUE_SHUTDOWN)
 		;
+	grpc_completion_queue_destroy(cq);
 }
 
 /*
@@ -156,12 +160,8 @@ static int cri_call(grpc_channel *ch, const char *method, const ProtobufCMessage
 	if (ce != GRPC_CALL_OK) {
 		snprintf(err, errlen, "%s: cannot start the call (%d)", method, (int)ce);
 		rc = -EIO;
-		grpc_completion_queue_shutdown(cq);
-		while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
-		       GRPC_QUEUE_SHUTDOWN)
-			;
 	} else {
-		finish_queue(cq, &tag);
+		wait_batch(cq, &tag);
 		if (status != GRPC_STATUS_OK) {
 			snprintf(err, errlen, "%s: gRPC status %d: %.*s", method, (int)status,
 			         (int)GRPC_SLICE_LENGTH(details), (const char *)GRPC_SLICE_START_PTR(details));
@@ -183,7 +183,7 @@ static int cri_call(grpc_channel *ch, const char *method, const ProtobufCMessage
 	grpc_metadata_array_destroy(&trailing);
 	if (call)
 		grpc_call_unref(call);
-	grpc_completion_queue_destroy(cq);
+	destroy_queue(cq);
 	return rc;
 }
 
@@ -194,6 +194,16 @@ static int dup_to(char **dst, const char *s)
 	free(*dst);
 	*dst = strdup(s ? s : "");
 	return *dst ? 0 : -ENOMEM;
+}
+
+/* Linear: labels are sorted (for ctr_info_label's bsearch) only once
+ * filled. */
+static bool has_label(const struct ctr_info *c, const char *key)
+{
+	for (size_t i = 0; i < c->nlabels; i++)
+		if (strcmp(c->labels[i].key, key) == 0)
+			return true;
+	return false;
 }
 
 /* Sets label `key` (replacing an existing one). */
@@ -225,7 +235,7 @@ static int put_labels(struct ctr_info *c, void **entries, size_t n, size_t max_l
 		const struct kv *e = entries[i];
 		if (!e->key || !e->value || (max_len && strlen(e->value) > max_len))
 			continue;
-		if (only_new && ctr_info_label(c, e->key))
+		if (only_new && has_label(c, e->key))
 			continue;
 		if (put_label(c, e->key, e->value))
 			return -ENOMEM;
@@ -468,7 +478,7 @@ static int put_pod_labels(struct ctr_info *c, const Runtime__V1__PodSandboxStatu
 	const char *kv[][2] = {{"io.kubernetes.pod.uid", m->uid}, {"io.kubernetes.pod.name", m->name},
 	                       {"io.kubernetes.pod.namespace", m->namespace_}};
 	for (int i = 0; i < 3; i++)
-		if (!(only_new && ctr_info_label(c, kv[i][0])) && put_label(c, kv[i][0], kv[i][1]))
+		if (!(only_new && has_label(c, kv[i][0])) && put_label(c, kv[i][0], kv[i][1]))
 			return -ENOMEM;
 	return 0;
 }

@@ -133,9 +133,11 @@ static void sandbox_status(struct pb *out, bool with_app_label)
 	f_msg(&ns, 2, &opts);
 	f_msg(&lin, 1, &ns);
 	f_msg(&st, 6, &lin);
+	/* out of key order: the mapping must not rely on sorted input */
+	f_entry(&st, 7, "io.kubernetes.pod.name", "from-label");
 	if (with_app_label)
 		f_entry(&st, 7, "app", "web");
-	f_entry(&st, 7, "io.kubernetes.pod.name", "from-label");
+	f_entry(&st, 7, "zeta", "z");
 	out->n = 0;
 	f_msg(out, 1, &st);
 	f_entry(out, 2, "info",
@@ -289,8 +291,11 @@ static void test_sandbox(void **state)
 	assert_string_equal(c.pod_sandbox_id, SID);
 	assert_int_equal(c.created_time, 1600000000);
 	assert_string_equal(ctr_info_label(&c, "app"), "web");
-	/* the runtime's own label wins over the metadata */
+	/* the runtime's own label wins over the metadata, and is not doubled */
 	assert_string_equal(ctr_info_label(&c, "io.kubernetes.pod.name"), "from-label");
+	assert_int_equal(c.nlabels, 5); /* app zeta pod.name, + namespace uid from the metadata */
+	for (size_t i = 1; i < c.nlabels; i++)
+		assert_true(strcmp(c.labels[i - 1].key, c.labels[i].key) < 0);
 	assert_string_equal(ctr_info_label(&c, "io.kubernetes.pod.namespace"), "prod");
 	assert_string_equal(c.ip, "10.0.0.7");
 	assert_true(c.host_network);
