@@ -199,3 +199,39 @@ def kill_shims(tmp):
                 os.kill(int(pid), 9)
             except OSError:
                 pass
+
+
+def remove_cgroup_tree(parent):
+    """Kills what is left in the test pod's cgroup `parent` (its processes
+    are ours: a pod uid with the test's pid) and removes the cgroups, in
+    every v1 hierarchy, deepest first; then the kubelet-style ancestors when
+    empty (rmdir fails on a non-empty one)."""
+    root = "/sys/fs/cgroup"
+    for h in sorted(os.listdir(root)):
+        top = os.path.join(root, h) + parent
+        if not os.path.isdir(top):
+            continue
+        for d, _, _ in sorted(os.walk(top), key=lambda w: -len(w[0])):
+            try:
+                with open(os.path.join(d, "cgroup.procs")) as f:
+                    for pid in f.read().split():
+                        try:
+                            os.kill(int(pid), 9)
+                        except OSError:
+                            pass
+            except OSError:
+                pass
+    time.sleep(0.2)
+    for h in sorted(os.listdir(root)):
+        top = os.path.join(root, h) + parent
+        if os.path.isdir(top):
+            for d, _, _ in sorted(os.walk(top), key=lambda w: -len(w[0])):
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    pass
+        for up in ("/kubepods/besteffort", "/kubepods"):
+            try:
+                os.rmdir(os.path.join(root, h) + up)
+            except OSError:
+                pass

@@ -77,12 +77,7 @@ def cleanup():
                     pass
     runtime.stop()
     cri_harness.kill_shims(T)
-    for h in os.listdir("/sys/fs/cgroup"):
-        for d in (CGROUP_PARENT, "/kubepods/besteffort", "/kubepods"):  # rmdir: only when empty
-            try:
-                os.rmdir(f"/sys/fs/cgroup/{h}{d}")
-            except OSError:
-                pass
+    cri_harness.remove_cgroup_tree(CGROUP_PARENT)
     shutil.rmtree(T, ignore_errors=True)
 
 

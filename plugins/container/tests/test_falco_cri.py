@@ -20,6 +20,9 @@ status id), container.name (metadata.name), container.image.repository and
 sandbox's metadata), k8s.pod.sandbox_id (first 12 of the sandbox id),
 container.label[tier] (status labels), k8s.pod.label[app] (sandbox labels),
 container.mount.source[/hostdir] (status mounts' host_path).
+The run is recorded (--record) and replayed (-e) with the CRI socket gone:
+the replay's alert must carry the same values (from the recorded container
+events).
 Skipped (77) without root or BTF; a missing containerd/ctr/runc/busybox or
 Python grpc is a failure (scripts/install-deps installs them).
 
@@ -82,8 +85,8 @@ def stop_falco():
     falco = None
 
 
-def cleanup():
-    stop_falco()
+def remove_pod():
+    """Stops and removes what the test made, through the CRI (once)."""
     if getattr(runtime, "channel", None) is not None:
         for cid in created["containers"]:
             for call, req in ((runtime.cri.StopContainer, pb2.StopContainerRequest(container_id=cid, timeout=1)),
@@ -99,16 +102,17 @@ def cleanup():
                     call(req, timeout=30)
                 except grpc.RpcError:
                     pass
+    created["containers"].clear()
+    created["sandboxes"].clear()
+
+
+def cleanup():
+    stop_falco()
+    remove_pod()
     runtime.stop()
     cri_harness.kill_shims(T)
-    # the pod cgroup runc made under every v1 hierarchy (containers' own are
-    # removed with them)
-    for h in os.listdir("/sys/fs/cgroup"):
-        for d in (CGROUP_PARENT, "/kubepods/besteffort", "/kubepods"):  # rmdir: only when empty
-            try:
-                os.rmdir(f"/sys/fs/cgroup/{h}{d}")
-            except OSError:
-                pass
+    # what a failed run may leave in the pod's cgroups, and the cgroups
+    cri_harness.remove_cgroup_tree(CGROUP_PARENT)
     shutil.rmtree(T, ignore_errors=True)
 
 
@@ -182,7 +186,8 @@ load_plugins: [container]
 env = dict(os.environ)
 # as test_falco_podman.py: leak checking off for this falco process only
 env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
-falco = subprocess.Popen([FALCO, "-c", cfg, "-r", rules, "-o", "engine.kind=modern_ebpf"],
+RECORDING = os.path.join(T, "run.scap")
+falco = subprocess.Popen([FALCO, "-c", cfg, "-r", rules, "-o", "engine.kind=modern_ebpf", "--record", RECORDING],
                          stdout=falco_out, stderr=falco_err, env=env)
 deadline = time.time() + 60
 while time.time() < deadline and falco.poll() is None:
@@ -278,11 +283,42 @@ for piece in (f"cid={want['container.id']}", f"pod={want['k8s.pod.name']}", f"ns
               f"k8s_pod_name={want['k8s.pod.name']}", f"k8s_ns_name={want['k8s.ns.name']}"):
     if piece not in out:
         failures.append(f"output lacks {piece!r}: {out!r}")
+
+# --- the recording replayed with no runtime to ask (the CRI socket given is
+# absent): the metadata must come from the container events it carries
+containerd_version = runtime.version
+remove_pod()
+runtime.stop()
+replay_cfg = os.path.join(T, "falco-replay.yaml")
+with open(cfg) as f:
+    text = f.read()
+with open(replay_cfg, "w") as f:
+    f.write(text.replace(runtime.sock, os.path.join(T, "gone.sock")))
+rp = subprocess.run([FALCO, "-c", replay_cfg, "-r", rules, "-e", RECORDING], capture_output=True, text=True,
+                    timeout=240, env=env)
+replayed = None
+for line in rp.stdout.splitlines():
+    if line.startswith("{"):
+        try:
+            a = json.loads(line)
+        except ValueError:
+            continue
+        of2 = a.get("output_fields", {})
+        if of2.get("container.id") == want["container.id"] and of2.get("k8s.pod.name") == want["k8s.pod.name"]:
+            replayed = of2
+            break
+if rp.returncode != 0 or replayed is None:
+    failures.append(f"replay of the recording (exit {rp.returncode}): no alert with the pod's name; "
+                    f"stderr {rp.stderr.strip()[-500:]!r}")
+else:
+    for k, v in want.items():
+        if replayed.get(k) != v:
+            failures.append(f"replay: {k} = {replayed.get(k)!r}, the CRI says {v!r}")
 cleanup()
 for f in failures:
     print("FAIL:", f)
-print(f"{'ok' if not failures else 'FAILED'}: falco live + container plugin over CRI, containerd "
-      f"{runtime.version.runtime_version} (CRI {runtime.version.runtime_api_version}) with runc: "
+print(f"{'ok' if not failures else 'FAILED'}: falco live (and its recording replayed) + container plugin over "
+      f"CRI, containerd {containerd_version.runtime_version} (CRI {containerd_version.runtime_api_version}) with runc: "
       f"{want['container.name']} ({want['container.id']}) in pod {want['k8s.ns.name']}/{want['k8s.pod.name']}, "
       f"image {cst.image.image} ({len(failures)} failures)")
 sys.exit(1 if failures else 0)
