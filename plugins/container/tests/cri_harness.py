@@ -235,3 +235,13 @@ def remove_cgroup_tree(parent):
                 os.rmdir(os.path.join(root, h) + up)
             except OSError:
                 pass
+
+
+def unmount_under(tmp):
+    """Unmounts what containerd left mounted under `tmp` (rootfs and shm of
+    containers it did not get to remove), deepest first, so that the
+    directory can be deleted."""
+    with open("/proc/mounts") as f:
+        points = [line.split()[1] for line in f if len(line.split()) > 1]
+    for m in sorted((m for m in points if m.startswith(tmp.rstrip("/") + "/")), key=len, reverse=True):
+        subprocess.run(["umount", "-l", m], capture_output=True)

@@ -78,6 +78,7 @@ def cleanup():
     runtime.stop()
     cri_harness.kill_shims(T)
     cri_harness.remove_cgroup_tree(CGROUP_PARENT)
+    cri_harness.unmount_under(T)
     shutil.rmtree(T, ignore_errors=True)
 
 

@@ -113,6 +113,7 @@ def cleanup():
     cri_harness.kill_shims(T)
     # what a failed run may leave in the pod's cgroups, and the cgroups
     cri_harness.remove_cgroup_tree(CGROUP_PARENT)
+    cri_harness.unmount_under(T)
     shutil.rmtree(T, ignore_errors=True)
 
 
