@@ -52,6 +52,8 @@ struct ctr_plugin {
 	unsigned engines; /* bits 1 << enum ctr_type matched from cgroups */
 	char *docker_socks[CTR_MAX_SOCKETS], *podman_socks[CTR_MAX_SOCKETS]; /* owned */
 	unsigned ndocker, npodman;
+	char *cri_socks[CTR_MAX_SOCKETS]; /* owned; engines.cri + engines.containerd sockets (CRI) */
+	unsigned ncri;
 	size_t label_max_len;
 	int timeout_ms;
 	struct ctr_info *static_info; /* owned; the static engine, when enabled */
@@ -84,6 +86,15 @@ void ctr_worker_stop(struct ctr_plugin *p);
 bool ctr_worker_ask(struct ctr_plugin *p, const char *id, int type);
 /* Builds the async event carrying `c` (malloc'd; caller frees). */
 ss_plugin_event *ctr_async_event(const struct ctr_info *c, const char *name);
+
+/* cri_worker.c: the CRI runtimes in the lookup thread */
+int ctr_cri_default_sockets(struct ctr_plugin *p);
+bool ctr_cri_owns(int type); /* a cgroup layout only CRI runtimes make */
+void ctr_cri_worker_begin(struct ctr_plugin *p); /* in the lookup thread, first */
+void ctr_cri_worker_end(struct ctr_plugin *p);   /* ... and last */
+/* Asks the CRI sockets about `id`; fills `c` (its type the runtime's) and
+ * sends the pod's sandbox entry ahead. 0 or a negative errno (err). */
+int ctr_cri_worker_lookup(struct ctr_plugin *p, const char *id, struct ctr_info *c, char *err, size_t errlen);
 
 /* extract.c */
 ss_plugin_rc ctr_extract(struct ctr_plugin *p, const ss_plugin_event_input *evt,

@@ -175,9 +175,18 @@ static int config_engines(struct ctr_plugin *p, const cJSON *engines)
 	bool podman = engine_on(engines, "podman", &o);
 	if (podman && o && add_sockets(p->podman_socks, &p->npodman, cJSON_GetObjectItem(o, "sockets")))
 		return -ENOMEM;
+	bool cri = engine_on(engines, "cri", &o);
+	if (cri && o && add_sockets(p->cri_socks, &p->ncri, cJSON_GetObjectItem(o, "sockets")))
+		return -ENOMEM;
+	/* containerd's own socket serves the CRI too: its sockets are asked
+	 * with the CRI client (containers of its k8s.io namespace) */
+	bool containerd = engine_on(engines, "containerd", &o);
+	if (containerd && o && add_sockets(p->cri_socks, &p->ncri, cJSON_GetObjectItem(o, "sockets")))
+		return -ENOMEM;
+	if (cri && !p->ncri && ctr_cri_default_sockets(p) < 0)
+		return -ENOMEM;
 	p->engines = (docker ? 1u << CTR_T_DOCKER : 0) | (podman ? 1u << CTR_T_PODMAN : 0) |
-	             (engine_on(engines, "cri", &o) ? 1u << CTR_T_CRI : 0) |
-	             (engine_on(engines, "containerd", &o) ? 1u << CTR_T_CONTAINERD : 0);
+	             (cri ? 1u << CTR_T_CRI : 0) | (containerd ? 1u << CTR_T_CONTAINERD : 0);
 	/* lxc, libvirt-lxc and bpm match loose patterns: only when asked for */
 	const char *opt_in[] = {"lxc", "libvirt_lxc", "bpm"};
 	const int opt_type[] = {CTR_T_LXC, CTR_T_LIBVIRT_LXC, CTR_T_BPM};
@@ -310,6 +319,8 @@ void plugin_destroy(ss_plugin_t *s)
 		free(p->docker_socks[i]);
 	for (unsigned i = 0; i < p->npodman; i++)
 		free(p->podman_socks[i]);
+	for (unsigned i = 0; i < p->ncri; i++)
+		free(p->cri_socks[i]);
 	if (p->static_info && ctr_map_get(&p->known, p->static_info->id) != p->static_info)
 		ctr_info_free(p->static_info);
 	ctr_map_free(&p->known);
