@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "events.h"
 #include "info.h"
 #include "map.h"
 #include "plugin_api.h"
@@ -54,6 +55,7 @@ struct ctr_plugin {
 	unsigned ndocker, npodman;
 	size_t label_max_len;
 	int timeout_ms;
+	unsigned hooks; /* CTR_HOOK_*: the runtime events that trigger a lookup */
 	struct ctr_info *static_info; /* owned; the static engine, when enabled */
 
 	/* host tables, from init */
@@ -68,8 +70,12 @@ struct ctr_plugin {
 	struct ctr_info host; /* the "" container: host processes */
 	uint64_t last_async_num;
 	const struct ctr_info *last_async;
+	/* owned: the container of the last container_removed event, kept so
+	 * that fields of that event still read its metadata (as upstream) */
+	struct ctr_info *last_removed;
 
 	struct ctr_worker worker;
+	struct ctr_events events; /* runtime event listeners (events.c) */
 
 	struct ctr_result *res; /* owned; `nres` entries */
 	uint32_t nres;

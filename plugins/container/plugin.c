@@ -200,6 +200,17 @@ static int parse_config(struct ctr_plugin *p, const char *text)
 	p->label_max_len = cJSON_IsNumber(v) && v->valuedouble > 0 ? (size_t)v->valuedouble : 100;
 	v = cJSON_GetObjectItemCaseSensitive(root, "lookup_timeout_ms");
 	p->timeout_ms = cJSON_IsNumber(v) && v->valuedouble >= 1 ? (int)v->valuedouble : 2000;
+	/* upstream's `hooks`: which runtime events trigger a lookup (create by
+	 * default; removals are always followed) */
+	v = cJSON_GetObjectItemCaseSensitive(root, "hooks");
+	p->hooks = CTR_HOOK_CREATE;
+	if (cJSON_IsArray(v)) {
+		const cJSON *h;
+		p->hooks = 0;
+		cJSON_ArrayForEach(h, v)
+			p->hooks |= !cJSON_IsString(h) ? 0 : !strcmp(h->valuestring, "create") ? CTR_HOOK_CREATE
+			          : !strcmp(h->valuestring, "start") ? CTR_HOOK_START : 0;
+	}
 	int rc = config_engines(p, cJSON_GetObjectItemCaseSensitive(root, "engines"));
 	if (rc == -ENOMEM)
 		snprintf(p->err, sizeof(p->err), "out of memory");
@@ -305,7 +316,9 @@ void plugin_destroy(ss_plugin_t *s)
 	struct ctr_plugin *p = s;
 	if (!p)
 		return;
+	ctr_events_stop(p);
 	ctr_worker_stop(p);
+	ctr_info_free(p->last_removed);
 	for (unsigned i = 0; i < p->ndocker; i++)
 		free(p->docker_socks[i]);
 	for (unsigned i = 0; i < p->npodman; i++)
@@ -468,9 +481,19 @@ static void parse_async(struct ctr_plugin *p, const ss_plugin_event_input *ei)
 		char err[256];
 		if (ctr_info_from_json(&c, data, lens[2], err, sizeof(err)) == 0) {
 			pthread_mutex_lock(&p->lock);
-			ctr_map_del(&p->known, c.id);
+			struct ctr_info *gone = ctr_map_take(&p->known, c.id);
 			pthread_mutex_unlock(&p->lock);
 			ctr_map_del(&p->asked, c.id);
+			/* this event's fields read the removed container: what we
+			 * knew, else the event's own payload */
+			ctr_info_free(p->last_removed);
+			p->last_removed = gone ? gone : malloc(sizeof(c));
+			if (p->last_removed && !gone)
+				*p->last_removed = c, memset(&c, 0, sizeof(c));
+			p->last_async_num = ei->evtnum;
+			p->last_async = p->last_removed;
+		} else {
+			ctr_log(p, SS_PLUGIN_LOG_SEV_WARNING, "event %llu: %s", (unsigned long long)ei->evtnum, err);
 		}
 		ctr_info_clear(&c);
 	}
@@ -566,6 +589,7 @@ ss_plugin_rc plugin_set_async_event_handler(ss_plugin_t *s, ss_plugin_owner_t *o
                                             const ss_plugin_async_event_handler_t handler)
 {
 	struct ctr_plugin *p = s;
+	ctr_events_stop(p);
 	ctr_worker_stop(p);
 	pthread_mutex_lock(&p->worker.lock);
 	p->worker.owner = owner;
@@ -573,6 +597,10 @@ ss_plugin_rc plugin_set_async_event_handler(ss_plugin_t *s, ss_plugin_owner_t *o
 	pthread_mutex_unlock(&p->worker.lock);
 	if (handler && ctr_worker_start(p) < 0) {
 		snprintf(p->err, sizeof(p->err), "cannot start the runtime lookup thread");
+		return SS_PLUGIN_FAILURE;
+	}
+	if (handler && ctr_events_start(p) < 0) {
+		snprintf(p->err, sizeof(p->err), "cannot start the runtime event listeners");
 		return SS_PLUGIN_FAILURE;
 	}
 	return SS_PLUGIN_SUCCESS;
