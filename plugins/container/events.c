@@ -6,7 +6,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,43 +31,6 @@
  * capture and a (re)connection are not missed. */
 static const char request_fmt[] = "GET /events?since=%lld.%09lld&filters=%%7B%%22type%%22%%3A%%5B%%22container%%22"
                                   "%%5D%%7D HTTP/1.0\r\nHost: localhost\r\nAccept: application/json\r\n\r\n";
-
-/* ---- one line ---- */
-
-static void copy_str(char *dst, size_t n, const cJSON *v)
-{
-	snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
-}
-
-int ctr_events_parse_line(const char *line, size_t len, char *action, size_t action_len, char *id,
-                          size_t id_len, char *image, size_t image_len, int64_t *time_ns)
-{
-	cJSON *root = cJSON_ParseWithLength(line, len);
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "Type");
-	if (!cJSON_IsObject(root) || !cJSON_IsString(type) || strcmp(type->valuestring, "container") != 0) {
-		cJSON_Delete(root);
-		return -EINVAL;
-	}
-	/* docker: Action (status is the older name); libpod: Status */
-	const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, "Action");
-	if (!cJSON_IsString(act))
-		act = cJSON_GetObjectItemCaseSensitive(root, "status");
-	if (!cJSON_IsString(act))
-		act = cJSON_GetObjectItemCaseSensitive(root, "Status");
-	const cJSON *actor = cJSON_GetObjectItemCaseSensitive(root, "Actor");
-	const cJSON *aid = cJSON_GetObjectItemCaseSensitive(actor, "ID");
-	if (!cJSON_IsString(aid) || !aid->valuestring[0])
-		aid = cJSON_GetObjectItemCaseSensitive(root, "id");
-	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(actor, "Attributes");
-	copy_str(action, action_len, act);
-	copy_str(id, id_len, aid);
-	copy_str(image, image_len, cJSON_GetObjectItemCaseSensitive(attrs, "image"));
-	const cJSON *tn = cJSON_GetObjectItemCaseSensitive(root, "timeNano");
-	if (time_ns && cJSON_IsNumber(tn) && tn->valuedouble > 0)
-		*time_ns = (int64_t)tn->valuedouble;
-	cJSON_Delete(root);
-	return action[0] && id[0] ? 0 : -EINVAL;
-}
 
 /* ---- async events ---- */
 

@@ -15,9 +15,13 @@ private vfs storage):
   3. `podman rm -f` N1: exactly one alert of a rule on the
      `container_removed` async event, with N1's id and name (upstream's
      plugin keeps the removed container readable for that event);
-  4. N2 runs and reads /etc/shadow until an alert names it; falco stops:
-     its plugin metric n_containers must be 1 (N2; N1 dropped from the
-     table).
+  4. podman's API service stops: the plugin must log that the stream
+     ended; the service restarts on the same socket: the plugin must log
+     that it follows the events again;
+  5. N2, created after that, gets its 'Container added' alert (the
+     reconnected listener), runs and reads /etc/shadow until an alert
+     names it; falco stops: its plugin metric n_containers must be 1 (N2;
+     N1 dropped from the table), with exactly one removal alert for N1.
 Replay (`-e FILE`, the plugin configured with sockets that do not exist:
 nothing to ask): the shadow-read alerts of N1 and N2 must carry the
 container.id / name / image.repository / image.tag `podman inspect` gave,
@@ -272,9 +276,38 @@ removed = wait_alert(lambda a: a.get("rule") == "Container removed"
                      and of(a).get("container.id") == want1["container.id"], f"'Container removed' for {N1}")
 expect("removed alert container.name", of(removed).get("container.name"), N1)
 
-# 4. another container stays
-podman(*RUN, "run", "-d", "--name", N2, *OPTS, IMAGE, "sh", "-c", "while :; do sleep 1; done")
+# 4. the API service goes away and comes back: the listener reconnects
+def start_service():
+    procs["service"] = subprocess.Popen(["podman", *G, "system", "service", "--time=0", f"unix://{SOCK}"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def err_count(text):
+    falco_err.seek(0)
+    return falco_err.read().count(text)
+
+
+FOLLOW = f"{SOCK}: following the runtime's container events"
+stop("service")
+deadline = time.time() + 30
+while err_count(f"{SOCK}: runtime event stream ended") < 1:
+    if time.time() > deadline:
+        fail("the listener did not notice the end of podman's event stream")
+    time.sleep(0.1)
+time.sleep(1)  # a retry or two against the absent service
+start_service()
+deadline = time.time() + 30
+while err_count(FOLLOW) < 2:
+    if time.time() > deadline:
+        fail("the listener did not reconnect to the restarted podman service")
+    time.sleep(0.1)
+
+# 5. another container, created after the reconnection, stays
+podman(*RUN, "create", "--name", N2, *OPTS, IMAGE, "sh", "-c", "while :; do sleep 1; done")
 want2 = inspect(N2)
+wait_alert(lambda a: a.get("rule") == "Container added" and of(a).get("container.id") == want2["container.id"],
+           f"'Container added' for {N2} after the reconnection")
+podman("start", N2)
 wait_alert(lambda a: a.get("rule") == "Shadow read" and of(a).get("container.name") == N2,
            f"'Shadow read' naming {N2}", action=lambda: podman("exec", N2, "cat", "/etc/shadow", check=False))
 time.sleep(1)  # a late second removal event would show now
