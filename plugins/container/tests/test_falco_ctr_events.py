@@ -15,15 +15,17 @@ private vfs storage):
   3. `podman rm -f` N1: exactly one alert of a rule on the
      `container_removed` async event, with N1's id and name (upstream's
      plugin keeps the removed container readable for that event);
+  0. N0, started before falco, reads /etc/shadow until an alert names it;
   4. podman's API service stops: the plugin must log that the stream
      ended; the service restarts on the same socket: the plugin must log
      that it follows the events again;
   5. N2, created after that, gets its 'Container added' alert (the
      reconnected listener), runs and reads /etc/shadow until an alert
-     names it; falco stops: its plugin metric n_containers must be 1 (N2;
-     N1 dropped from the table), with exactly one removal alert for N1.
+     names it; falco stops: its plugin metric n_containers must be 2 (N0
+     and N2; N1 dropped from the table), with exactly one removal alert
+     for N1.
 Replay (`-e FILE`, the plugin configured with sockets that do not exist:
-nothing to ask): the shadow-read alerts of N1 and N2 must carry the
+nothing to ask): the shadow-read alerts of N0, N1 and N2 must carry the
 container.id / name / image.repository / image.tag `podman inspect` gave,
 and the removal alert must be there too.
 Expected values come from podman's CLI, never from our program. The rules
@@ -56,7 +58,7 @@ if not os.access("/bin/busybox", os.X_OK):
     sys.exit(1)
 
 T = tempfile.mkdtemp(prefix="falco-ctrevt.")
-N1, N2 = f"falco-ev1-{os.getpid()}", f"falco-ev2-{os.getpid()}"
+N0, N1, N2 = (f"falco-ev{i}-{os.getpid()}" for i in range(3))
 IMAGE = f"localhost/falco-ev-busybox:t{os.getpid()}"
 SOCK = os.path.join(T, "podman.sock")
 SCAP = os.path.join(T, "live.scap")
@@ -90,7 +92,7 @@ def stop(name):
 
 def cleanup():
     stop("falco")
-    for n in (N1, N2):
+    for n in (N0, N1, N2):
         subprocess.run(["podman", *G, "rm", "-f", "-t", "0", n], capture_output=True)
     stop("service")
     subprocess.run(["podman", *G, "rmi", "-a", "-f"], capture_output=True)
@@ -161,6 +163,10 @@ while not os.path.exists(SOCK):
     if time.time() > deadline:
         fail(f"podman system service did not create {SOCK}")
     time.sleep(0.1)
+
+# a container that runs before falco starts (found at capture_open)
+podman(*RUN, "run", "-d", "--name", N0, *OPTS, IMAGE, "sh", "-c", "while :; do sleep 1; done")
+want0 = inspect(N0)
 
 # --- falco, live, recording
 rules = os.path.join(T, "rules.yaml")
@@ -254,6 +260,10 @@ def expect(what, got, want):
         failures.append(f"{what} = {got!r}, want {want!r}")
 
 
+# 0. the container that was there before
+wait_alert(lambda a: a.get("rule") == "Shadow read" and of(a).get("container.name") == N0,
+           f"'Shadow read' naming {N0}", action=lambda: podman("exec", N0, "cat", "/etc/shadow", check=False))
+
 # 1. created, not started: only the create event can tell the plugin
 podman(*RUN, "create", "--name", N1, *OPTS, IMAGE, "sh", "-c", "cat /etc/shadow; while :; do sleep 1; done")
 want1 = inspect(N1)
@@ -318,7 +328,7 @@ p = stop("falco")
 expect("live falco exit status", p.returncode, 0)
 falco_err.seek(0)
 m = re.search(r"container\.n_containers=(\d+)|n_containers=(\d+)", falco_err.read())
-expect("n_containers at exit (N2 only)", m and int(m.group(1) or m.group(2)), 1)
+expect("n_containers at exit (N0 and N2)", m and int(m.group(1) or m.group(2)), 2)
 live = alerts()
 
 # --- replay, nothing to ask
@@ -327,7 +337,7 @@ rp = subprocess.run([FALCO, "-c", replay_cfg, "-r", rules, "-e", SCAP], stdout=r
                     stderr=subprocess.PIPE, text=True, timeout=240, env=env)
 expect("replay exit status", rp.returncode, 0)
 replayed = alerts(rep_out)
-for name, want in ((N1, want1), (N2, want2)):
+for name, want in ((N0, want0), (N1, want1), (N2, want2)):
     got = [a for a in replayed if a.get("rule") == "Shadow read" and of(a).get("container.id") == want["container.id"]]
     if not got:
         failures.append(f"replay: no 'Shadow read' alert with container.id {want['container.id']} ({name})")
