@@ -61,6 +61,7 @@ struct ctr_plugin {
 	/* host tables, from init */
 	ss_plugin_table_t *threads;
 	ss_plugin_table_field_t *f_container_id, *f_cgroups, *f_cg_second, *f_pidns_start;
+	ss_plugin_table_field_t *f_vpid, *f_vtid; /* NULL when the host has none: no removal on init exit */
 
 	/* containers known (written by the event thread under `lock`, read by
 	 * it without; dump_state reads under `lock`) */

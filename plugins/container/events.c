@@ -81,8 +81,10 @@ static void prefetch(struct ctr_listener *l, const char *id)
 }
 
 /* die/destroy/remove: upstream's `container_removed` with what the plugin
- * knows of the container, or the few facts the event gives. */
-static void removed(struct ctr_listener *l, const char *full_id, const char *image)
+ * knows of the container. Containers it does not know (never seen, or
+ * already removed, e.g. on their init's exit while no stream was followed
+ * and replayed by `since` now) give no event. */
+static void removed(struct ctr_listener *l, const char *full_id)
 {
 	struct ctr_plugin *p = l->p;
 	if (recently_removed(l, full_id, false))
@@ -98,18 +100,12 @@ static void removed(struct ctr_listener *l, const char *full_id, const char *ima
 	pthread_mutex_unlock(&p->lock);
 	struct ctr_info c = {0};
 	char err[256];
-	char *e = (char *)"";
-	if (!json || ctr_info_from_json(&c, json, strlen(json), err, sizeof(err)) < 0) {
-		c = (struct ctr_info){.id = id, .full_id = (char *)full_id, .name = e, .image = (char *)image,
-		                      .imageid = e, .imagerepo = e, .imagetag = e, .imagedigest = e, .ip = e,
-		                      .user = e, .pod_sandbox_id = e, .cni_json = e, .type = l->type};
-		send_async(l, &c, "container_removed");
-	} else {
+	if (json && ctr_info_from_json(&c, json, strlen(json), err, sizeof(err)) == 0) {
 		send_async(l, &c, "container_removed");
 		ctr_info_clear(&c);
+		p->events.removals++;
 	}
 	free(json);
-	p->events.removals++;
 }
 
 static void on_line(struct ctr_listener *l, const char *line, size_t len)
@@ -129,7 +125,7 @@ static void on_line(struct ctr_listener *l, const char *line, size_t len)
 		prefetch(l, id);
 	} else if (!strcmp(action, "die") || !strcmp(action, "died") || !strcmp(action, "destroy") ||
 	           !strcmp(action, "remove")) {
-		removed(l, id, image);
+		removed(l, id);
 	} else if (!strcmp(action, "start") || !strcmp(action, "create")) {
 		recently_removed(l, id, true); /* a restarted container may die again */
 	}
@@ -266,12 +262,23 @@ static int follow(struct ctr_listener *l, int fd, bool *got_header, char *err, s
 		s.len += (size_t)r;
 		if ((rc = consume(l, &s, err, errlen)) < 0)
 			break;
-		if (s.header_done && !*got_header)
+		if (s.header_done && !*got_header) {
 			ctr_log(l->p, SS_PLUGIN_LOG_SEV_INFO, "%s: following the runtime's container events", l->sock);
+			(l->type == CTR_T_PODMAN ? &l->p->events.following_podman : &l->p->events.following_docker)[0]++;
+		}
 		*got_header = s.header_done;
 	}
 	free(s.buf);
+	if (*got_header)
+		(l->type == CTR_T_PODMAN ? &l->p->events.following_podman : &l->p->events.following_docker)[0]--;
 	return rc;
+}
+
+bool ctr_events_following(struct ctr_plugin *p, int type)
+{
+	if (type == CTR_T_PODMAN)
+		return p->events.following_podman > 0;
+	return type == CTR_T_DOCKER && p->events.following_docker > 0;
 }
 
 static void *listener_main(void *arg)

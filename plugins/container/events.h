@@ -5,9 +5,9 @@
  *   - on a container's create (and start, with hooks: [start]) asks the
  *     runtime about it and sends the `container` async event at once, so the
  *     plugin knows the container before its first process runs;
- *   - on die / destroy / remove sends a `container_removed` async event
- *     (upstream's name and payload), after which the plugin's parser drops
- *     the container from its table.
+ *   - on die / destroy / remove of a container the plugin knows sends a
+ *     `container_removed` async event (upstream's name and payload), after
+ *     which the plugin's parser drops the container from its table.
  * A socket that is absent or goes away is retried with a growing pause
  * (0.25 s doubling to 8 s); the event thread never waits on any of this.
  */
@@ -40,6 +40,7 @@ struct ctr_events {
 	struct ctr_listener l[CTR_EVENTS_MAX];
 	unsigned n;
 	int stop_pipe[2]; /* the write end is closed to stop every listener */
+	_Atomic unsigned following_podman, following_docker; /* listeners reading a stream now */
 	_Atomic uint64_t seen, prefetched, removals; /* counters (any thread) */
 };
 
@@ -48,6 +49,9 @@ struct ctr_events {
 int ctr_events_start(struct ctr_plugin *p);
 /* Stops and joins every listener; no-op when none runs. */
 void ctr_events_stop(struct ctr_plugin *p);
+/* Whether a listener follows the events of a runtime of `type` right now
+ * (then it reports that runtime's removals). Any thread. */
+bool ctr_events_following(struct ctr_plugin *p, int type);
 
 /* One line of an event stream: the action (create, start, die, destroy,
  * remove, ...), the container's full id, its image and the event's time

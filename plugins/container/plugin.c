@@ -26,10 +26,11 @@
 enum {
 	EVT_CLONE_X = 223, EVT_FORK_X = 225, EVT_VFORK_X = 227, EVT_EXECVE_X = 293, EVT_EXECVEAT_X = 331,
 	EVT_CLONE3_X = 335, EVT_CHROOT_X = 267, EVT_CONTAINER_JSON = 272, EVT_CONTAINER_JSON_2 = 324,
+	EVT_PROCEXIT_1_E = 186,
 };
 static uint16_t parse_codes[] = {PLUGIN_EVT_ASYNCEVENT, EVT_CONTAINER_JSON, EVT_CONTAINER_JSON_2, EVT_CLONE_X,
                                  EVT_FORK_X, EVT_VFORK_X, EVT_CLONE3_X, 231, 283, 289, EVT_EXECVE_X,
-                                 EVT_EXECVEAT_X, EVT_CHROOT_X};
+                                 EVT_EXECVEAT_X, EVT_CHROOT_X, EVT_PROCEXIT_1_E};
 
 const char *plugin_get_required_api_version(void) { return "3.10.0"; }
 const char *plugin_get_version(void) { return "0.7.1"; }
@@ -259,6 +260,8 @@ static int setup_tables(struct ctr_plugin *p, const ss_plugin_init_input *in)
 	p->f_cgroups = f->get_table_field(p->threads, "cgroups", SS_PLUGIN_ST_TABLE);
 	p->f_pidns_start = f->get_table_field(p->threads, "pidns_init_start_ts", SS_PLUGIN_ST_UINT64);
 	p->f_container_id = f->add_table_field(p->threads, "container_id", SS_PLUGIN_ST_STRING);
+	p->f_vpid = f->get_table_field(p->threads, "vpid", SS_PLUGIN_ST_INT64);
+	p->f_vtid = f->get_table_field(p->threads, "vtid", SS_PLUGIN_ST_INT64);
 	if (!p->f_cgroups || !p->f_container_id || cgroups_fields(p, t) < 0) {
 		snprintf(p->err, sizeof(p->err), "cannot add the 'container_id' field into the 'threads' table: %s",
 		         owner_error(in));
@@ -524,6 +527,34 @@ static void parse_container_json(struct ctr_plugin *p, const ss_plugin_event_inp
 	learn(p, b + hdr, len, ei->evtnum);
 }
 
+/* The exit of a container's init (vpid = vtid = 1) ends the container, as
+ * upstream's plugin reads it: a `container_removed` event, live only (a
+ * replay has the recorded one). Left to the listener when one follows the
+ * container's runtime, so that one removal is sent. */
+static void on_procexit(struct ctr_plugin *p, const ss_plugin_event_parse_input *in, int64_t tid)
+{
+	ss_plugin_table_reader_vtable_ext *r = in->table_reader_ext;
+	if (!p->worker.running || !p->f_vpid || !p->f_vtid || !p->worker.handler)
+		return;
+	ss_plugin_state_data key = {.s64 = tid}, vpid = {0}, vtid = {0}, cid = {0};
+	ss_plugin_table_entry_t *e = r->get_table_entry(p->threads, &key);
+	if (!e)
+		return;
+	bool init = r->read_entry_field(p->threads, e, p->f_vpid, &vpid) == SS_PLUGIN_SUCCESS &&
+	            r->read_entry_field(p->threads, e, p->f_vtid, &vtid) == SS_PLUGIN_SUCCESS && vpid.s64 == 1 &&
+	            vtid.s64 == 1 && r->read_entry_field(p->threads, e, p->f_container_id, &cid) == SS_PLUGIN_SUCCESS;
+	const struct ctr_info *c = init && cid.str && cid.str[0] ? ctr_map_get(&p->known, cid.str) : NULL;
+	r->release_table_entry(p->threads, e);
+	if (!c || c == p->static_info || ctr_events_following(p, c->type))
+		return;
+	ss_plugin_event *evt = ctr_async_event(c, "container_removed");
+	char err[PLUGIN_MAX_ERRLEN] = "";
+	if (!evt || p->worker.handler(p->worker.owner, evt, err) != SS_PLUGIN_SUCCESS)
+		ctr_log(p, SS_PLUGIN_LOG_SEV_WARNING, "container %s: container_removed refused: %s", c->id,
+		        evt ? err : "out of memory");
+	free(evt);
+}
+
 ss_plugin_rc plugin_parse_event(ss_plugin_t *s, const ss_plugin_event_input *ei, const ss_plugin_event_parse_input *in)
 {
 	struct ctr_plugin *p = s;
@@ -536,6 +567,9 @@ ss_plugin_rc plugin_parse_event(ss_plugin_t *s, const ss_plugin_event_input *ei,
 	case EVT_CONTAINER_JSON:
 	case EVT_CONTAINER_JSON_2:
 		parse_container_json(p, ei);
+		break;
+	case EVT_PROCEXIT_1_E:
+		on_procexit(p, in, (int64_t)evt->tid);
 		break;
 	case EVT_CLONE_X: case EVT_FORK_X: case EVT_VFORK_X: case EVT_CLONE3_X:
 		/* the parent learns the child's tid first (res); the child itself
