@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "events.h"
 #include "info.h"
 #include "map.h"
 #include "plugin_api.h"
@@ -56,11 +57,13 @@ struct ctr_plugin {
 	unsigned ncri;
 	size_t label_max_len;
 	int timeout_ms;
+	unsigned hooks; /* CTR_HOOK_*: the runtime events that trigger a lookup */
 	struct ctr_info *static_info; /* owned; the static engine, when enabled */
 
 	/* host tables, from init */
 	ss_plugin_table_t *threads;
 	ss_plugin_table_field_t *f_container_id, *f_cgroups, *f_cg_second, *f_pidns_start;
+	ss_plugin_table_field_t *f_vpid, *f_vtid; /* NULL when the host has none: no removal on init exit */
 
 	/* containers known (written by the event thread under `lock`, read by
 	 * it without; dump_state reads under `lock`) */
@@ -70,8 +73,12 @@ struct ctr_plugin {
 	struct ctr_info host; /* the "" container: host processes */
 	uint64_t last_async_num;
 	const struct ctr_info *last_async;
+	/* owned: the container of the last container_removed event, kept so
+	 * that fields of that event still read its metadata (as upstream) */
+	struct ctr_info *last_removed;
 
 	struct ctr_worker worker;
+	struct ctr_events events; /* runtime event listeners (events.c) */
 
 	struct ctr_result *res; /* owned; `nres` entries */
 	uint32_t nres;
