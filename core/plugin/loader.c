@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log/log.h"
 #include "plugin/internal.h"
 
 void ph_errcpy(char *err, size_t errlen, const char *src)
@@ -35,12 +36,20 @@ int ph_fail(const struct ph_plugin *p, int rc, char *err, size_t errlen, const c
 	return rc;
 }
 
+/* A copy, so that an error without its NUL (or longer than the API's
+ * PLUGIN_MAX_ERRLEN) is read no further than that bound. */
 const char *ph_last_error(const struct ph_plugin *p)
 {
+	static __thread char copy[PLUGIN_MAX_ERRLEN];
 	const char *e = NULL;
 	if (p->api.get_last_error && p->state)
-		e = p->api.get_last_error(p->state);
-	return e ? e : "";
+		e = PH_CALL(p, "get_last_error", p->api.get_last_error(p->state));
+	if (!e)
+		return "";
+	size_t n = strnlen(e, sizeof(copy) - 1);
+	memmove(copy, e, n);
+	copy[n] = 0;
+	return copy;
 }
 
 /* ---- versions ---- */
@@ -725,7 +734,7 @@ static void plugin_log(ss_plugin_owner_t *o, const char *component, const char *
 	if (p->opts.log)
 		p->opts.log(p->opts.log_ctx, p->name, component, msg ? msg : "", sev);
 	else
-		fprintf(stderr, "%s: %s\n", component ? component : p->name, msg ? msg : "");
+		log_plugin(p->name, component, msg ? msg : "", (int)sev);
 }
 
 int ph_init(struct ph_plugin *p, const char *config, char *err, size_t errlen)
