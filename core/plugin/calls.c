@@ -219,6 +219,8 @@ static const char *async_problem(const struct ph_plugin *p, const ss_plugin_even
 	*name = "";
 	if (!e || e->type != PLUGIN_EVT_ASYNCEVENT || e->nparams != 3 || e->len < PLUGIN_EVT_ASYNC_NAME_OFFSET)
 		return "malformed async event (expected code 402 with 3 params)";
+	if (e->len > PH_MAX_EVENT_LEN)
+		return "async event larger than the host accepts";
 	memcpy(l, (const char *)e + PLUGIN_EVT_HDR_LEN, sizeof(l));
 	if (l[0] != 4 || l[1] == 0 || (uint64_t)PLUGIN_EVT_ASYNC_ID_OFFSET + l[0] + l[1] + l[2] != e->len)
 		return "malformed async event (param lengths do not add up)";

@@ -48,10 +48,12 @@
 
 /* Bounds on what a plugin hands the host (more is refused as hostile):
  * values of one extracted field, bytes of one extracted string, metrics
- * of one get_metrics() call, bytes of an event_to_string() text. */
+ * of one get_metrics() call. */
 #define PH_MAX_VALUES 65536u
 #define PH_MAX_STRING (16u << 20)
 #define PH_MAX_METRICS 1024u
+/* Bytes of one event from next_batch(), an async event or dump_state(). */
+#define PH_MAX_EVENT_LEN (64u << 20)
 
 /* ph_source_next() results besides 0 (an event) and negative errors. */
 #define PH_TIMEOUT 1

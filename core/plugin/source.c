@@ -113,9 +113,9 @@ static int check_event(const struct ph_plugin *p, ss_plugin_event *e, uint64_t n
 {
 	if (!e)
 		return ph_fail(p, -EINVAL, err, errlen, "next_batch returned a NULL event (#%" PRIu64 ")", n);
-	if (e->len < PLUGIN_EVT_HDR_LEN)
-		return ph_fail(p, -EINVAL, err, errlen, "event #%" PRIu64 " is shorter than its header (len %u)", n,
-		               e->len);
+	if (e->len < PLUGIN_EVT_HDR_LEN || e->len > PH_MAX_EVENT_LEN)
+		return ph_fail(p, -EINVAL, err, errlen, "event #%" PRIu64 " has a length of %u bytes (%s)", n, e->len,
+		               e->len < PLUGIN_EVT_HDR_LEN ? "shorter than its header" : "more than the host accepts");
 	if (e->type == PLUGIN_EVT_PLUGINEVENT) {
 		if (check_plugin_event(p, e, n, err, errlen))
 			return -EINVAL;

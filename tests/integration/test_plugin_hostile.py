@@ -113,6 +113,21 @@ for part in ["get_table_field(fake)=NULL [", "list_table_fields(fake)=NULL,0 [",
     check(part in t, f"tables: no {part!r} in {t!r}")
 check(t.count("is not a table handle given by the host") == 3, f"tables: fake table refusals in {t!r}")
 
+# Event code lists longer than there are codes are refused at init.
+p = expect("codes_many", ["plugin 'hostile': get_extract_event_types gave 1048576 event codes (there are 65536)"])
+check(p.returncode == 1, f"codes_many: exit {p.returncode}")
+
+# Malformed get_fields JSON: refused at load, naming the plugin.
+for fields, text in (("not json", "get_fields did not return a JSON array"),
+                     ('[{"name": "h.x", "desc": "d"}]', "get_fields: field 'h.x' has no type"),
+                     ('[{"type": "string", "name": "h.x", "desc": "d", "isList": "yes"}]',
+                      "get_fields: field 'h.x': isList and addOutput must be booleans"),
+                     ('[7]', "get_fields: entry 0 is not an object")):
+    os.environ["HOSTILE_FIELDS"] = fields
+    p = expect("plain", ["plugin 'hostile': " + text])
+    check(p.returncode == 1, f"get_fields {fields!r}: exit {p.returncode}")
+del os.environ["HOSTILE_FIELDS"]
+
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))
     sys.exit(1)

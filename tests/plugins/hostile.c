@@ -23,8 +23,12 @@
  *   openparams_bad   list_open_params gives text that is not JSON
  *   tables           init calls the tables API with made-up table and
  *                    field handles, a NULL key and a NULL entry
+ *   codes_many       get_extract_event_types claims 1<<20 codes (backed by 1)
+ * With HOSTILE_FIELDS set in the environment, get_fields returns its value
+ * (for malformed field descriptions).
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +212,9 @@ const char *plugin_event_to_string(ss_plugin_t *p, const ss_plugin_event_input *
 
 const char *plugin_get_fields(void)
 {
+	const char *bad = getenv("HOSTILE_FIELDS");
+	if (bad)
+		return bad;
 	return "[{\"type\":\"string\",\"name\":\"hostile.str\",\"desc\":\"a string\"},"
 	       "{\"type\":\"string\",\"name\":\"hostile.list\",\"desc\":\"strings\",\"isList\":true},"
 	       "{\"type\":\"ipaddr\",\"name\":\"hostile.ip\",\"desc\":\"an address\"},"
@@ -254,6 +261,13 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t *p, const ss_plugin_event_input *
 		}
 	}
 	return SS_PLUGIN_SUCCESS;
+}
+
+uint16_t *plugin_get_extract_event_types(uint32_t *n, ss_plugin_t *p)
+{
+	static uint16_t codes[] = {322};
+	*n = is(p, "codes_many") ? (1u << 20) : 1;
+	return codes;
 }
 
 ss_plugin_metric *plugin_get_metrics(ss_plugin_t *p, uint32_t *num_metrics)
