@@ -562,6 +562,8 @@ static int source_instances(struct app *a, size_t s)
 		}
 		if (a->plugins[k] == a->src_plugin[s])
 			a->inst_source[s] = p;
+		log_msg(LOG_LVL_DEBUG, "Initialized plugin '%s' instance for event source '%s'", ph_name(p),
+		        a->sources[s].name);
 	}
 	return 0;
 }

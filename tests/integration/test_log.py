@@ -90,6 +90,13 @@ lines = run(base, "-o", "log_level=warning")
 check(not any("Loaded plugin" in l for l in lines), f"warning: info message shown: {lines}")
 check(has(lines, r"\[libs\]: probe: initialised"), f"warning: plugin line gone: {lines}")
 
+# log_level=debug shows falco's debug messages (here: the plugin instances
+# made for the counter source), hidden at info.
+lines = run(base, "-o", "log_level=debug")
+check(has(lines, r"Initialized plugin 'probe' instance for event source 'counter'"), f"debug: {lines}")
+lines = run(base)
+check(not any("Initialized plugin" in l for l in lines), f"info shows debug lines: {lines}")
+
 # libs_logger.enabled=false drops plugin messages; log_stderr=false drops all.
 lines = run(base, "-o", "libs_logger.enabled=false")
 check(not any("[libs]" in l for l in lines), f"libs disabled: {lines}")
