@@ -113,6 +113,12 @@ for part in ["get_table_field(fake)=NULL [", "list_table_fields(fake)=NULL,0 [",
     check(part in t, f"tables: no {part!r} in {t!r}")
 check(t.count("is not a table handle given by the host") == 3, f"tables: fake table refusals in {t!r}")
 
+# Bad async events are refused (the plugin logs the host's answers).
+expect("async_bad", ["[libs]: hostile: async refused: plugin 'hostile': malformed async event (expected code 402 "
+                     "with 3 params)",
+                     "[libs]: hostile: async refused: plugin 'hostile': async event larger than the host "
+                     "accepts"])
+
 # Event code lists longer than there are codes are refused at init.
 p = expect("codes_many", ["plugin 'hostile': get_extract_event_types gave 1048576 event codes (there are 65536)"])
 check(p.returncode == 1, f"codes_many: exit {p.returncode}")

@@ -24,6 +24,8 @@
  *   tables           init calls the tables API with made-up table and
  *                    field handles, a NULL key and a NULL entry
  *   codes_many       get_extract_event_types claims 1<<20 codes (backed by 1)
+ *   async_bad        sends a NULL async event and one whose header claims
+ *                    70 MiB; logs what the host answered (async name "hx")
  * With HOSTILE_FIELDS set in the environment, get_fields returns its value
  * (for malformed field descriptions).
  */
@@ -51,6 +53,8 @@ struct state {
 	uint8_t ip[7];
 	ss_plugin_byte_buffer buf;
 	ss_plugin_metric metric;
+	ss_plugin_owner_t *owner;
+	ss_plugin_log_fn_t log;
 	uint32_t n, next;
 	uint8_t evts[MAXEVT][64];
 	ss_plugin_event *ptrs[MAXEVT];
@@ -126,6 +130,8 @@ ss_plugin_t *plugin_init(const ss_plugin_init_input *in, ss_plugin_rc *rc)
 	if (!s)
 		return NULL;
 	snprintf(s->mode, sizeof(s->mode), "%s", in->config ? in->config : "");
+	s->owner = in->owner;
+	s->log = in->log_fn;
 	size_t errlen = is(s, "lasterr_long") ? 5001 : PLUGIN_MAX_ERRLEN;
 	s->err = calloc(1, errlen);
 	if (is(s, "lasterr_long"))
@@ -268,6 +274,36 @@ uint16_t *plugin_get_extract_event_types(uint32_t *n, ss_plugin_t *p)
 	static uint16_t codes[] = {322};
 	*n = is(p, "codes_many") ? (1u << 20) : 1;
 	return codes;
+}
+
+const char *plugin_get_async_events(void) { return "[\"hx\"]"; }
+
+/* async_bad: bad events sent as soon as the handler is set (from the
+ * host's thread, which the API allows); the host's answers are logged. */
+ss_plugin_rc plugin_set_async_event_handler(ss_plugin_t *p, ss_plugin_owner_t *owner,
+                                            const ss_plugin_async_event_handler_t handler)
+{
+	struct state *s = p;
+	if (!handler || !is(s, "async_bad"))
+		return SS_PLUGIN_SUCCESS;
+	char err[PLUGIN_MAX_ERRLEN], msg[PLUGIN_MAX_ERRLEN + 32];
+	uint8_t buf[128];
+	/* a NULL event */
+	err[0] = 0;
+	if (handler(owner, NULL, err) != SS_PLUGIN_SUCCESS) {
+		snprintf(msg, sizeof(msg), "async refused: %s", err);
+		s->log(s->owner, NULL, msg, SS_PLUGIN_LOG_SEV_ERROR);
+	}
+	/* a header claiming 70 MiB in a 128-byte buffer */
+	plugin_evt_encode_async(buf, sizeof(buf), 0, UINT64_MAX, "hx", "d", 1);
+	uint32_t huge = 70u << 20;
+	memcpy(buf + 16, &huge, 4);
+	err[0] = 0;
+	if (handler(owner, (const ss_plugin_event *)buf, err) != SS_PLUGIN_SUCCESS) {
+		snprintf(msg, sizeof(msg), "async refused: %s", err);
+		s->log(s->owner, NULL, msg, SS_PLUGIN_LOG_SEV_ERROR);
+	}
+	return SS_PLUGIN_SUCCESS;
 }
 
 ss_plugin_metric *plugin_get_metrics(ss_plugin_t *p, uint32_t *num_metrics)
