@@ -9,7 +9,10 @@
  *   watch.threads     distinct threads that have called this instance
  *   watch.overlaps    calls that began while another call was running
  *   watch.instance    this instance's number (1, 2, ... in init order)
- * Each call sleeps 200 us to widen the window for overlaps.
+ * Each call on a plugin event sleeps 200 us to widen the window for
+ * overlaps. By default it takes plugin events (322) only; with init config
+ * "all" it takes every event code of every source (upstream's default for
+ * a plugin that names no codes), so that it serves the syscall source too.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -26,6 +29,7 @@ struct state {
 	int have_first;
 	uint64_t threads, overlaps, instance;
 	int busy; /* calls in progress */
+	int all;  /* init config "all" */
 	uint64_t out[3];
 };
 
@@ -34,14 +38,18 @@ const char *plugin_get_version(void) { return "0.1.0"; }
 const char *plugin_get_name(void) { return "watch"; }
 const char *plugin_get_description(void) { return "watches which threads call it"; }
 const char *plugin_get_contact(void) { return "tests"; }
+/* needed once it takes syscall events ("all") */
+const char *plugin_get_required_event_schema_version(void) { return "4.0.0"; }
 
 ss_plugin_t *plugin_init(const ss_plugin_init_input *in, ss_plugin_rc *rc)
 {
 	(void)in;
 	static uint64_t inits;
 	struct state *s = calloc(1, sizeof(*s));
-	if (s)
+	if (s) {
 		s->instance = __atomic_add_fetch(&inits, 1, __ATOMIC_SEQ_CST);
+		s->all = in->config && strcmp(in->config, "all") == 0;
+	}
 	*rc = s ? SS_PLUGIN_SUCCESS : SS_PLUGIN_FAILURE;
 	return s;
 }
@@ -52,7 +60,7 @@ const char *plugin_get_last_error(ss_plugin_t *s) { return ((struct state *)s)->
 
 /* Records the calling thread; a second thread is counted once each time
  * it differs from the first (any count above 1 is the violation). */
-static void enter(struct state *s)
+static void enter(struct state *s, const ss_plugin_event_input *evt)
 {
 	if (__atomic_add_fetch(&s->busy, 1, __ATOMIC_SEQ_CST) > 1)
 		__atomic_add_fetch(&s->overlaps, 1, __ATOMIC_SEQ_CST);
@@ -63,7 +71,8 @@ static void enter(struct state *s)
 	} else if (!pthread_equal(s->first, self)) {
 		__atomic_store_n(&s->threads, 2, __ATOMIC_SEQ_CST);
 	}
-	usleep(200);
+	if (evt->evt->type == PLUGIN_EVT_PLUGINEVENT)
+		usleep(200);
 }
 
 static void leave(struct state *s) { __atomic_sub_fetch(&s->busy, 1, __ATOMIC_SEQ_CST); }
@@ -75,28 +84,22 @@ const char *plugin_get_fields(void)
 	       "{\"type\":\"uint64\",\"name\":\"watch.instance\",\"desc\":\"instance number\"}]";
 }
 
-uint16_t *plugin_get_extract_event_types(uint32_t *n, ss_plugin_t *s)
+/* [322], or none (the host's default: every code) with "all". */
+static uint16_t *codes(uint32_t *n, ss_plugin_t *p)
 {
-	(void)s;
-	static uint16_t codes[] = {PLUGIN_EVT_PLUGINEVENT};
-	*n = 1;
-	return codes;
+	static uint16_t plugin_only[] = {PLUGIN_EVT_PLUGINEVENT};
+	*n = ((struct state *)p)->all ? 0 : 1;
+	return plugin_only;
 }
 
-uint16_t *plugin_get_parse_event_types(uint32_t *n, ss_plugin_t *s)
-{
-	(void)s;
-	static uint16_t codes[] = {PLUGIN_EVT_PLUGINEVENT};
-	*n = 1;
-	return codes;
-}
+uint16_t *plugin_get_extract_event_types(uint32_t *n, ss_plugin_t *s) { return codes(n, s); }
+uint16_t *plugin_get_parse_event_types(uint32_t *n, ss_plugin_t *s) { return codes(n, s); }
 
 ss_plugin_rc plugin_extract_fields(ss_plugin_t *p, const ss_plugin_event_input *evt,
                                    const ss_plugin_field_extract_input *in)
 {
-	(void)evt;
 	struct state *s = p;
-	enter(s);
+	enter(s, evt);
 	s->out[0] = __atomic_load_n(&s->threads, __ATOMIC_SEQ_CST);
 	s->out[1] = __atomic_load_n(&s->overlaps, __ATOMIC_SEQ_CST);
 	s->out[2] = s->instance;
@@ -111,10 +114,9 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t *p, const ss_plugin_event_input *
 
 ss_plugin_rc plugin_parse_event(ss_plugin_t *p, const ss_plugin_event_input *evt, const ss_plugin_event_parse_input *in)
 {
-	(void)evt;
 	(void)in;
 	struct state *s = p;
-	enter(s);
+	enter(s, evt);
 	leave(s);
 	return SS_PLUGIN_SUCCESS;
 }
