@@ -26,9 +26,10 @@ struct srcs_pipe;
 
 struct srcs_pipe_opts {
 	struct rules_engine *re;          /* the compiled rules (all sources) */
-	struct ph_plugin *source;         /* the sourcing plugin */
+	struct ph_plugin *source;         /* the sourcing plugin (this source's instance) */
 	const char *open_params;          /* NULL: "" */
-	struct ph_plugin *const *plugins; /* every loaded plugin: parsers among them */
+	struct ph_plugin *const *plugins; /* the instances serving this source, called
+	                                   * from its thread only: parsers among them */
 	size_t nplugins;
 	const char *hostname;             /* evt.hostname; may be NULL */
 };

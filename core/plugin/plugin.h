@@ -15,8 +15,11 @@
  * be opened; -ENOMEM; -EIO: a plugin call failed) and write a message into
  * `err` (capacity `errlen`, always NUL-terminated when errlen > 0).
  *
- * Threads: a plugin is used by one thread at a time (its source's thread),
- * except the async handler, which plugins call from their own threads.
+ * Threads: a plugin (one ph_load()ed instance) is used by one thread at a
+ * time, except the async handler, which plugins call from their own
+ * threads. falco gives each live event source its own instances of the
+ * plugins serving it, as upstream gives each source its own inspector;
+ * dlopen() shares the library, init() makes each instance's state.
  *
  * Fields: ph_field_class() presents an extraction plugin's fields as a
  * class of the filter's field registry (core/fields); register it with
