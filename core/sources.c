@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log/log.h"
 #include "sources.h"
 
 struct srcs_pipe {
@@ -27,7 +28,7 @@ void srcs_parse(struct ph_plugin *const *plugins, size_t n, const struct eng_eve
 			continue;
 		char err[PH_ERRLEN];
 		if (ph_parse(plugins[i], &in, err, sizeof(err)) < 0)
-			fprintf(stderr, "falco: %s\n", err);
+			log_msg(LOG_LVL_ERR, "%s", err);
 	}
 }
 
@@ -129,59 +130,54 @@ void srcs_pipe_free(struct srcs_pipe *sp)
 
 /* ---- async routing ---- */
 
-static struct {
-	const struct srcs_running *run;
-	size_t nrun;
-} g_async;
-
-/* Plugin thread: the first running source that admits the event gets a
- * copy in its queue. A refusal makes the plugin's send fail, as upstream. */
+/* Plugin thread: the instance's own source (ctx, a srcs_async_set) gets a
+ * copy in its queue when it admits the event. A refusal makes the
+ * plugin's send fail, as upstream. */
 static int on_async(void *ctx, struct ph_plugin *p, const ss_plugin_event *evt)
 {
-	(void)ctx;
+	const struct srcs_running *run = ((const struct srcs_async_set *)ctx)->run;
 	uint8_t small[1024];
 	uint8_t *copy = evt->len <= sizeof(small) ? small : malloc(evt->len);
 	if (copy == NULL)
 		return -ENOMEM;
+	char err[PH_ERRLEN];
 	int rc = -EINVAL;
-	for (size_t i = 0; i < g_async.nrun && rc == -EINVAL; i++) {
-		char err[PH_ERRLEN];
-		memcpy(copy, evt, evt->len);
-		if (ph_async_admit(p, (ss_plugin_event *)copy, g_async.run[i].name, g_async.run[i].plugin_id, err,
-		                   sizeof(err)) == 0)
-			rc = eng_push_async(g_async.run[i].eng, (const struct ev_hdr *)copy);
-	}
+	memcpy(copy, evt, evt->len);
+	if (ph_async_admit(p, (ss_plugin_event *)copy, run->name, run->plugin_id, err, sizeof(err)) == 0)
+		rc = eng_push_async(run->eng, (const struct ev_hdr *)copy);
 	if (copy != small)
 		free(copy);
 	return rc;
 }
 
-int srcs_async_start(struct ph_plugin *const *plugins, size_t n, const struct srcs_running *run, size_t nrun)
+int srcs_async_start(const struct srcs_async_set *sets, size_t nsets)
 {
 	char err[PH_ERRLEN];
-	g_async.run = run;
-	g_async.nrun = nrun;
-	for (size_t i = 0; i < n; i++)
-		if ((ph_caps(plugins[i]) & CAP_ASYNC) &&
-		    ph_set_async_handler(plugins[i], on_async, NULL, err, sizeof(err)) < 0) {
-			fprintf(stderr, "falco: %s\n", err);
-			return -1;
-		}
-	for (size_t i = 0; i < n; i++)
-		if (ph_capture_open(plugins[i], err, sizeof(err)) < 0) {
-			fprintf(stderr, "falco: %s\n", err);
-			return -1;
-		}
+	for (size_t s = 0; s < nsets; s++)
+		for (size_t i = 0; i < sets[s].n; i++)
+			if ((ph_caps(sets[s].plugins[i]) & CAP_ASYNC) &&
+			    ph_set_async_handler(sets[s].plugins[i], on_async, (void *)&sets[s], err, sizeof(err)) < 0) {
+				log_msg(LOG_LVL_ERR, "%s", err);
+				return -1;
+			}
+	for (size_t s = 0; s < nsets; s++)
+		for (size_t i = 0; i < sets[s].n; i++)
+			if (ph_capture_open(sets[s].plugins[i], err, sizeof(err)) < 0) {
+				log_msg(LOG_LVL_ERR, "%s", err);
+				return -1;
+			}
 	return 0;
 }
 
-void srcs_async_stop(struct ph_plugin *const *plugins, size_t n)
+void srcs_async_stop(const struct srcs_async_set *sets, size_t nsets)
 {
 	char err[PH_ERRLEN];
-	for (size_t i = 0; i < n; i++)
-		if (ph_capture_close(plugins[i], err, sizeof(err)) < 0)
-			fprintf(stderr, "falco: %s\n", err);
-	for (size_t i = 0; i < n; i++)
-		if (ph_caps(plugins[i]) & CAP_ASYNC)
-			ph_set_async_handler(plugins[i], NULL, NULL, err, sizeof(err));
+	for (size_t s = 0; s < nsets; s++)
+		for (size_t i = 0; i < sets[s].n; i++)
+			if (ph_capture_close(sets[s].plugins[i], err, sizeof(err)) < 0)
+				log_msg(LOG_LVL_ERR, "%s", err);
+	for (size_t s = 0; s < nsets; s++)
+		for (size_t i = 0; i < sets[s].n; i++)
+			if (ph_caps(sets[s].plugins[i]) & CAP_ASYNC)
+				ph_set_async_handler(sets[s].plugins[i], NULL, NULL, err, sizeof(err));
 }

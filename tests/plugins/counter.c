@@ -17,6 +17,8 @@
  * Built a second time with -DCOUNTER_ANON as "counter_anon": no id and no
  * source of its own, so it may produce any event code (checked against
  * the event schema by the host).
+ * Built a third time with -DCOUNTER_TWO as "counter2": source "counter2",
+ * id 998, so that two plugin sources can run side by side.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +47,11 @@ struct inst {
 
 const char *plugin_get_required_api_version(void) { return "3.0.0"; }
 const char *plugin_get_version(void) { return "1.2.3"; }
-#ifdef COUNTER_ANON
+#if defined(COUNTER_TWO)
+const char *plugin_get_name(void) { return "counter2"; }
+uint32_t plugin_get_id(void) { return 998; }
+const char *plugin_get_event_source(void) { return "counter2"; }
+#elif defined(COUNTER_ANON)
 const char *plugin_get_name(void) { return "counter_anon"; }
 uint32_t plugin_get_id(void) { return 0; }
 const char *plugin_get_event_source(void) { return ""; }
