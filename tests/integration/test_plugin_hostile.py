@@ -56,7 +56,7 @@ plugins:
 load_plugins: [hostile]
 """)
         if metrics:
-            f.write("metrics:\n  enabled: true\n  plugins_metrics_enabled: true\n")
+            f.write("metrics:\n  enabled: true\n  interval: 1h\n  output_rule: true\n  plugins_metrics_enabled: true\n")
     p = subprocess.run([FALCO, "-c", cfg, "-r", RULES, "-o", "engine.kind=nodriver", *extra],
                        capture_output=True, text=True, errors="replace", timeout=120)
     crashed = p.returncode < 0 or "Sanitizer" in p.stderr or "runtime error" in p.stderr

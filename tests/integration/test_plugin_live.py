@@ -57,7 +57,7 @@ stdout_output:
 plugins:
   - name: counter
     library_path: {PLUGDIR}/libcounter.so
-    open_params: '10'
+    open_params: '10+hold'
   - name: probe
     library_path: {PLUGDIR}/libprobe.so
     init_config: '{{}}'

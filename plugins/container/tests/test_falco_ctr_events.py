@@ -207,6 +207,7 @@ def config(path, init):
     with open(path, "w") as f:
         f.write(f"""json_output: true
 json_include_output_property: true
+log_stderr: true
 stdout_output:
   enabled: true
 syslog_output:
