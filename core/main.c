@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app/drops.h"
+#include "app/exitguard.h"
 #include "metrics/metrics.h"
 #include "app/support.h"
 #include "config/config.h"
@@ -1107,6 +1108,7 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	long nl = dump ? (long)n : open_plugin_sources(a, enabled, engines, n, pipes, run);
 	int rc = nl < 0 ? 1 : nl == 0 ? (fprintf(stderr, "falco: no event source to run\n"), 1)
 	                             : run_engines(a, engines, (size_t)nl, run);
+	exg_arm(exg_bound_s(a->cfg->output_timeout_ms)); /* an unread stdout/stderr cannot hold us */
 	metrics_stop(a->metrics); /* the last snapshots, before the outputs drain */
 	fflush(stdout);
 	/* As upstream: drain the outputs, then the summary. */

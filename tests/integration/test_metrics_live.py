@@ -49,14 +49,21 @@ try:
            "-M", "3", "-o", "log_syslog=false", "-o", "metrics.enabled=true", "-o", "metrics.interval=250ms",
            "-o", "metrics.output_rule=false", "-o", "metrics.output_file=" + mfile,
            "-o", "metrics.kernel_event_counters_per_cpu_enabled=true", "-o", "metrics.include_empty_values=true"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+    # Files, not pipes: a live falco alerts on everything else the machine does
+    # too, and a pipe nobody reads until exit fills (64 KiB) and blocks it.
+    out_f = tempfile.TemporaryFile(mode="w+", errors="replace")
+    err_f = tempfile.TemporaryFile(mode="w+", errors="replace")
+    proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f)
     # events for the whole run (snapshots are taken on the event path)
     while proc.poll() is None:
         for _ in range(100):
             with open("/etc/hostname", "rb"):
                 pass
         time.sleep(0.01)
-    out, err = proc.communicate(timeout=60)
+    proc.wait(timeout=60)
+    out_f.seek(0)
+    err_f.seek(0)
+    out, err = out_f.read(), err_f.read()
 finally:
     with open(STATS, "w") as f:
         f.write(saved)

@@ -1,0 +1,26 @@
+/* Exit guard: a bound on how long falco may take to end once its event
+ * sources have stopped (-M, SIGINT/SIGTERM, end of a capture, an error).
+ *
+ * The end of a run still writes: the outputs drain, the summaries go to
+ * stdout and stderr. When a stream nobody reads blocks those writes (a full
+ * pipe whose reader waits for falco to exit first), falco would wait for
+ * ever; upstream does (its output worker is joined without a bound). Armed
+ * after the sources stop, the guard ends the process once the bound has
+ * passed, with a note on stderr when writing it cannot block, and status
+ * EXG_STATUS: what was still unwritten is lost, and the status says so. */
+#ifndef FALCO_APP_EXITGUARD_H
+#define FALCO_APP_EXITGUARD_H
+
+#define EXG_STATUS 1
+
+/* The bound, in seconds, for a run whose outputs use `output_timeout_ms`:
+ * the output manager's own shutdown waits (a 2 s drain, then up to nine
+ * output timeouts for a sink write to end) plus a margin for the driver's
+ * and the plugins' teardown. */
+unsigned exg_bound_s(unsigned output_timeout_ms);
+
+/* Arms the guard (SIGALRM: the -M alarm must be over). Call once, from the
+ * main thread, when the sources have stopped. */
+void exg_arm(unsigned seconds);
+
+#endif
