@@ -950,6 +950,7 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	g_stop_requested = 1;
+	exg_arm(); /* stopping must not take for ever (a blocked write, say) */
 	for (size_t i = 0; i < g_nrunning; i++)
 		if (g_running[i] != NULL)
 			eng_stop(g_running[i]);
@@ -1024,6 +1025,7 @@ static size_t source_plugins(const struct app *a, size_t s, struct ph_plugin **r
 static int run_engines(struct app *a, struct eng **engines, size_t n, const struct srcs_running *run)
 {
 	int rcs[MAX_PLUGINS + 1] = {0}, rc = 0;
+	exg_set_bound(a->cfg->output_timeout_ms);
 	/* Each running source's plugins: their async events go to that source. */
 	struct srcs_async_set sets[MAX_PLUGINS + 1];
 	struct ph_plugin *sys[MAX_PLUGINS];
@@ -1108,7 +1110,7 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	long nl = dump ? (long)n : open_plugin_sources(a, enabled, engines, n, pipes, run);
 	int rc = nl < 0 ? 1 : nl == 0 ? (fprintf(stderr, "falco: no event source to run\n"), 1)
 	                             : run_engines(a, engines, (size_t)nl, run);
-	exg_arm(exg_bound_s(a->cfg->output_timeout_ms)); /* an unread stdout/stderr cannot hold us */
+	exg_arm(); /* the end: an unread stdout/stderr cannot hold us past a bound */
 	metrics_stop(a->metrics); /* the last snapshots, before the outputs drain */
 	fflush(stdout);
 	/* As upstream: drain the outputs, then the summary. */

@@ -4,7 +4,6 @@
  * lock, typically), it ends the process. */
 #include <poll.h>
 #include <signal.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "app/exitguard.h"
@@ -25,18 +24,20 @@ static void on_expiry(int sig)
 	_exit(EXG_STATUS);
 }
 
-unsigned exg_bound_s(unsigned output_timeout_ms)
+static volatile sig_atomic_t g_bound_s = 25;
+
+unsigned exg_set_bound(unsigned output_timeout_ms)
 {
 	unsigned long ms = 2000ul + 9ul * output_timeout_ms;
-	return (unsigned)(ms / 1000ul) + 5u;
+	unsigned long s = ms / 1000ul + 5ul;
+	g_bound_s = (sig_atomic_t)(s > 3600ul ? 3600ul : s);
+	return (unsigned)g_bound_s;
 }
 
-void exg_arm(unsigned seconds)
+void exg_arm(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_expiry;
+	struct sigaction sa = {.sa_handler = on_expiry};
 	sigfillset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
-	alarm(seconds ? seconds : 1);
+	alarm((unsigned)g_bound_s);
 }

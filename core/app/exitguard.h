@@ -5,7 +5,8 @@
  * stdout and stderr. When a stream nobody reads blocks those writes (a full
  * pipe whose reader waits for falco to exit first), falco would wait for
  * ever; upstream does (its output worker is joined without a bound). Armed
- * after the sources stop, the guard ends the process once the bound has
+ * when a stop is requested and again when the sources have stopped, the
+ * guard ends the process once the bound has
  * passed, with a note on stderr when writing it cannot block, and status
  * EXG_STATUS: what was still unwritten is lost, and the status says so. */
 #ifndef FALCO_APP_EXITGUARD_H
@@ -13,14 +14,16 @@
 
 #define EXG_STATUS 1
 
-/* The bound, in seconds, for a run whose outputs use `output_timeout_ms`:
- * the output manager's own shutdown waits (a 2 s drain, then up to nine
- * output timeouts for a sink write to end) plus a margin for the driver's
- * and the plugins' teardown. */
-unsigned exg_bound_s(unsigned output_timeout_ms);
+/* Sets the bound, in seconds, from the outputs' `output_timeout_ms`: the
+ * output manager's own shutdown waits (a 2 s drain, then up to nine output
+ * timeouts for a sink write to end) plus a margin for the driver's and the
+ * plugins' teardown. Until called, the bound is that of the default 2000 ms
+ * (25 s). Returns the bound. */
+unsigned exg_set_bound(unsigned output_timeout_ms);
 
-/* Arms the guard (SIGALRM: the -M alarm must be over). Call once, from the
- * main thread, when the sources have stopped. */
-void exg_arm(unsigned seconds);
+/* Arms the guard, or re-arms it for a whole bound from now, on SIGALRM (the
+ * -M alarm, if any, is replaced). Async-signal-safe: called when a stop is
+ * requested (the signal handler) and again when the sources have stopped. */
+void exg_arm(void);
 
 #endif
