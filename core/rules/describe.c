@@ -228,6 +228,63 @@ static char *output_compiled(const char *output)
 	return fmt;
 }
 
+/* Whether `field` ("name" or "name[arg]") is one of the class's fields. */
+static bool class_has(const struct fld_class *cls, const char *field)
+{
+	size_t n = strcspn(field, "[");
+	for (uint32_t i = 0; i < cls->nfields; i++)
+		if (strlen(cls->fields[i].name) == n && !strncmp(cls->fields[i].name, field, n))
+			return true;
+	return false;
+}
+
+/* Field classes a plugin registers are named "NAME (plugin)". */
+static int plugin_of_fields(const struct fld_reg *reg, const struct flt_strset *fields,
+			    struct flt_strset *used)
+{
+	static const char sfx[] = " (plugin)";
+	const struct fld_class *cls;
+	int rc = 0;
+	for (uint32_t i = 0; !rc && (cls = fld_reg_class(reg, i)); i++) {
+		size_t n = cls->name ? strlen(cls->name) : 0;
+		if (n <= sizeof(sfx) - 1 || strcmp(cls->name + n - (sizeof(sfx) - 1), sfx))
+			continue;
+		for (size_t k = 0; k < fields->n; k++) {
+			if (!class_has(cls, fields->v[k]))
+				continue;
+			char name[256];
+			snprintf(name, sizeof(name), "%.*s", (int)(n - (sizeof(sfx) - 1)), cls->name);
+			rc = flt_strset_add(used, name);
+			break;
+		}
+	}
+	return rc;
+}
+
+/* Upstream's used plugins: those providing the rule's source, and those
+ * whose fields (condition or output) the rule uses. Plugins' async event
+ * names matched by evt.type are not considered. */
+static int put_plugins(FILE *out, const struct rules_engine *e, int src, const char *source,
+		       const struct flt_strset *cfields, const struct flt_strset *ofields)
+{
+	struct flt_strset used = { 0 };
+	int rc = 0;
+	for (size_t i = 0; e->opts.plugin_sources && i < e->opts.nplugins && !rc; i++) {
+		const char *ps = e->opts.plugin_sources[i];
+		if (ps && *ps && !strcmp(ps, source))
+			rc = flt_strset_add(&used, e->opts.plugins[i].name);
+	}
+	if (!rc && src >= 0 && (size_t)src < e->opts.nsources && e->opts.sources[src].reg) {
+		rc = plugin_of_fields(e->opts.sources[src].reg, cfields, &used);
+		if (!rc)
+			rc = plugin_of_fields(e->opts.sources[src].reg, ofields, &used);
+	}
+	if (!rc)
+		put_set(out, "plugins", &used, true);
+	flt_strset_free(&used);
+	return rc;
+}
+
 static void put_rule_info(FILE *out, const struct rules_rule_def *r)
 {
 	fprintf(out, "\"capture\":%s,\"capture_duration\":%llu", r->capture ? "true" : "false",
@@ -270,8 +327,10 @@ static int put_rule(FILE *out, struct dctx *d, size_t i)
 		put_set(out, "macros", &syn.macros, true);
 		put_str(out, "output_compiled", ocomp, true);
 		put_set(out, "output_fields", &ofields, true);
-		/* plugins serving the rule's source or fields: not tracked */
-		fputs(",\"plugins\":[]},\"info\":{", out);
+		rc = put_plugins(out, e, cr->src, r->source, &comp.fields, &ofields);
+	}
+	if (!rc) {
+		fputs("},\"info\":{", out);
 		put_rule_info(out, r);
 		fputs("}}", out);
 	}

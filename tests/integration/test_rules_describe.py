@@ -45,6 +45,7 @@ def describe(tmp, rules_text, rule=None, extra=()):
         f.write(rules_text)
     args = ["-o", "json_output=true", "-r", path] + list(extra) + (["-l", rule] if rule else ["-L"])
     p = run(args)
+    check(p.returncode == 0, "exit %d for %s: %r" % (p.returncode, args, p.stderr[-300:]))
     try:
         return json.loads(p.stdout)
     except ValueError:
@@ -258,6 +259,10 @@ def official(tmp):
                                                                       "evt.rawarg.")),
                       "%s: field %s unknown to --list" % (rn, f))
             check("asyncevent" in t["events"] and len(t["events"]) >= 2, "%s: events %r" % (rn, t["events"]))
+            # plugins: the container plugin exactly when a container.* field is used
+            uses = any(f.startswith(("container.", "k8s.")) for f in t["condition_fields"] + t["output_fields"])
+            check(t["plugins"] == (["container"] if uses and extra else []),
+                  "%s: plugins %r" % (rn, t["plugins"]))
             for e in t["events"]:
                 check(e in evs or re.match(r"^[a-z0-9_]+$", e), "%s: event name %s" % (rn, e))
         print("%s: %d rules, %d macros, %d lists described" % (name, len(d["rules"]), len(d["macros"]),
