@@ -766,13 +766,16 @@ static void on_capture_match(void *ud, size_t rule, const struct fld_ctx *ctx)
 static int app_rules(struct app *a, const char *const *paths, size_t n, bool quiet)
 {
 	static struct rules_plugin_info infos[MAX_PLUGINS];
-	for (size_t i = 0; i < a->nplugins; i++)
+	static const char *psources[MAX_PLUGINS];
+	for (size_t i = 0; i < a->nplugins; i++) {
 		infos[i] = (struct rules_plugin_info){ ph_name(a->plugins[i]), ph_version(a->plugins[i]) };
+		psources[i] = ph_event_source(a->plugins[i]);
+	}
 	struct rules_engine_opts ro = {
 		.sz = sizeof(ro), .sources = a->sources, .nsources = a->nsources, .mgr = a->mgr,
 		.min_priority = a->cfg->priority, .select = a->cfg->rules_select,
 		.nselect = a->cfg->n_rules_select, .matching = a->cfg->rule_matching,
-		.plugins = infos, .nplugins = a->nplugins, .check_plugins = !quiet,
+		.plugins = infos, .nplugins = a->nplugins, .check_plugins = !quiet, .plugin_sources = psources,
 		.on_match = a->trig ? on_capture_match : NULL, .on_match_ud = a,
 	};
 	a->re = rules_engine_new(&ro);

@@ -239,4 +239,46 @@ bool flt_has_unsafe_na_check(const struct flt_node *ast);
  * upstream refuses (evt.type under a transformer, or compared to a field). */
 int flt_event_types(const struct flt_node *ast, bool set[EV_CODE_MAX]);
 
+/* ---- describing a condition (falco -L in JSON) ---- */
+
+/* A set of strings in insertion order; every string owned. */
+struct flt_strset {
+	size_t n, cap;
+	char **v;
+};
+/* Adds a copy of v unless present / always. 0 or -ENOMEM. */
+int flt_strset_add(struct flt_strset *s, const char *v);
+int flt_strset_push(struct flt_strset *s, const char *v);
+bool flt_strset_has(const struct flt_strset *s, const char *v);
+void flt_strset_free(struct flt_strset *s);
+
+/* What a condition uses, as upstream's filter details resolver reports it:
+ * fields ("name" or "name[arg]"), operators as written ("=", "in",
+ * "contains anyof", "exists"), known macros named by identifiers, known
+ * lists named in list values on a check's right side, the names compared
+ * with evt.type / evt.asynctype (list names excluded), transformers. */
+struct flt_details {
+	struct flt_strset fields, operators, macros, lists, evtnames, transformers;
+};
+struct flt_details_opts {
+	bool (*is_macro)(void *ud, const char *name);   /* NULL: none known */
+	bool (*is_list)(void *ud, const char *name);    /* NULL: none known */
+	void *ud;
+};
+/* Adds the details of `ast` to d (call flt_details_free after). 0 or -ENOMEM. */
+int flt_details_collect(const struct flt_node *ast, const struct flt_details_opts *o,
+			struct flt_details *d);
+void flt_details_free(struct flt_details *d);
+
+/* The syscall codes (enum ev_sc) a condition can match: flt_event_types'
+ * rules over syscalls, a name standing for the syscalls of its events, a
+ * generic syscall only for its own name (upstream's ppm_sc_codes). Returns
+ * how many are set, or -EINVAL as flt_event_types. */
+int flt_syscall_types(const struct flt_node *ast, bool set[EV_SC_MAX]);
+
+/* The field tokens of an output format as upstream's formatter names them
+ * (the canonical text of each %field or %transformer(...), inner fields of
+ * a transformer first), appended to out in order, repeats kept. 0 or -ENOMEM. */
+int flt_output_fields(const char *fmt, struct flt_strset *out);
+
 #endif

@@ -370,14 +370,15 @@ static void describe_json(FILE *out, const struct rules_engine_rule *r, bool fir
 int rules_engine_describe(const struct rules_engine *e, FILE *out, const char *only, bool json)
 {
 	bool found = false;
+	if (only && !rules_describe_has(e, only))
+		return -ENOENT;
 	if (json)
-		fputs("{\"rules\":[", out);
-	else
-		fprintf(out, "%-50s %s\n%-50s %s\n", "Rule", "Description", "----", "-----------");
+		return rules_describe_json(e, out, only);
+	fprintf(out, "%-50s %s\n%-50s %s\n", "Rule", "Description", "----", "-----------");
 	for (size_t i = 0; i < e->ncrules; i++) {
 		struct rules_engine_rule r;
 		rules_engine_rule(e, i, &r);
-		if (only && strcmp(only, r.name))
+		if ((only && strcmp(only, r.name)) || !r.compiled)
 			continue;
 		if (json) {
 			describe_json(out, &r, !found);

@@ -52,6 +52,9 @@ struct rules_engine_opts {
 	const struct rules_plugin_info *plugins;
 	size_t nplugins;
 	bool check_plugins;
+	/* Optional: the event source each plugin provides ("" none), nplugins
+	 * entries, for the "plugins" of -L's JSON. */
+	const char *const *plugin_sources;
 	/* Called for each match when set (tests, dry runs); with mgr, alerts
 	 * are raised as well. */
 	void (*on_match)(void *ud, size_t rule, const struct fld_ctx *ctx);

@@ -49,4 +49,10 @@ int rules_compile_all(struct rules_engine *e, bool alerts);
 /* Frees what a result holds (not the struct itself). */
 void rules_result_release(struct rules_result *r);
 
+/* describe.c: `falco -L` / `-l NAME` in JSON (upstream's document);
+ * -ENOENT (nothing printed) when `only` names no compiled rule. */
+int rules_describe_json(const struct rules_engine *e, FILE *out, const char *only);
+/* Whether `name` is a compiled rule (one -L lists). */
+bool rules_describe_has(const struct rules_engine *e, const char *name);
+
 #endif
