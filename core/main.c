@@ -317,6 +317,9 @@ struct app {
 	struct rec *rec;                          /* owned: --record, NULL without */
 	bool rec_dumped;                          /* plugins' dump_state written to rec */
 	struct rec_trigger *trig;                 /* owned: falco.yaml capture.enabled */
+	bool replaying;                           /* reading a capture (engine.kind=replay) */
+	struct srcs_replay *replay;               /* owned: the plugin sources of a replay; NULL when
+	                                           * live or printing (--dump-events) */
 };
 
 /* Ends --record and the alert-triggered captures (idempotent). */
@@ -374,6 +377,20 @@ static int app_fields(struct app *a)
 	return 0;
 }
 
+/* A plugin's async event names become event types for the filter
+ * (`evt.type = NAME`), as upstream adds them to its event table. */
+static int register_async_names(const struct ph_plugin *p)
+{
+	struct ph_strlist names = ph_async_names(p);
+	for (uint32_t i = 0; i < names.n; i++)
+		if (fld_async_name_add(names.v[i]) < 0) {
+			fprintf(stderr, "falco: plugin %s: cannot register async event name '%s' (more than %d "
+			        "names)\n", ph_name(p), names.v[i], FLD_ASYNC_NAMES_MAX);
+			return -1;
+		}
+	return 0;
+}
+
 /* One plugin: loaded, initialised, its fields in the registries of the
  * sources it extracts from. Returns 0 or -1 after printing why. */
 static int load_plugin(struct app *a, const char *path, const char *init, const char *params)
@@ -402,6 +419,8 @@ static int load_plugin(struct app *a, const char *path, const char *init, const 
 	}
 	if (ph_caps(p) & CAP_PARSING)
 		a->parsers[a->nparsers++] = p;
+	if (register_async_names(p) < 0)
+		return -1;
 	if ((ph_caps(p) & CAP_SOURCING) && ph_event_source(p)[0] && a->nsources <= MAX_PLUGINS) {
 		struct fld_reg *r = fld_reg_new();
 		if (!r || fld_reg_add_builtin(r) < 0)
@@ -629,6 +648,7 @@ struct run_ctx {
 	struct fld_ctx fctx;      /* extraction context of the syscall rules */
 	struct eng *eng;          /* the syscall engine (borrowed) */
 	struct drops *drops;      /* owned: syscall_event_drops; NULL when off */
+	struct srcs_replay *replay; /* borrowed: a replay's plugin sources, or NULL */
 	bool drop_exit;           /* the drops exit action fired */
 	char args[65536];
 };
@@ -683,6 +703,26 @@ static struct drops *app_drops(struct app *a, struct run_ctx *r)
 	return drops_new(&o);
 }
 
+/* A replay: the events of plugin sources go to them (sources.h), with
+ * upstream's error for shown events of plugin ids no loaded plugin has.
+ * Returns SRCS_ROUTE_SYSCALL when the syscall source takes the event,
+ * another route when it is done with, or a negative errno to stop. */
+static int replay_route(struct run_ctx *r, const struct eng_event *ev)
+{
+	char err[256];
+	uint32_t id;
+	int rc = srcs_replay_parse(r->replay, ev, &id, err, sizeof(err));
+	if (rc == SRCS_ROUTE_UNKNOWN && !ev->hidden) {
+		snprintf(err, sizeof(err), "Unknown event source for inspector's event (plugin ID: %u): no loaded "
+		         "plugin has this id", id);
+		rc = -ENOENT;
+	}
+	if (rc < 0)
+		fprintf(stderr, "falco: %s: offset %llu: event %llu: %s\n", eng_source(r->eng)->name,
+		        (unsigned long long)ev->offset, (unsigned long long)ev->num, err);
+	return rc;
+}
+
 static int on_parse(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
@@ -701,6 +741,11 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 	}
 	if (a->trig)
 		rec_trigger_event(a->trig, ev->ev.hdr, ev->cpu, ev->flags);
+	if (r->replay) {
+		int rc = replay_route(r, ev);
+		if (rc != SRCS_ROUTE_SYSCALL)
+			return rc < 0 ? rc : 0;
+	}
 	st_apply(r->st, &ev->ev, ev->cpu);
 	if (r->app->nparsers) {
 		char err[256];
@@ -718,6 +763,8 @@ static int on_event(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
 	struct fld_ctx *f = &r->fctx;
+	if (r->replay && srcs_replay_eval(r->replay, ev))
+		return 0;
 	fld_ctx_next(f);
 	f->ev = &ev->ev;
 	f->num = ev->num;
@@ -807,7 +854,8 @@ static long open_plugin_sources(struct app *a, const bool *enabled, struct eng *
 static int run_engines(struct app *a, struct eng **engines, size_t n, const struct srcs_running *run)
 {
 	int rcs[MAX_PLUGINS + 1] = {0}, rc = 0;
-	if (srcs_async_start(a->plugins, a->nplugins, run, n) < 0)
+	if ((a->replaying ? srcs_async_start_replay(a->plugins, a->nplugins)
+	                  : srcs_async_start(a->plugins, a->nplugins, run, n)) < 0)
 		rc = 1;
 	for (size_t i = 0; i < n; i++)
 		g_running[i] = engines[i];
@@ -848,6 +896,7 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	char err[ENG_ERR_LEN];
 	r.st = st;
 	r.app = a;
+	r.replay = dump ? NULL : a->replay;
 	st_resolver(r.st, &r.res);
 	/* fld_ctx_init clears the context: set the long-lived parts after it. */
 	int irc = fld_ctx_init(&r.fctx, rules_engine_nslots(a->re, a->src));
@@ -892,6 +941,8 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	}
 	if (e)
 		print_summary(e);
+	if (r.replay)
+		srcs_replay_print_stats(r.replay, stderr);
 	if (r.drops) {
 		drops_print_stats(r.drops, stderr);
 		drops_free(r.drops);
@@ -912,6 +963,24 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 
 static int app_record_open(struct app *a);
 
+/* As upstream's capture mode: every loaded plugin source takes its events
+ * from the capture (their rules active, their captures not opened). */
+static int app_replay_sources(struct app *a)
+{
+	static struct srcs_pipe_opts po[MAX_PLUGINS];
+	char err[ENG_ERR_LEN];
+	for (size_t i = 1; i < a->nsources; i++)
+		po[i - 1] = (struct srcs_pipe_opts){
+			.re = a->re, .source = a->src_plugin[i], .plugins = a->plugins, .nplugins = a->nplugins,
+			.hostname = a->mgr ? out_mgr_hostname(a->mgr) : NULL,
+		};
+	if (!(a->replay = srcs_replay_new(po, a->nsources - 1, err))) {
+		fprintf(stderr, "falco: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_replay(struct app *a, const char *capture_file, bool dump)
 {
 	char err[ENG_ERR_LEN];
@@ -929,7 +998,15 @@ static int run_replay(struct app *a, const char *capture_file, bool dump)
 		src.close(src.impl);
 		return 1;
 	}
-	return run_source(a, &src, a->st, dump, (const bool[MAX_PLUGINS + 1]){false});
+	a->replaying = true;
+	if (!dump && app_replay_sources(a) < 0) {
+		src.close(src.impl);
+		return 1;
+	}
+	int rc = run_source(a, &src, a->st, dump, (const bool[MAX_PLUGINS + 1]){false});
+	srcs_replay_free(a->replay);
+	a->replay = NULL;
+	return rc;
 }
 
 static int sc_by_name(const char *name)

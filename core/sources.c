@@ -214,3 +214,154 @@ void srcs_print_metrics(struct ph_plugin *const *plugins, size_t n, FILE *out)
 	if (any)
 		fprintf(out, "\n");
 }
+
+/* ---- events of several sources read from one capture ---- */
+
+struct srcs_pipe *srcs_pipe_new_replay(const struct srcs_pipe_opts *o, char *err)
+{
+	struct srcs_pipe *sp = calloc(1, sizeof(*sp));
+	if (sp == NULL) {
+		snprintf(err, ENG_ERR_LEN, "out of memory");
+		return NULL;
+	}
+	sp->o = *o;
+	sp->name = ph_event_source(o->source);
+	sp->src = rules_engine_source(o->re, sp->name);
+	if (sp->src < 0 || fld_ctx_init(&sp->fctx, rules_engine_nslots(o->re, sp->src)) < 0) {
+		snprintf(err, ENG_ERR_LEN, "source %s: %s", sp->name, sp->src < 0 ? "unknown to the rules engine"
+		                                                                    : "out of memory");
+		free(sp);
+		return NULL;
+	}
+	sp->fctx.source = sp->name;
+	sp->fctx.hostname = o->hostname;
+	return sp;
+}
+
+int srcs_event_plugin_id(const struct ev_view *v, uint32_t *id, char *err, size_t errlen)
+{
+	uint16_t type = v->hdr->type;
+	*id = 0;
+	if (type != PLUGIN_EVT_PLUGINEVENT && type != PLUGIN_EVT_ASYNCEVENT)
+		return 0;
+	uint32_t want = type == PLUGIN_EVT_PLUGINEVENT ? 2 : 3;
+	if (v->nparams != want) {
+		snprintf(err, errlen, "%s event (code %u) with %u parameters instead of %u",
+		         type == PLUGIN_EVT_PLUGINEVENT ? "plugin" : "async", type, v->nparams, want);
+		return -EINVAL;
+	}
+	if (v->len[0] != 4) {
+		snprintf(err, errlen, "%s event (code %u): plugin id parameter of %u bytes instead of 4",
+		         type == PLUGIN_EVT_PLUGINEVENT ? "plugin" : "async", type, v->len[0]);
+		return -EINVAL;
+	}
+	memcpy(id, v->val[0], 4);
+	return 0;
+}
+
+struct srcs_replay {
+	size_t n;
+	uint32_t ids[SRCS_REPLAY_MAX];          /* plugin id of pipes[i] */
+	struct srcs_pipe *pipes[SRCS_REPLAY_MAX]; /* owned */
+	uint64_t events[SRCS_REPLAY_MAX];       /* events given to pipes[i] */
+	uint64_t unknown;                       /* hidden events of unknown plugin ids, skipped */
+	uint64_t cur_num;                       /* evt.num of the last routed event */
+	struct srcs_pipe *cur;                  /* its pipe (NULL: syscall or skipped) */
+};
+
+struct srcs_replay *srcs_replay_new(const struct srcs_pipe_opts *per_source, size_t n, char *err)
+{
+	struct srcs_replay *r = calloc(1, sizeof(*r));
+	if (r == NULL || n > SRCS_REPLAY_MAX) {
+		snprintf(err, ENG_ERR_LEN, r ? "more than %d plugin sources" : "out of memory", SRCS_REPLAY_MAX);
+		free(r);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r->pipes[i] = srcs_pipe_new_replay(&per_source[i], err);
+		if (r->pipes[i] == NULL) {
+			srcs_replay_free(r);
+			return NULL;
+		}
+		r->ids[i] = ph_id(per_source[i].source);
+		r->n++;
+	}
+	return r;
+}
+
+void srcs_replay_free(struct srcs_replay *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		srcs_pipe_free(r->pipes[i]);
+	free(r);
+}
+
+int srcs_replay_parse(struct srcs_replay *r, const struct eng_event *ev, uint32_t *id, char *err, size_t errlen)
+{
+	r->cur_num = ev->num;
+	r->cur = NULL;
+	int rc = srcs_event_plugin_id(&ev->ev, id, err, errlen);
+	if (rc < 0 || *id == 0)
+		return rc < 0 ? rc : SRCS_ROUTE_SYSCALL;
+	size_t i = 0;
+	while (i < r->n && r->ids[i] != *id)
+		i++;
+	if (i == r->n) {
+		if (ev->hidden)
+			r->unknown++;
+		return SRCS_ROUTE_UNKNOWN;
+	}
+	r->cur = r->pipes[i];
+	r->events[i]++;
+	pipe_parse(r->cur, ev);
+	return SRCS_ROUTE_PLUGIN;
+}
+
+bool srcs_replay_eval(struct srcs_replay *r, const struct eng_event *ev)
+{
+	if (r->cur_num != ev->num || r->cur == NULL)
+		return false;
+	pipe_consume(r->cur, ev);
+	return true;
+}
+
+void srcs_replay_print_stats(const struct srcs_replay *r, FILE *out)
+{
+	if (r->n) {
+		fprintf(out, "Plugin source events:");
+		for (size_t i = 0; i < r->n; i++)
+			fprintf(out, " %s=%llu", r->pipes[i]->name, (unsigned long long)r->events[i]);
+		fprintf(out, "\n");
+	}
+	if (r->unknown)
+		fprintf(out, "Skipped %llu leading events of plugin sources not loaded\n",
+		        (unsigned long long)r->unknown);
+}
+
+/* Plugin thread, during a replay: accepted and dropped, as upstream. */
+static int on_async_replay(void *ctx, struct ph_plugin *p, const ss_plugin_event *evt)
+{
+	(void)ctx;
+	(void)p;
+	(void)evt;
+	return 0;
+}
+
+int srcs_async_start_replay(struct ph_plugin *const *plugins, size_t n)
+{
+	char err[PH_ERRLEN];
+	for (size_t i = 0; i < n; i++)
+		if ((ph_caps(plugins[i]) & CAP_ASYNC) &&
+		    ph_set_async_handler(plugins[i], on_async_replay, NULL, err, sizeof(err)) < 0) {
+			fprintf(stderr, "falco: %s\n", err);
+			return -1;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (ph_capture_open(plugins[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "falco: %s\n", err);
+			return -1;
+		}
+	return 0;
+}
