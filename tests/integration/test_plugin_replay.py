@@ -23,13 +23,15 @@ shown event of an unknown plugin id stops falco ("Unknown event source for
 inspector's event (plugin ID: N)"); leading async events are parsed, not
 shown; async events plugins send while a capture is read are dropped.
 
-Usage: test_plugin_replay.py FALCO PLUGINS_BUILD_DIR [live]
-(with `live`: only part 9, a live run recorded then replayed; skipped, 77,
+Usage: test_plugin_replay.py FALCO PLUGINS_BUILD_DIR CONTAINER_PLUGIN
+       test_plugin_replay.py FALCO PLUGINS_BUILD_DIR live
+(`live`: only part 10, a live run recorded then replayed; skipped, 77,
 without root and BTF)
 """
 import json
 import os
 import re
+import shutil
 import signal
 import struct
 import subprocess
@@ -41,7 +43,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plugcap as pc  # noqa: E402
 
 FALCO, PLUGDIR = (os.path.abspath(a) for a in sys.argv[1:3])
-LIVE = sys.argv[3:4] == ["live"]
+LIVE = sys.argv[3] == "live"
+CONTAINER = None if LIVE else os.path.abspath(sys.argv[3])
 COUNTER, PROBE, KEEPER = (os.path.join(PLUGDIR, f"lib{n}.so") for n in ("counter", "probe", "keeper"))
 tmp = tempfile.mkdtemp(prefix="falco_plugin_replay_")
 failures = []
@@ -275,8 +278,29 @@ def replay_parts():
           f"recorded counter events: {[body(a) for a in again]} vs {shifted}")
 
 
+    # ---- 9. the container plugin's `container` async events in a capture --
+    # Its async event data is {"container": {...}} (upstream's container
+    # plugin format); on the async event itself its fields read the
+    # container the event describes.
+    ctr = {"container": {"id": "abcdef123456", "full_id": "abcdef1234567890abcdef", "name": "web",
+                         "image": "nginx:1.25", "type": 0, "labels": {}, "Mounts": []}}
+    cap = path("container.scap")
+    pc.write(cap, [pc.getuid(1000, 100, 0), pc.async_event(1500, 0, "container", json.dumps(ctr).encode()),
+                   pc.getuid(2000, 100, 0)])
+    rules = write("container.yaml", """
+- rule: Container event
+  desc: container async events
+  condition: evt.type = container
+  output: type=%evt.type at=%evt.asynctype num=%evt.num id=%container.id name=%container.name image=%container.image
+  priority: WARNING
+""")
+    rc, alerts, err = falco(["-r", rules, "-e", cap, "--plugin", CONTAINER])
+    check(rc == 0 and by_rule(alerts, "Container event") ==
+          ["type=container at=container num=2 id=abcdef123456 name=web image=nginx:1.25"],
+          f"container async event: rc {rc}: {[body(a) for a in alerts]} {err[-300:]}")
 
-# ---- 9. live: keeper's live event and dump_state recorded, then replayed --
+
+# ---- 10. live: keeper's live event and dump_state recorded, then replayed --
 def live_part():
     rules = write("live.yaml", """
 - rule: Open
@@ -324,6 +348,7 @@ if LIVE:
 else:
     replay_parts()
 
+shutil.rmtree(tmp, ignore_errors=True)
 if failures:
     print("FAILED:\n  " + "\n  ".join(failures))
     sys.exit(1)
