@@ -265,6 +265,7 @@ struct srcs_replay {
 	struct srcs_pipe *pipes[SRCS_REPLAY_MAX]; /* owned */
 	uint64_t events[SRCS_REPLAY_MAX];       /* events given to pipes[i] */
 	uint64_t unknown;                       /* hidden events of unknown plugin ids, skipped */
+	uint64_t first_ts;                      /* the capture's first non-meta event (evt.reltime) */
 	uint64_t cur_num;                       /* evt.num of the last routed event */
 	struct srcs_pipe *cur;                  /* its pipe (NULL: syscall or skipped) */
 };
@@ -302,6 +303,11 @@ int srcs_replay_parse(struct srcs_replay *r, const struct eng_event *ev, uint32_
 {
 	r->cur_num = ev->num;
 	r->cur = NULL;
+	if (!r->first_ts) {
+		const struct ev_info *ei = ev_info(ev->ev.hdr->type);
+		if (ei && !(ei->category & EV_C_METAEVENT))
+			r->first_ts = ev->ev.hdr->ts;
+	}
 	int rc = srcs_event_plugin_id(&ev->ev, id, err, errlen);
 	if (rc < 0 || *id == 0)
 		return rc < 0 ? rc : SRCS_ROUTE_SYSCALL;
@@ -323,6 +329,8 @@ bool srcs_replay_eval(struct srcs_replay *r, const struct eng_event *ev)
 {
 	if (r->cur_num != ev->num || r->cur == NULL)
 		return false;
+	/* one capture, one start: evt.reltime counts from its first event */
+	r->cur->fctx.first_ts = r->first_ts;
 	pipe_consume(r->cur, ev);
 	return true;
 }
