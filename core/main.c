@@ -568,21 +568,28 @@ static void dump_plugins_state(const struct app *a, struct rec *r)
 }
 
 /* capture.enabled: a match of a rule with `capture: true` (mode rules) or
- * of any rule (mode all_rules) starts a capture file. Syscall source only:
- * plugin sources run on other threads. */
+ * of any rule (mode all_rules) starts a capture file. Live: syscall source
+ * only (plugin sources run on other threads); a replay runs every source
+ * on its thread, so any source's rules may start one, as upstream's
+ * capture mode does. */
 static void on_capture_match(void *ud, size_t rule, const struct fld_ctx *ctx)
 {
 	struct app *a = ud;
-	if (!ctx->source || strcmp(ctx->source, "syscall") || !ctx->ev || !ctx->state)
+	bool syscall = ctx->source && !strcmp(ctx->source, "syscall") && ctx->state;
+	if (!ctx->ev || !(syscall || (a->replaying && a->replay)))
 		return;
 	struct rules_engine_rule ri;
 	rules_engine_rule(a->re, rule, &ri);
 	if (a->cfg->capture.mode == CFG_CAPTURE_RULES && !ri.capture)
 		return;
 	bool opened = false;
-	rec_trigger_fire(a->trig, ctx->state, ctx->ev->hdr, ctx->cpu, ri.capture_duration, &opened);
-	if (opened)
-		dump_plugins_state(a, rec_trigger_current(a->trig));
+	rec_trigger_fire(a->trig, syscall ? ctx->state : a->st, ctx->ev->hdr, ctx->cpu, ri.capture_duration, &opened);
+}
+
+/* A triggered capture file begins: the plugins' state first, as upstream. */
+static void on_capture_open(void *ud, struct rec *r)
+{
+	dump_plugins_state(ud, r);
 }
 
 /* Loads `paths` into a new rules engine (alerts to a->mgr when set).
@@ -1216,6 +1223,7 @@ static int run_engine(struct app *a)
 			.sz = sizeof(to), .path_prefix = a->cfg->capture.path_prefix,
 			.default_duration_ms = a->cfg->capture.default_duration_ms,
 			.max_file_size_mb = a->cfg->capture.max_file_size_mb,
+			.on_open = on_capture_open, .on_open_ud = a,
 		};
 		if (!(a->trig = rec_trigger_new(&to))) {
 			fprintf(stderr, "falco: out of memory\n");

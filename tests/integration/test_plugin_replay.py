@@ -332,6 +332,33 @@ check(rc == 0 and [body(a) for a in again] == shifted and "Plugin source events:
       f"recorded counter events: {[body(a) for a in again]} vs {shifted}")
 
 
+# 8b. capture.enabled in a replay: a counter rule with `capture: true` starts
+#    a file (upstream's capture mode dumps for every source's rules) named
+#    by the triggering event's ts (4000, "3"); it begins with the state and
+#    probe's dump_state event (hidden when replayed), then events 6..8.
+prefix = path("trig")
+rules_trig = write("trig.yaml", """
+- rule: Three
+  desc: counter 3 starts a capture
+  condition: counter.value = 3
+  output: three num=%evt.num
+  priority: WARNING
+  source: counter
+  capture: true
+- rule: Count
+  desc: counter events
+  condition: counter.value > 0
+  output: value=%counter.value num=%evt.num
+  priority: WARNING
+  source: counter
+""")
+rc, alerts, err = falco(["-r", rules_trig, "-e", CAP1, "-o", "capture.enabled=true", "-o",
+                         f"capture.path_prefix={prefix}", *plugins(COUNTER, PROBE)])
+check(rc == 0 and os.path.exists(prefix + "_4000.scap"), f"triggered capture: rc {rc}: {err[-300:]}")
+rc, alerts, err = falco(["-r", rules_trig, "-e", prefix + "_4000.scap", *plugins(COUNTER, PROBE)])
+check(rc == 0 and [body(a) for a in alerts] == ["three num=2", "value=4 num=4"]
+      and "Plugin source events: counter=3" in err, f"triggered capture replayed: {[body(a) for a in alerts]}")
+
 # ---- 9. the container plugin's `container` async events in a capture --
 # Its async event data is {"container": {...}} (upstream's container
 # plugin format); on the async event itself its fields read the
