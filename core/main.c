@@ -1091,8 +1091,12 @@ static int app_record_open(struct app *a)
 
 static int run_live(struct app *a, bool dump, const bool *enabled)
 {
-	if (!enabled[0]) /* plugin sources only: no driver, an empty state for the tables */
+	if (!enabled[0]) { /* plugin sources only: no driver, an empty state for the tables */
+		if (a->o->record)
+			fprintf(stderr, "falco: --record: records what the syscall source sees; with plugin sources only "
+			        "nothing is recorded (replay a capture with -e to record its plugin events)\n");
 		return run_source(a, NULL, a->st, dump, enabled);
+	}
 	const struct falco_config *cfg = a->cfg;
 	char err[ENG_ERR_LEN];
 	struct eng_source src;
