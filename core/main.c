@@ -861,7 +861,7 @@ static long open_plugin_sources(struct app *a, const bool *enabled, struct eng *
 static int run_engines(struct app *a, struct eng **engines, size_t n, const struct srcs_running *run)
 {
 	int rcs[MAX_PLUGINS + 1] = {0}, rc = 0;
-	if ((a->replaying ? srcs_async_start_replay(a->plugins, a->nplugins)
+	if ((a->replaying ? srcs_replay_start(a->plugins, a->nplugins)
 	                  : srcs_async_start(a->plugins, a->nplugins, run, n)) < 0)
 		rc = 1;
 	for (size_t i = 0; i < n; i++)
@@ -884,7 +884,10 @@ static int run_engines(struct app *a, struct eng **engines, size_t n, const stru
 	}
 	alarm(0);
 	g_nrunning = 0;
-	srcs_async_stop(a->plugins, a->nplugins);
+	if (a->replaying)
+		srcs_replay_stop(a->plugins, a->nplugins);
+	else
+		srcs_async_stop(a->plugins, a->nplugins);
 	for (size_t i = 0; i < n; i++)
 		if (rcs[i] < 0) {
 			fprintf(stderr, "falco: %s\n", eng_error(engines[i]));

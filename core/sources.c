@@ -348,28 +348,21 @@ void srcs_replay_print_stats(const struct srcs_replay *r, FILE *out)
 		        (unsigned long long)r->unknown);
 }
 
-/* Plugin thread, during a replay: accepted and dropped, as upstream. */
-static int on_async_replay(void *ctx, struct ph_plugin *p, const ss_plugin_event *evt)
-{
-	(void)ctx;
-	(void)p;
-	(void)evt;
-	return 0;
-}
-
-int srcs_async_start_replay(struct ph_plugin *const *plugins, size_t n)
+int srcs_replay_start(struct ph_plugin *const *plugins, size_t n)
 {
 	char err[PH_ERRLEN];
-	for (size_t i = 0; i < n; i++)
-		if ((ph_caps(plugins[i]) & CAP_ASYNC) &&
-		    ph_set_async_handler(plugins[i], on_async_replay, NULL, err, sizeof(err)) < 0) {
-			fprintf(stderr, "falco: %s\n", err);
-			return -1;
-		}
 	for (size_t i = 0; i < n; i++)
 		if (ph_capture_open(plugins[i], err, sizeof(err)) < 0) {
 			fprintf(stderr, "falco: %s\n", err);
 			return -1;
 		}
 	return 0;
+}
+
+void srcs_replay_stop(struct ph_plugin *const *plugins, size_t n)
+{
+	char err[PH_ERRLEN];
+	for (size_t i = 0; i < n; i++)
+		if (ph_capture_close(plugins[i], err, sizeof(err)) < 0)
+			fprintf(stderr, "falco: %s\n", err);
 }

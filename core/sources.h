@@ -112,10 +112,12 @@ bool srcs_replay_eval(struct srcs_replay *r, const struct eng_event *ev);
 /* "Plugin source events: NAME=N ..." and the skipped count, when any. */
 void srcs_replay_print_stats(const struct srcs_replay *r, FILE *out);
 
-/* srcs_async_start() for a replay: as upstream, the async events plugins
- * send while a capture is read are accepted and dropped (the capture
- * holds the ones recorded); capture listeners are opened. Stop with
- * srcs_async_stop(). */
-int srcs_async_start_replay(struct ph_plugin *const *plugins, size_t n);
+/* srcs_async_start() / srcs_async_stop() for a replay, as upstream's
+ * capture mode: capture_open() / capture_close() of the capture-listening
+ * plugins, and no async handlers (a capture holds the async events that
+ * were recorded; plugins produce none). Start returns 0 or -1 after
+ * printing why. */
+int srcs_replay_start(struct ph_plugin *const *plugins, size_t n);
+void srcs_replay_stop(struct ph_plugin *const *plugins, size_t n);
 
 #endif

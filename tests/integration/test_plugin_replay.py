@@ -14,14 +14,15 @@ from the test plugins' documented behaviour:
     last digit is even; probe.parsed: its parse_event calls so far.
   keeper (tests/plugins/keeper.c): async name "keep"; parses async events of
     source syscall named keep (data joins its name list); dump_state emits
-    one keep event per name; a live "keep live" event when capture starts.
+    one keep event per name; a "keep live" event once its async handler is
+    set.
 What upstream does (falco process_events.cpp, libsinsp parsers.cpp
 set_event_source, sinsp.cpp consume_initialstate_events and
-handle_plugin_async_event): one inspector for every source; an event's
+open_common): one inspector for every source; an event's
 source is the loaded plugin whose id its plugin id names (0: syscall); a
 shown event of an unknown plugin id stops falco ("Unknown event source for
 inspector's event (plugin ID: N)"); leading async events are parsed, not
-shown; async events plugins send while a capture is read are dropped.
+shown; plugins get no async handler while a capture is read.
 
 Usage: test_plugin_replay.py FALCO PLUGINS_BUILD_DIR CONTAINER_PLUGIN
        test_plugin_replay.py FALCO PLUGINS_BUILD_DIR live
@@ -269,7 +270,7 @@ for what, (blk, msg) in BAD.items():
 
 # ---- 6. dump_state round trip through --record (replay) -----------------
 # Run 1 replays 5 getuid events with keeper knowing alpha,beta and records;
-# keeper's live "keep live" event is dropped (a replay). The recording
+# keeper gets no async handler in a replay, so it sends no "keep live". The recording
 # starts with keeper's dump_state: keep alpha, keep beta (evt.num 1, 2,
 # leading: parsed, not shown), then the 5 getuid events (evt.num 3..7).
 # Run 2 replays it with keeper knowing nothing: its list comes back from
