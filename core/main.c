@@ -576,7 +576,7 @@ static void on_capture_match(void *ud, size_t rule, const struct fld_ctx *ctx)
 {
 	struct app *a = ud;
 	bool syscall = ctx->source && !strcmp(ctx->source, "syscall") && ctx->state;
-	if (!ctx->ev || !(syscall || (a->replaying && a->replay)))
+	if (!ctx->ev || !(syscall || a->replay))
 		return;
 	struct rules_engine_rule ri;
 	rules_engine_rule(a->re, rule, &ri);

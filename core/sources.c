@@ -217,6 +217,7 @@ void srcs_print_metrics(struct ph_plugin *const *plugins, size_t n, FILE *out)
 
 /* ---- events of several sources read from one capture ---- */
 
+/* srcs_pipe_new() without the plugin's capture and the engine. */
 struct srcs_pipe *srcs_pipe_new_replay(const struct srcs_pipe_opts *o, char *err)
 {
 	struct srcs_pipe *sp = calloc(1, sizeof(*sp));
@@ -272,10 +273,13 @@ struct srcs_replay {
 
 struct srcs_replay *srcs_replay_new(const struct srcs_pipe_opts *per_source, size_t n, char *err)
 {
+	if (n > SRCS_REPLAY_MAX) {
+		snprintf(err, ENG_ERR_LEN, "more than %d plugin sources", SRCS_REPLAY_MAX);
+		return NULL;
+	}
 	struct srcs_replay *r = calloc(1, sizeof(*r));
-	if (r == NULL || n > SRCS_REPLAY_MAX) {
-		snprintf(err, ENG_ERR_LEN, r ? "more than %d plugin sources" : "out of memory", SRCS_REPLAY_MAX);
-		free(r);
+	if (r == NULL) {
+		snprintf(err, ENG_ERR_LEN, "out of memory");
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
