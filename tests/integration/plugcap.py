@@ -62,10 +62,12 @@ def getuid(ts, tid, uid):
 def write(path, events, hostname="plugcap-host"):
     """A capture: header, machine info, the event blocks; returns each
     event block's offset in the file (what error messages name)."""
-    out, offsets = shb() + machine_info(hostname), []
+    parts, offsets = [shb() + machine_info(hostname)], []
+    pos = len(parts[0])
     for e in events:
-        offsets.append(len(out))
-        out += e
+        offsets.append(pos)
+        parts.append(e)
+        pos += len(e)
     with open(path, "wb") as f:
-        f.write(out)
+        f.write(b"".join(parts))
     return offsets
