@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "app/drops.h"
+#include "metrics/metrics.h"
 #include "app/support.h"
 #include "config/config.h"
 #include "engine/engine.h"
 #include "engine/record.h"
 #include "event/event.h"
 #include "fields/fields.h"
+#include "log/log.h"
 #include "output/output.h"
 #include "plugin/plugin.h"
 #include "rules/engine.h"
@@ -103,9 +105,11 @@ static void usage(FILE *out)
 	        "  -P, --pidfile <path>      Write our pid to this file while running.\n"
 	        "  --support                 Print support information (versions, uname, config, rules) as JSON.\n"
 	        "  --config-schema           Print the falco.yaml JSON schema and exit.\n"
-	        "  --plugin <lib>[:<init>]   Load a plugin (a path, or a bare name found as\n"
-	        "                            lib<name>.so in " CFG_PLUGINS_DIR "), after those\n"
-	        "                            of falco.yaml's load_plugins.\n"
+	        "  --plugin <lib>[:<init>]   Load a plugin, after those of falco.yaml's\n"
+	        "                            load_plugins: a path (with a '/'), or a bare name:\n"
+	        "                            <name>.so or lib<name>.so in " CFG_PLUGINS_DIR ",\n"
+	        "                            else the plugin of that name built with falco.\n"
+	        "                            <init> is the plugin's init config.\n"
 	        "  --enable-source <source>  Enable only the named event sources (repeatable;\n"
 	        "                            exclusive with --disable-source).\n"
 	        "  --disable-source <source> Disable an event source (repeatable).\n"
@@ -314,12 +318,26 @@ struct app {
 	struct ph_state_tables *tables;           /* owned: plugins' view of st; outlives them */
 	size_t nparsers;
 	struct ph_plugin *parsers[MAX_PLUGINS];   /* borrowed: plugins with CAP_PARSING */
+	/* Live runs, as upstream's one inspector per source: each plugin source
+	 * i >= 1 has its own initialised instances of the plugins that serve it
+	 * (its sourcing plugin; extractors, parsers, async plugins compatible
+	 * with it), with their own (empty) state and tables, so that no
+	 * instance is ever called from two source threads. The loaded plugins
+	 * above serve the syscall source (all sources in replays, which run on
+	 * one thread) and everything global (--list-plugins, rules checks). */
+	bool per_source;
+	struct ph_plugin *inst[MAX_PLUGINS + 1][MAX_PLUGINS]; /* owned: [i][0..ninst[i]) */
+	size_t ninst[MAX_PLUGINS + 1];
+	struct ph_plugin *inst_source[MAX_PLUGINS + 1];       /* borrowed: the sourcing one in inst[i] */
+	struct st_state *inst_st[MAX_PLUGINS + 1];            /* owned: source i's state */
+	struct ph_state_tables *inst_tables[MAX_PLUGINS + 1]; /* owned: its tables bridge */
 	struct rec *rec;                          /* owned: --record, NULL without */
 	bool rec_dumped;                          /* plugins' dump_state written to rec */
 	struct rec_trigger *trig;                 /* owned: falco.yaml capture.enabled */
 	bool replaying;                           /* reading a capture (engine.kind=replay) */
 	struct srcs_replay *replay;               /* owned: the plugin sources of a replay; NULL when
 	                                           * live or printing (--dump-events) */
+	struct metrics *metrics;                  /* owned: falco.yaml metrics.enabled, else NULL */
 };
 
 /* Ends --record and the alert-triggered captures (idempotent). */
@@ -341,6 +359,7 @@ static void app_free(struct app *a)
 	/* core/output's order: the manager (its rules use the compilers'
 	 * bindings), then the rules engine (programs, compilers), then the
 	 * registries, static fields last. */
+	metrics_free(a->metrics);
 	out_mgr_free(a->mgr);
 	app_record_close(a);
 	rules_engine_free(a->re);
@@ -348,6 +367,12 @@ static void app_free(struct app *a)
 	for (size_t i = 1; i < a->nsources; i++)
 		fld_reg_free(a->plugin_regs[i - 1]);
 	/* plugins in reverse load order, then their tables bridge, then state */
+	for (size_t i = 1; i < a->nsources; i++) {
+		for (size_t k = a->ninst[i]; k > 0; k--)
+			ph_unload(a->inst[i][k - 1]);
+		ph_state_tables_free(a->inst_tables[i]);
+		st_free(a->inst_st[i]);
+	}
 	for (size_t i = a->nplugins; i > 0; i--)
 		ph_unload(a->plugins[i - 1]);
 	ph_state_tables_free(a->tables);
@@ -391,6 +416,25 @@ static int register_async_names(const struct ph_plugin *p)
 	return 0;
 }
 
+/* falco.yaml's log_level, log_stderr, log_syslog and libs_logger (the
+ * plugins' log messages). Returns 0 or -1 after printing why. */
+static int app_log(struct app *a)
+{
+	char err[128];
+	struct log_opts lo = {
+		.sz = sizeof(lo), .level = a->cfg->log_level, .to_stderr = a->cfg->log_stderr,
+		.to_syslog = a->cfg->log_syslog, .libs_enabled = a->cfg->libs_logger.enabled,
+		.libs_severity = a->cfg->libs_logger.severity,
+	};
+	if (log_configure(&lo, err) < 0) {
+		fprintf(stderr, "falco: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static bool serves_source(const struct app *a, const struct ph_plugin *p, size_t s);
+
 /* One plugin: loaded, initialised, its fields in the registries of the
  * sources it extracts from. Returns 0 or -1 after printing why. */
 static int load_plugin(struct app *a, const char *path, const char *init, const char *params)
@@ -409,11 +453,17 @@ static int load_plugin(struct app *a, const char *path, const char *init, const 
 	a->plugin_init[a->nplugins] = init;
 	a->plugin_path[a->nplugins] = path;
 	a->plugins[a->nplugins++] = p;
-	if (ph_init(p, init, err, sizeof(err)) < 0) {
+	log_msg(LOG_LVL_INFO, "Loaded plugin '%s@%s' from file %s", ph_name(p), ph_version(p), path);
+	/* A live run initialises only instances that serve a source, as
+	 * upstream: this one serves the syscall source (plugin sources get
+	 * their own in source_instances()); one serving no syscall events
+	 * stays uninitialised, for the description only. */
+	bool used = !a->per_source || serves_source(a, p, 0);
+	if (used && ph_init(p, init, err, sizeof(err)) < 0) {
 		fprintf(stderr, "falco: cannot initialize plugin %s: %s\n", ph_name(p), err);
 		return -1;
 	}
-	if (ph_check_event_schema(p, PH_EVENT_SCHEMA_VERSION, err, sizeof(err)) < 0) {
+	if (used && ph_check_event_schema(p, PH_EVENT_SCHEMA_VERSION, err, sizeof(err)) < 0) {
 		fprintf(stderr, "falco: plugin %s is not compatible with this event schema: %s\n", ph_name(p), err);
 		return -1;
 	}
@@ -433,20 +483,34 @@ static int load_plugin(struct app *a, const char *path, const char *init, const 
 	return 0;
 }
 
-/* Extraction plugins' field classes, for every source they extract from. */
+/* The instance of loaded plugin `p` that serves source s, or NULL. */
+static struct ph_plugin *instance_for(const struct app *a, size_t s, const struct ph_plugin *p)
+{
+	if (s == 0 || !a->per_source)
+		return (struct ph_plugin *)p;
+	for (size_t k = 0; k < a->ninst[s]; k++)
+		if (!strcmp(ph_name(a->inst[s][k]), ph_name(p)))
+			return a->inst[s][k];
+	return NULL;
+}
+
+/* Extraction plugins' field classes, for every source they extract from:
+ * each source gets the class of its own instance. */
 static int add_plugin_fields(struct app *a)
 {
 	char err[512];
 	for (size_t i = 0; i < a->nplugins; i++) {
-		struct ph_plugin *p = a->plugins[i];
-		const struct fld_class *cls;
-		if (!(ph_caps(p) & CAP_EXTRACTION))
+		if (!(ph_caps(a->plugins[i]) & CAP_EXTRACTION))
 			continue;
-		if (ph_field_class(p, &cls, err, sizeof(err)) < 0) {
-			fprintf(stderr, "falco: plugin %s: %s\n", ph_name(p), err);
-			return -1;
-		}
 		for (size_t s = 0; s < a->nsources; s++) {
+			struct ph_plugin *p = instance_for(a, s, a->plugins[i]);
+			const struct fld_class *cls;
+			if (p == NULL)
+				continue;
+			if (ph_field_class(p, &cls, err, sizeof(err)) < 0) {
+				fprintf(stderr, "falco: plugin %s: %s\n", ph_name(p), err);
+				return -1;
+			}
 			if (!fld_class_has_source(cls, a->sources[s].name))
 				continue;
 			int rc = fld_reg_add((struct fld_reg *)a->sources[s].reg, cls);
@@ -460,16 +524,136 @@ static int add_plugin_fields(struct app *a)
 	return 0;
 }
 
-/* `--plugin LIB[:INIT]`: a bare name is lib<name>.so in the plugins dir. */
+/* Whether `list` admits source `src` (an empty list admits every source),
+ * as upstream's sinsp_plugin::is_source_compatible. */
+static bool source_compatible(struct ph_strlist list, const char *src)
+{
+	for (uint32_t i = 0; i < list.n; i++)
+		if (!strcmp(list.v[i], src))
+			return true;
+	return list.n == 0;
+}
+
+/* Whether loaded plugin p serves plugin source s: upstream's rule for
+ * registering a plugin into a source's inspector (init_inspectors.cpp). */
+static bool serves_source(const struct app *a, const struct ph_plugin *p, size_t s)
+{
+	const char *src = a->sources[s].name;
+	uint32_t c = ph_caps(p);
+	return p == a->src_plugin[s] ||
+	       ((c & CAP_EXTRACTION) && source_compatible(ph_extract_sources(p), src)) ||
+	       ((c & CAP_PARSING) && source_compatible(ph_parse_sources(p), src)) ||
+	       ((c & CAP_ASYNC) && source_compatible(ph_async_sources(p), src));
+}
+
+static bool serves_any_plugin_source(const struct app *a, const struct ph_plugin *p)
+{
+	for (size_t s = 1; s < a->nsources; s++)
+		if (serves_source(a, p, s))
+			return true;
+	return false;
+}
+
+/* Plugin source s's own instances of the plugins that serve it: loaded
+ * again (dlopen shares the library, init gives a new plugin state) and
+ * initialised with the same config, with the source's own state tables.
+ * Returns 0 or -1 after printing why. */
+static int source_instances(struct app *a, size_t s)
+{
+	struct st_opts so = { .sz = sizeof(so), .thread_table_size = a->cfg->falco_libs.thread_table_size };
+	char err[1024];
+	if (!(a->inst_st[s] = st_new(&so)) || !(a->inst_tables[s] = ph_state_tables_new(a->inst_st[s]))) {
+		fprintf(stderr, "falco: out of memory\n");
+		return -1;
+	}
+	struct ph_opts po = { .sz = sizeof(po), .tables = ph_state_tables_get(a->inst_tables[s]) };
+	for (size_t k = 0; k < a->nplugins; k++) {
+		if (!serves_source(a, a->plugins[k], s))
+			continue;
+		struct ph_plugin *p;
+		if (ph_load(a->plugin_path[k], &po, &p, err, sizeof(err)) < 0) {
+			fprintf(stderr, "falco: cannot load plugin %s for source %s: %s\n", a->plugin_path[k],
+			        a->sources[s].name, err);
+			return -1;
+		}
+		a->inst[s][a->ninst[s]++] = p;
+		if (ph_init(p, a->plugin_init[k], err, sizeof(err)) < 0) {
+			fprintf(stderr, "falco: cannot initialize plugin %s for source %s: %s\n", ph_name(p),
+			        a->sources[s].name, err);
+			return -1;
+		}
+		if (a->plugins[k] == a->src_plugin[s])
+			a->inst_source[s] = p;
+		log_msg(LOG_LVL_DEBUG, "Initialized plugin '%s' instance for event source '%s'", ph_name(p),
+		        a->sources[s].name);
+	}
+	return 0;
+}
+
+/* Whether this run opens event sources live (not a replay, not a listing). */
+static bool runs_live(const struct app *a)
+{
+	const struct opts *o = a->o;
+	return a->cfg->engine.kind != CFG_ENGINE_REPLAY && !o->list_plugins && !o->plugin_info &&
+	       !o->list_fields && !o->nvalidate && !o->support && !o->list_rules && !o->describe_rule;
+}
+
+/* A bare plugin name's file among the plugins bundled with this build:
+ * <dir of the falco binary>/../plugins/<name>/lib<name>.so (the build
+ * tree's layout). NULL when there is none. Owned by the caller. */
+static char *bundled_plugin(const char *file, size_t n)
+{
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0)
+		return NULL;
+	exe[len] = 0;
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	/* the plugin's name: "json" of "libjson.so" or "json" */
+	const char *name = file;
+	size_t nl = n;
+	if (nl > 3 && !strncmp(name + nl - 3, ".so", 3))
+		nl -= 3;
+	if (nl > 3 && !strncmp(name, "lib", 3)) {
+		name += 3;
+		nl -= 3;
+	}
+	char *path;
+	if (asprintf(&path, "%s/../plugins/%.*s/lib%.*s.so", exe, (int)nl, name, (int)nl, name) < 0)
+		return NULL;
+	if (access(path, R_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+/* `--plugin LIB[:INIT]`. LIB with a '/' is a path (relative to the working
+ * directory). A bare LIB is a file of the plugins directory, as falco.yaml
+ * resolves a relative library_path: LIB itself when it ends in ".so", else
+ * lib<LIB>.so; when that file does not exist, the plugin of that name
+ * bundled with this build (see bundled_plugin()). */
 static int plugin_arg(struct app *a, size_t k, const char *arg, const char **path, const char **init)
 {
 	const char *colon = strchr(arg, ':');
 	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
-	bool bare = !memchr(arg, '/', n) && !(n > 3 && !strncmp(arg + n - 3, ".so", 3));
-	if (asprintf(&a->owned_paths[k], bare ? "%s" "lib%.*s.so" : "%s%.*s",
-		     bare ? CFG_PLUGINS_DIR : "", (int)n, arg) < 0) {
+	bool bare = !memchr(arg, '/', n);
+	bool so = n > 3 && !strncmp(arg + n - 3, ".so", 3);
+	int rc = bare ? asprintf(&a->owned_paths[k], "%s%s%.*s%s", CFG_PLUGINS_DIR, so ? "" : "lib", (int)n, arg,
+	                         so ? "" : ".so")
+	              : asprintf(&a->owned_paths[k], "%.*s", (int)n, arg);
+	if (rc < 0) {
 		a->owned_paths[k] = NULL;
 		return -1;
+	}
+	if (bare && access(a->owned_paths[k], F_OK) != 0) {
+		char *b = bundled_plugin(arg, n);
+		if (b) {
+			free(a->owned_paths[k]);
+			a->owned_paths[k] = b;
+		}
 	}
 	*path = a->owned_paths[k];
 	*init = colon ? colon + 1 : "";
@@ -492,6 +676,7 @@ static int app_plugins(struct app *a)
 		fprintf(stderr, "falco: out of memory\n");
 		return -1;
 	}
+	a->per_source = runs_live(a);
 	for (size_t i = 0; i < a->cfg->n_plugins; i++)
 		if (load_plugin(a, a->cfg->plugins[i].library_path, a->cfg->plugins[i].init_config,
 		                a->cfg->plugins[i].open_params) < 0)
@@ -501,6 +686,15 @@ static int app_plugins(struct app *a)
 		if (plugin_arg(a, i, a->o->plugins[i], &path, &init) < 0 || load_plugin(a, path, init, "") < 0)
 			return -1;
 	}
+	for (size_t s = 1; a->per_source && s < a->nsources; s++)
+		if (source_instances(a, s) < 0)
+			return -1;
+	for (size_t k = 0; a->per_source && k < a->nplugins; k++)
+		if (!serves_source(a, a->plugins[k], 0) && !serves_any_plugin_source(a, a->plugins[k])) {
+			fprintf(stderr, "falco: Plugin '%s' is loaded but unused as not compatible with any known event "
+			        "source\n", ph_name(a->plugins[k]));
+			return -1;
+		}
 	return add_plugin_fields(a);
 }
 
@@ -564,7 +758,7 @@ static void dump_plugins_state(const struct app *a, struct rec *r)
 	for (size_t i = 0; i < a->nplugins; i++)
 		if ((ph_caps(a->plugins[i]) & CAP_ASYNC) &&
 		    ph_dump_state(a->plugins[i], write_dumped, r, err, sizeof(err)) < 0)
-			fprintf(stderr, "falco: plugin %s: dump_state: %s\n", ph_name(a->plugins[i]), err);
+			log_msg(LOG_LVL_ERR, "%s", err);
 }
 
 /* capture.enabled: a match of a rule with `capture: true` (mode rules) or
@@ -657,6 +851,7 @@ struct run_ctx {
 	struct drops *drops;      /* owned: syscall_event_drops; NULL when off */
 	struct srcs_replay *replay; /* borrowed: a replay's plugin sources, or NULL */
 	bool drop_exit;           /* the drops exit action fired */
+	struct metrics_src *msrc; /* metrics of the syscall source, or NULL */
 	char args[65536];
 };
 
@@ -734,6 +929,7 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
 	struct app *a = r->app;
+	metrics_poll(r->msrc);
 	if (r->drops && !r->drop_exit && drops_event(r->drops, ev->ev.hdr->ts) < 0)
 		stop_for_drops(r);
 	if (a->rec) {
@@ -755,12 +951,12 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 	}
 	st_apply(r->st, &ev->ev, ev->cpu);
 	if (r->app->nparsers) {
-		char err[256];
+		char err[PH_ERRLEN];
 		ss_plugin_event_input in = { (const ss_plugin_event *)ev->ev.hdr, ev->num, "syscall" };
 		for (size_t i = 0; i < r->app->nparsers; i++)
 			if (ph_wants_parse(r->app->parsers[i], ev->ev.hdr->type, "syscall") &&
 			    ph_parse(r->app->parsers[i], &in, err, sizeof(err)) < 0)
-				fprintf(stderr, "falco: plugin %s: parse_event: %s\n", ph_name(r->app->parsers[i]), err);
+				log_msg(LOG_LVL_ERR, "%s", err);
 		}
 	return 0;
 }
@@ -841,19 +1037,39 @@ static long open_plugin_sources(struct app *a, const bool *enabled, struct eng *
 			continue;
 		char err[ENG_ERR_LEN];
 		struct srcs_pipe_opts po = {
-			.re = a->re, .source = a->src_plugin[i], .open_params = a->src_params[i],
-			.plugins = a->plugins, .nplugins = a->nplugins,
-			.hostname = a->mgr ? out_mgr_hostname(a->mgr) : NULL,
+			.re = a->re, .source = a->per_source ? a->inst_source[i] : a->src_plugin[i],
+			.open_params = a->src_params[i],
+			.plugins = a->per_source ? a->inst[i] : a->plugins,
+			.nplugins = a->per_source ? a->ninst[i] : a->nplugins,
+			.hostname = a->mgr ? out_mgr_hostname(a->mgr) : NULL, .metrics = a->metrics,
 		};
 		if (!(pipes[i] = srcs_pipe_new(&po, err))) {
 			fprintf(stderr, "falco: %s\n", err);
 			return -1;
 		}
 		engines[n] = srcs_pipe_eng(pipes[i]);
-		run[n] = (struct srcs_running){ a->sources[i].name, ph_id(a->src_plugin[i]), engines[n] };
+		run[n] = (struct srcs_running){ a->sources[i].name, ph_id(a->src_plugin[i]), engines[n], i };
 		n++;
 	}
 	return (long)n;
+}
+
+/* The plugin instances serving source s (index in a->sources): its own
+ * ones for a plugin source of a live run, else the loaded plugins (in a
+ * live run, those that serve the syscall source), put in `room`. */
+static size_t source_plugins(const struct app *a, size_t s, struct ph_plugin **room,
+                             struct ph_plugin *const **out)
+{
+	size_t n = 0;
+	if (s > 0 && a->per_source) {
+		*out = a->inst[s];
+		return a->ninst[s];
+	}
+	for (size_t k = 0; k < a->nplugins; k++)
+		if (!a->per_source || serves_source(a, a->plugins[k], 0))
+			room[n++] = a->plugins[k];
+	*out = room;
+	return n;
 }
 
 /* Runs the engines, one thread each, until they all end, SIGINT/SIGTERM,
@@ -861,8 +1077,15 @@ static long open_plugin_sources(struct app *a, const bool *enabled, struct eng *
 static int run_engines(struct app *a, struct eng **engines, size_t n, const struct srcs_running *run)
 {
 	int rcs[MAX_PLUGINS + 1] = {0}, rc = 0;
-	if ((a->replaying ? srcs_replay_start(a->plugins, a->nplugins)
-	                  : srcs_async_start(a->plugins, a->nplugins, run, n)) < 0)
+	/* Each running source's plugins: their async events go to that source.
+	 * A replay sets no async handlers (upstream's capture mode). */
+	struct srcs_async_set sets[MAX_PLUGINS + 1];
+	struct ph_plugin *sys[MAX_PLUGINS];
+	for (size_t i = 0; i < n && !a->replaying; i++) {
+		sets[i].run = &run[i];
+		sets[i].n = source_plugins(a, run[i].index, sys, &sets[i].plugins);
+	}
+	if ((a->replaying ? srcs_replay_start(a->plugins, a->nplugins) : srcs_async_start(sets, n)) < 0)
 		rc = 1;
 	for (size_t i = 0; i < n; i++)
 		g_running[i] = engines[i];
@@ -887,7 +1110,7 @@ static int run_engines(struct app *a, struct eng **engines, size_t n, const stru
 	if (a->replaying)
 		srcs_replay_stop(a->plugins, a->nplugins);
 	else
-		srcs_async_stop(a->plugins, a->nplugins);
+		srcs_async_stop(sets, n);
 	for (size_t i = 0; i < n; i++)
 		if (rcs[i] < 0) {
 			fprintf(stderr, "falco: %s\n", eng_error(engines[i]));
@@ -934,14 +1157,16 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 			return 1;
 		}
 		engines[n] = e;
-		run[n++] = (struct srcs_running){ "syscall", 0, e };
+		run[n++] = (struct srcs_running){ "syscall", 0, e, 0 };
 		r.eng = e;
 		r.drop_exit = false;
 		r.drops = app_drops(a, &r);
+		r.msrc = metrics_add_source(a->metrics, "syscall", e, st, NULL, a->plugins, a->nplugins);
 	}
 	long nl = dump ? (long)n : open_plugin_sources(a, enabled, engines, n, pipes, run);
 	int rc = nl < 0 ? 1 : nl == 0 ? (fprintf(stderr, "falco: no event source to run\n"), 1)
 	                             : run_engines(a, engines, (size_t)nl, run);
+	metrics_stop(a->metrics); /* the last snapshots, before the outputs drain */
 	fflush(stdout);
 	/* As upstream: drain the outputs, then the summary. */
 	if (a->mgr) {
@@ -962,8 +1187,6 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 		fprintf(stderr, "Error: Drop manager internal error\n");
 		rc = 1;
 	}
-	if (a->cfg->metrics.enabled && (a->cfg->metrics.flags & CFG_METRICS_PLUGINS))
-		srcs_print_metrics(a->plugins, a->nplugins, stderr);
 	for (size_t i = 1; i < a->nsources; i++)
 		srcs_pipe_free(pipes[i]);
 	eng_free(e);
@@ -1264,6 +1487,12 @@ static int run_engine(struct app *a)
 	bool enabled[MAX_PLUGINS + 1];
 	if (select_sources(a, enabled) < 0)
 		return 1;
+	char merr[512];
+	struct metrics_opts mo = {sizeof(mo), a->cfg, a->mgr, a->re, FALCO_VERSION, stderr, o->dry_run};
+	if (!o->dump_events && metrics_new(&mo, &a->metrics, merr, sizeof(merr)) < 0) {
+		fprintf(stderr, "falco: %s\n", merr);
+		return 1;
+	}
 	if (o->dry_run) {
 		if (a->cfg->engine.kind == CFG_ENGINE_MODERN_EBPF) {
 			static bool syscalls[512];
@@ -1337,7 +1566,9 @@ static int run(const struct opts *o)
 	if (!(a.cfg = load_config(o)))
 		return 1;
 	int rc;
-	if (app_fields(&a) < 0) {
+	if (app_log(&a) < 0) {
+		rc = 1;
+	} else if (app_fields(&a) < 0) {
 		fprintf(stderr, "falco: cannot build the field registry\n");
 		rc = 1;
 	} else if (app_plugins(&a) < 0) {

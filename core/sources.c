@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log/log.h"
 #include "sources.h"
 
 struct srcs_pipe {
@@ -16,6 +17,7 @@ struct srcs_pipe {
 	const char *info_str;     /* evt.plugininfo (into `info` or the plugin), or NULL */
 	const struct eng_event *info_ev; /* the event info_str was rendered for, or NULL */
 	const struct eng_event *cur;     /* the event being processed */
+	struct metrics_src *msrc;        /* metrics of this source, or NULL */
 };
 
 void srcs_parse(struct ph_plugin *const *plugins, size_t n, const struct eng_event *ev, const char *source)
@@ -26,13 +28,14 @@ void srcs_parse(struct ph_plugin *const *plugins, size_t n, const struct eng_eve
 			continue;
 		char err[PH_ERRLEN];
 		if (ph_parse(plugins[i], &in, err, sizeof(err)) < 0)
-			fprintf(stderr, "falco: %s\n", err);
+			log_msg(LOG_LVL_ERR, "%s", err);
 	}
 }
 
 static int pipe_parse(void *ctx, const struct eng_event *ev)
 {
 	struct srcs_pipe *sp = ctx;
+	metrics_poll(sp->msrc);
 	srcs_parse(sp->o.plugins, sp->o.nplugins, ev, sp->name);
 	return 0;
 }
@@ -107,6 +110,7 @@ struct srcs_pipe *srcs_pipe_new(const struct srcs_pipe_opts *o, char *err)
 		free(sp);
 		return NULL;
 	}
+	sp->msrc = metrics_add_source(o->metrics, sp->name, sp->eng, NULL, o->source, o->plugins, o->nplugins);
 	return sp;
 }
 
@@ -126,93 +130,56 @@ void srcs_pipe_free(struct srcs_pipe *sp)
 
 /* ---- async routing ---- */
 
-static struct {
-	const struct srcs_running *run;
-	size_t nrun;
-} g_async;
-
-/* Plugin thread: the first running source that admits the event gets a
- * copy in its queue. A refusal makes the plugin's send fail, as upstream. */
+/* Plugin thread: the instance's own source (ctx, a srcs_async_set) gets a
+ * copy in its queue when it admits the event. A refusal makes the
+ * plugin's send fail, as upstream. */
 static int on_async(void *ctx, struct ph_plugin *p, const ss_plugin_event *evt)
 {
-	(void)ctx;
+	const struct srcs_running *run = ((const struct srcs_async_set *)ctx)->run;
 	uint8_t small[1024];
 	uint8_t *copy = evt->len <= sizeof(small) ? small : malloc(evt->len);
 	if (copy == NULL)
 		return -ENOMEM;
+	char err[PH_ERRLEN];
 	int rc = -EINVAL;
-	for (size_t i = 0; i < g_async.nrun && rc == -EINVAL; i++) {
-		char err[PH_ERRLEN];
-		memcpy(copy, evt, evt->len);
-		if (ph_async_admit(p, (ss_plugin_event *)copy, g_async.run[i].name, g_async.run[i].plugin_id, err,
-		                   sizeof(err)) == 0)
-			rc = eng_push_async(g_async.run[i].eng, (const struct ev_hdr *)copy);
-	}
+	memcpy(copy, evt, evt->len);
+	if (ph_async_admit(p, (ss_plugin_event *)copy, run->name, run->plugin_id, err, sizeof(err)) == 0)
+		rc = eng_push_async(run->eng, (const struct ev_hdr *)copy);
 	if (copy != small)
 		free(copy);
 	return rc;
 }
 
-int srcs_async_start(struct ph_plugin *const *plugins, size_t n, const struct srcs_running *run, size_t nrun)
+int srcs_async_start(const struct srcs_async_set *sets, size_t nsets)
 {
 	char err[PH_ERRLEN];
-	g_async.run = run;
-	g_async.nrun = nrun;
-	for (size_t i = 0; i < n; i++)
-		if ((ph_caps(plugins[i]) & CAP_ASYNC) &&
-		    ph_set_async_handler(plugins[i], on_async, NULL, err, sizeof(err)) < 0) {
-			fprintf(stderr, "falco: %s\n", err);
-			return -1;
-		}
-	for (size_t i = 0; i < n; i++)
-		if (ph_capture_open(plugins[i], err, sizeof(err)) < 0) {
-			fprintf(stderr, "falco: %s\n", err);
-			return -1;
-		}
+	for (size_t s = 0; s < nsets; s++)
+		for (size_t i = 0; i < sets[s].n; i++)
+			if ((ph_caps(sets[s].plugins[i]) & CAP_ASYNC) &&
+			    ph_set_async_handler(sets[s].plugins[i], on_async, (void *)&sets[s], err, sizeof(err)) < 0) {
+				log_msg(LOG_LVL_ERR, "%s", err);
+				return -1;
+			}
+	for (size_t s = 0; s < nsets; s++)
+		for (size_t i = 0; i < sets[s].n; i++)
+			if (ph_capture_open(sets[s].plugins[i], err, sizeof(err)) < 0) {
+				log_msg(LOG_LVL_ERR, "%s", err);
+				return -1;
+			}
 	return 0;
 }
 
-void srcs_async_stop(struct ph_plugin *const *plugins, size_t n)
+void srcs_async_stop(const struct srcs_async_set *sets, size_t nsets)
 {
 	char err[PH_ERRLEN];
-	for (size_t i = 0; i < n; i++)
-		if (ph_capture_close(plugins[i], err, sizeof(err)) < 0)
-			fprintf(stderr, "falco: %s\n", err);
-	for (size_t i = 0; i < n; i++)
-		if (ph_caps(plugins[i]) & CAP_ASYNC)
-			ph_set_async_handler(plugins[i], NULL, NULL, err, sizeof(err));
-}
-
-static void print_metric_value(FILE *out, const ss_plugin_metric *m)
-{
-	switch (m->value_type) {
-	case SS_PLUGIN_METRIC_VALUE_TYPE_U32: fprintf(out, "%u", m->value.u32); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_S32: fprintf(out, "%d", m->value.s32); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_U64: fprintf(out, "%llu", (unsigned long long)m->value.u64); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_S64: fprintf(out, "%lld", (long long)m->value.s64); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_D: fprintf(out, "%g", m->value.d); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_F: fprintf(out, "%g", (double)m->value.f); break;
-	case SS_PLUGIN_METRIC_VALUE_TYPE_I: fprintf(out, "%d", m->value.i); break;
-	default: fprintf(out, "?"); break;
-	}
-}
-
-void srcs_print_metrics(struct ph_plugin *const *plugins, size_t n, FILE *out)
-{
-	bool any = false;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t nm = 0;
-		const ss_plugin_metric *ms = ph_metrics(plugins[i], &nm);
-		for (uint32_t k = 0; k < nm; k++) {
-			char name[256];
-			fprintf(out, "%s %s=", any ? "" : "Plugin metrics:",
-			        ph_metric_name(plugins[i], &ms[k], name, sizeof(name)));
-			print_metric_value(out, &ms[k]);
-			any = true;
-		}
-	}
-	if (any)
-		fprintf(out, "\n");
+	for (size_t s = 0; s < nsets; s++)
+		for (size_t i = 0; i < sets[s].n; i++)
+			if (ph_capture_close(sets[s].plugins[i], err, sizeof(err)) < 0)
+				log_msg(LOG_LVL_ERR, "%s", err);
+	for (size_t s = 0; s < nsets; s++)
+		for (size_t i = 0; i < sets[s].n; i++)
+			if (ph_caps(sets[s].plugins[i]) & CAP_ASYNC)
+				ph_set_async_handler(sets[s].plugins[i], NULL, NULL, err, sizeof(err));
 }
 
 /* ---- events of several sources read from one capture ---- */

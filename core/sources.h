@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "engine/engine.h"
+#include "metrics/metrics.h"
 #include "fields/fields.h"
 #include "plugin/plugin.h"
 #include "rules/engine.h"
@@ -26,11 +27,13 @@ struct srcs_pipe;
 
 struct srcs_pipe_opts {
 	struct rules_engine *re;          /* the compiled rules (all sources) */
-	struct ph_plugin *source;         /* the sourcing plugin */
+	struct ph_plugin *source;         /* the sourcing plugin (this source's instance) */
 	const char *open_params;          /* NULL: "" */
-	struct ph_plugin *const *plugins; /* every loaded plugin: parsers among them */
+	struct ph_plugin *const *plugins; /* the instances serving this source, called
+	                                   * from its thread only: parsers among them */
 	size_t nplugins;
 	const char *hostname;             /* evt.hostname; may be NULL */
+	struct metrics *metrics;          /* metrics.enabled: the source registers there; may be NULL */
 };
 
 /* Opens the plugin's capture and builds its engine. NULL with a message
@@ -49,21 +52,25 @@ struct srcs_running {
 	const char *name;   /* event source name */
 	uint32_t plugin_id; /* 0: syscall */
 	struct eng *eng;
+	size_t index;       /* the caller's index of the source */
 };
 
-/* Sets the async handler of every async plugin (before capture_open) so
- * that its events reach the first running source it may send to; then
- * calls capture_open() of the capture-listening plugins. Returns 0 or -1
- * after printing why. `run` must stay valid until srcs_async_stop(). */
-int srcs_async_start(struct ph_plugin *const *plugins, size_t n, const struct srcs_running *run, size_t nrun);
+/* The plugin instances serving one running source (borrowed). */
+struct srcs_async_set {
+	struct ph_plugin *const *plugins;
+	size_t n;
+	const struct srcs_running *run;
+};
+
+/* Sets the async handler of every async plugin of each set (before
+ * capture_open) so that its events reach the set's source, as upstream
+ * routes an instance's events to its own inspector; then calls
+ * capture_open() of the capture-listening plugins. Returns 0 or -1 after
+ * logging why. `sets` must stay valid until srcs_async_stop(). */
+int srcs_async_start(const struct srcs_async_set *sets, size_t nsets);
 
 /* capture_close() and async handlers reset, in that order. */
-void srcs_async_stop(struct ph_plugin *const *plugins, size_t n);
-
-/* Every plugin's get_metrics() as "<plugin>.<metric>=<value>" on one
- * line ("Plugin metrics: ..."), for the exit summary while there is no
- * metrics module to merge them into. Nothing when no plugin has metrics. */
-void srcs_print_metrics(struct ph_plugin *const *plugins, size_t n, FILE *out);
+void srcs_async_stop(const struct srcs_async_set *sets, size_t nsets);
 
 /* ---- events of several sources read from one capture ----
  *

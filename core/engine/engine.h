@@ -93,6 +93,18 @@ bool eng_live_available(void);
  * errno with the driver's one-line reason (root, BTF, BPF) in err. */
 int eng_live_open(const struct eng_live_opts *opts, struct eng_source *out, char *err);
 
+/* Live sources only, for core/metrics: the driver's counters per possible
+ * CPU (per_cpu[0 .. max-1]) and its attached BPF programs' run-time stats
+ * (names as upstream's driver names its programs). Return how many were
+ * filled, or a negative errno (-ENOTSUP for other sources). */
+struct eng_prog_stats {
+	const char *name;     /* static */
+	uint64_t run_cnt;
+	uint64_t run_time_ns;
+};
+int eng_live_cpu_stats(const struct eng_source *src, struct eng_src_stats *per_cpu, unsigned max);
+int eng_live_prog_stats(const struct eng_source *src, struct eng_prog_stats *out, unsigned max);
+
 /* The capture's metadata (process, fd, user lists), for loading state.
  * Owned by the source; NULL when `src` is not a replay source. */
 const struct cap_meta *eng_replay_meta(const struct eng_source *src);

@@ -49,6 +49,40 @@ static void live_stats(const void *impl, struct eng_src_stats *out)
 	out->drops = t.n_drops_buffer + t.n_drops_max_size + t.n_drops_other;
 }
 
+static bool is_live(const struct eng_source *src)
+{
+	return src && src->next == live_next;
+}
+
+int eng_live_cpu_stats(const struct eng_source *src, struct eng_src_stats *per_cpu, unsigned max)
+{
+	if (!is_live(src))
+		return -ENOTSUP;
+	unsigned n = drv_ncpus(src->impl);
+	n = n < max ? n : max;
+	struct drv_counters *c = calloc(n ? n : 1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	int rc = drv_counters(src->impl, c, n, NULL);
+	for (unsigned i = 0; rc >= 0 && i < n; i++)
+		per_cpu[i] = (struct eng_src_stats){c[i].n_evts,
+		                                    c[i].n_drops_buffer + c[i].n_drops_max_size + c[i].n_drops_other,
+		                                    c[i].n_drops_buffer, c[i].n_drops_max_size};
+	free(c);
+	return rc < 0 ? rc : (int)n;
+}
+
+int eng_live_prog_stats(const struct eng_source *src, struct eng_prog_stats *out, unsigned max)
+{
+	if (!is_live(src))
+		return -ENOTSUP;
+	struct drv_prog_info info[8];
+	int n = drv_prog_info(src->impl, info, max < 8 ? max : 8);
+	for (int i = 0; i < n; i++)
+		out[i] = (struct eng_prog_stats){info[i].name, info[i].run_cnt, info[i].run_time_ns};
+	return n;
+}
+
 static void live_close(void *impl)
 {
 	drv_close(impl);
@@ -101,6 +135,22 @@ int eng_live_open(const struct eng_live_opts *opts, struct eng_source *out, char
 bool eng_live_available(void)
 {
 	return false;
+}
+
+int eng_live_cpu_stats(const struct eng_source *src, struct eng_src_stats *per_cpu, unsigned max)
+{
+	(void)src;
+	(void)per_cpu;
+	(void)max;
+	return -ENOTSUP;
+}
+
+int eng_live_prog_stats(const struct eng_source *src, struct eng_prog_stats *out, unsigned max)
+{
+	(void)src;
+	(void)out;
+	(void)max;
+	return -ENOTSUP;
 }
 
 int eng_live_open(const struct eng_live_opts *opts, struct eng_source *out, char *err)

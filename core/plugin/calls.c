@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log/log.h"
 #include "plugin/internal.h"
 
 __thread struct ph_mark ph_tls_mark;
@@ -109,12 +110,24 @@ int ph_field_request(const struct ph_plugin *p, uint32_t field_id, const char *a
 	return 0;
 }
 
+/* Whether the plugin rewrote what it was asked (only res and res_len are
+ * its to write); only the first 8 requests of a call are watched. */
+static bool changed(const ss_plugin_extract_field *was, const ss_plugin_extract_field *now)
+{
+	return was->field_id != now->field_id || was->field != now->field || was->arg_key != now->arg_key ||
+	       was->arg_index != now->arg_index || was->arg_present != now->arg_present ||
+	       was->ftype != now->ftype || was->flist != now->flist;
+}
+
 /* A result the core can read safely: count within the field's kind, and
  * an array (and strings) behind every value. */
 static int check_result(const struct ph_plugin *p, const ss_plugin_extract_field *f, char *err, size_t errlen)
 {
 	if (f->res_len == 0)
 		return 0;
+	if (f->res_len > PH_MAX_VALUES)
+		return ph_fail(p, -EINVAL, err, errlen, "extract_fields gave %" PRIu64 " values for %s (at most %u)",
+		               f->res_len, f->field, PH_MAX_VALUES);
 	if (f->res_len > 1 && !f->flist)
 		return ph_fail(p, -EINVAL, err, errlen, "extract_fields gave %" PRIu64 " values for the non-list field %s",
 		               f->res_len, f->field);
@@ -122,8 +135,9 @@ static int check_result(const struct ph_plugin *p, const ss_plugin_extract_field
 		return ph_fail(p, -EINVAL, err, errlen, "extract_fields gave values for %s but no array", f->field);
 	if (f->ftype == FTYPE_STRING)
 		for (uint64_t i = 0; i < f->res_len; i++)
-			if (!f->res.str[i])
-				return ph_fail(p, -EINVAL, err, errlen, "extract_fields gave a NULL string for %s", f->field);
+			if (!f->res.str[i] || strnlen(f->res.str[i], PH_MAX_STRING + 1) > PH_MAX_STRING)
+				return ph_fail(p, -EINVAL, err, errlen, "extract_fields gave a %s string for %s",
+				               f->res.str[i] ? "too long (or unterminated)" : "NULL", f->field);
 	if (f->ftype == FTYPE_IPADDR || f->ftype == FTYPE_IPNET)
 		for (uint64_t i = 0; i < f->res_len; i++)
 			if ((f->res.buf[i].len != 4 && f->res.buf[i].len != 16) || !f->res.buf[i].ptr)
@@ -150,14 +164,24 @@ int ph_extract(struct ph_plugin *p, const ss_plugin_event_input *evt, ss_plugin_
 		.value_offsets = NULL,
 	};
 	ph_reader_v0(&in.table_reader, in.table_reader_ext);
+	/* What the plugin may not change: the requests themselves. */
+	ss_plugin_extract_field saved[8];
+	for (uint32_t i = 0; i < n && i < 8; i++)
+		saved[i] = fields[i];
 	ss_plugin_rc rc = PH_CALL(p, "extract_fields", p->api.extract_fields(p->state, evt, &in));
 	ph_call_done(p);
 	if (rc != SS_PLUGIN_SUCCESS)
 		return ph_fail(p, -EIO, err, errlen, "extract_fields failed on event #%" PRIu64 ": %s", evt->evtnum,
 		               ph_last_error(p));
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		if (i < 8 && changed(&saved[i], &fields[i])) {
+			fields[i] = saved[i]; /* res_len 0 */
+			return ph_fail(p, -EINVAL, err, errlen, "extract_fields changed the request for field %s",
+			               saved[i].field);
+		}
 		if (check_result(p, &fields[i], err, errlen))
 			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -195,6 +219,8 @@ static const char *async_problem(const struct ph_plugin *p, const ss_plugin_even
 	*name = "";
 	if (!e || e->type != PLUGIN_EVT_ASYNCEVENT || e->nparams != 3 || e->len < PLUGIN_EVT_ASYNC_NAME_OFFSET)
 		return "malformed async event (expected code 402 with 3 params)";
+	if (e->len > PH_MAX_EVENT_LEN)
+		return "async event larger than the host accepts";
 	memcpy(l, (const char *)e + PLUGIN_EVT_HDR_LEN, sizeof(l));
 	if (l[0] != 4 || l[1] == 0 || (uint64_t)PLUGIN_EVT_ASYNC_ID_OFFSET + l[0] + l[1] + l[2] != e->len)
 		return "malformed async event (param lengths do not add up)";
@@ -299,7 +325,7 @@ int ph_dump_state(struct ph_plugin *p, ph_async_fn fn, void *ctx, char *err, siz
 {
 	if (!(p->caps & CAP_ASYNC))
 		return ph_fail(p, -EINVAL, err, errlen, "has no async events capability");
-	if (!p->api.dump_state)
+	if (!p->api.dump_state || !p->inited)
 		return 0;
 	p->dump_fn = fn;
 	p->dump_ctx = ctx;
@@ -366,6 +392,18 @@ int ph_set_config(struct ph_plugin *p, const char *config, char *err, size_t err
 	return 0;
 }
 
+/* Why a metric cannot be published, or NULL. */
+static const char *metric_problem(const ss_plugin_metric *m)
+{
+	if (!m->name || !m->name[0] || strnlen(m->name, 256) == 256)
+		return "a metric without a name (or with one over 255 bytes)";
+	if ((unsigned)m->type > SS_PLUGIN_METRIC_TYPE_NON_MONOTONIC)
+		return "a metric of unknown type";
+	if ((unsigned)m->value_type > SS_PLUGIN_METRIC_VALUE_TYPE_I)
+		return "a metric of unknown value type";
+	return NULL;
+}
+
 const ss_plugin_metric *ph_metrics(struct ph_plugin *p, uint32_t *n)
 {
 	*n = 0;
@@ -373,8 +411,18 @@ const ss_plugin_metric *ph_metrics(struct ph_plugin *p, uint32_t *n)
 		return NULL;
 	uint32_t count = 0;
 	const ss_plugin_metric *m = PH_CALL(p, "get_metrics", p->api.get_metrics(p->state, &count));
-	if (!m)
+	if (!m || !count)
 		return NULL;
+	const char *why = count > PH_MAX_METRICS ? "more metrics than the host accepts" : NULL;
+	for (uint32_t i = 0; i < count && !why; i++)
+		why = metric_problem(&m[i]);
+	if (why) {
+		char err[PH_ERRLEN];
+		ph_fail(p, -EINVAL, err, sizeof(err), "get_metrics gave %s (%u metrics); its metrics are left out: %s", why,
+		        count, ph_last_error(p));
+		log_msg(LOG_LVL_ERR, "%s", err);
+		return NULL;
+	}
 	*n = count;
 	return m;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fields/fields.h"
+#include "log/log.h"
 #include "plugin/internal.h"
 
 /* The class, with what its callbacks need; `cls` first so that a binding's
@@ -21,6 +22,7 @@ struct ph_fieldclass {
 	struct fld_info *info;
 	char *name;
 	char *const *sources; /* the plugin's list; NULL: every source */
+	uint64_t nerrors;     /* failed extractions (the instance's source thread only) */
 };
 
 /* Per binding: the request and the copied values, in buffers that only
@@ -149,8 +151,15 @@ static int extract(const struct fld_ctx *ctx, const struct fld_bind *b, struct f
 		return 0;
 	ss_plugin_event_input in = {(const ss_plugin_event *)ctx->ev->hdr, ctx->num, ctx->source};
 	int rc = ph_extract(fc->p, &in, &bd->req, 1, err, sizeof(err));
-	if (rc)
+	if (rc) {
+		/* As upstream the field gets no value; unlike upstream it is
+		 * logged, at the 1st, 2nd, 4th, 8th... error so as not to flood. */
+		uint64_t n = ++((struct ph_fieldclass *)fc)->nerrors;
+		if ((n & (n - 1)) == 0)
+			log_msg(LOG_LVL_ERR, "%s (the field has no value; %llu such errors so far)", err,
+			        (unsigned long long)n);
 		return rc;
+	}
 	return bd->req.res_len ? copy_values(bd, &bd->req, out) : 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log/log.h"
 #include "plugin/internal.h"
 
 void ph_errcpy(char *err, size_t errlen, const char *src)
@@ -35,12 +36,20 @@ int ph_fail(const struct ph_plugin *p, int rc, char *err, size_t errlen, const c
 	return rc;
 }
 
+/* A copy, so that an error without its NUL (or longer than the API's
+ * PLUGIN_MAX_ERRLEN) is read no further than that bound. */
 const char *ph_last_error(const struct ph_plugin *p)
 {
+	static __thread char copy[PLUGIN_MAX_ERRLEN];
 	const char *e = NULL;
 	if (p->api.get_last_error && p->state)
-		e = p->api.get_last_error(p->state);
-	return e ? e : "";
+		e = PH_CALL(p, "get_last_error", p->api.get_last_error(p->state));
+	if (!e)
+		return "";
+	size_t n = strnlen(e, sizeof(copy) - 1);
+	memmove(copy, e, n);
+	copy[n] = 0;
+	return copy;
 }
 
 /* ---- versions ---- */
@@ -700,14 +709,20 @@ static bool sources_take_syscall(char *const *v, uint32_t n)
 
 /* The codes a plugin asked for; none given means every code when it takes
  * syscall events, else only plugin events (322). */
-static struct ph_codes *resolve_codes(struct ph_plugin *p, uint16_t *(*get)(uint32_t *, ss_plugin_t *),
-                                      char *const *src, uint32_t nsrc)
+/* The event codes a plugin extracts from or parses (get_extract_event_types
+ * or get_parse_event_types, named `fn`), upstream's defaults when it gives
+ * none. More codes than there are is refused: the count would be a lie. */
+static int resolve_codes(struct ph_plugin *p, uint16_t *(*get)(uint32_t *, ss_plugin_t *), const char *fn,
+                         char *const *src, uint32_t nsrc, struct ph_codes **out, char *err, size_t errlen)
 {
-	struct ph_codes *c = calloc(1, sizeof(*c));
+	struct ph_codes *c = *out = calloc(1, sizeof(*c));
 	if (!c)
-		return NULL;
+		return ph_fail(p, -ENOMEM, err, errlen, "out of memory");
 	uint32_t n = 0;
-	uint16_t *types = get ? get(&n, p->state) : NULL;
+	uint16_t *types = get ? PH_CALL(p, fn, get(&n, p->state)) : NULL;
+	if (types && n > 65536)
+		return ph_fail(p, -EINVAL, err, errlen, "%s gave %u event codes (there are 65536): %s", fn, n,
+		               ph_last_error(p));
 	for (uint32_t i = 0; types && i < n; i++)
 		set_bit(c, types[i]);
 	if (!types || n == 0) {
@@ -716,7 +731,7 @@ static struct ph_codes *resolve_codes(struct ph_plugin *p, uint16_t *(*get)(uint
 		else
 			set_bit(c, PLUGIN_EVT_PLUGINEVENT);
 	}
-	return c;
+	return 0;
 }
 
 static void plugin_log(ss_plugin_owner_t *o, const char *component, const char *msg, ss_plugin_log_severity sev)
@@ -725,7 +740,7 @@ static void plugin_log(ss_plugin_owner_t *o, const char *component, const char *
 	if (p->opts.log)
 		p->opts.log(p->opts.log_ctx, p->name, component, msg ? msg : "", sev);
 	else
-		fprintf(stderr, "%s: %s\n", component ? component : p->name, msg ? msg : "");
+		log_plugin(p->name, component, msg ? msg : "", (int)sev);
 }
 
 int ph_init(struct ph_plugin *p, const char *config, char *err, size_t errlen)
@@ -753,12 +768,12 @@ int ph_init(struct ph_plugin *p, const char *config, char *err, size_t errlen)
 	if (prc != SS_PLUGIN_SUCCESS)
 		return ph_fail(p, -EIO, err, errlen, "init failed: %s", ph_last_error(p));
 	if (p->caps & CAP_EXTRACTION)
-		p->extract_codes = resolve_codes(p, p->api.get_extract_event_types, p->extract_src, p->n_extract_src);
-	if (p->caps & CAP_PARSING)
-		p->parse_codes = resolve_codes(p, p->api.get_parse_event_types, p->parse_src, p->n_parse_src);
-	if (((p->caps & CAP_EXTRACTION) && !p->extract_codes) || ((p->caps & CAP_PARSING) && !p->parse_codes))
-		return ph_fail(p, -ENOMEM, err, errlen, "out of memory");
-	return 0;
+		rc = resolve_codes(p, p->api.get_extract_event_types, "get_extract_event_types", p->extract_src,
+		                   p->n_extract_src, &p->extract_codes, err, errlen);
+	if (!rc && (p->caps & CAP_PARSING))
+		rc = resolve_codes(p, p->api.get_parse_event_types, "get_parse_event_types", p->parse_src,
+		                   p->n_parse_src, &p->parse_codes, err, errlen);
+	return rc;
 }
 
 /* Whether the set holds any code other than the plugin event. */

@@ -15,8 +15,11 @@
  * be opened; -ENOMEM; -EIO: a plugin call failed) and write a message into
  * `err` (capacity `errlen`, always NUL-terminated when errlen > 0).
  *
- * Threads: a plugin is used by one thread at a time (its source's thread),
- * except the async handler, which plugins call from their own threads.
+ * Threads: a plugin (one ph_load()ed instance) is used by one thread at a
+ * time, except the async handler, which plugins call from their own
+ * threads. falco gives each live event source its own instances of the
+ * plugins serving it, as upstream gives each source its own inspector;
+ * dlopen() shares the library, init() makes each instance's state.
  *
  * Fields: ph_field_class() presents an extraction plugin's fields as a
  * class of the filter's field registry (core/fields); register it with
@@ -45,6 +48,15 @@
 /* Room for any host message: a prefix, the plugin's name and its last
  * error (at most PLUGIN_MAX_ERRLEN). */
 #define PH_ERRLEN 2048
+
+/* Bounds on what a plugin hands the host (more is refused as hostile):
+ * values of one extracted field, bytes of one extracted string, metrics
+ * of one get_metrics() call. */
+#define PH_MAX_VALUES 65536u
+#define PH_MAX_STRING (16u << 20)
+#define PH_MAX_METRICS 1024u
+/* Bytes of one event from next_batch(), an async event or dump_state(). */
+#define PH_MAX_EVENT_LEN (64u << 20)
 
 /* ph_source_next() results besides 0 (an event) and negative errors. */
 #define PH_TIMEOUT 1
@@ -115,7 +127,7 @@ void ph_state_tables_free(struct ph_state_tables *b);
 /* Load options; zero-initialise, set `sz` to sizeof(struct ph_opts). */
 struct ph_opts {
 	size_t sz;
-	ph_log_fn log;           /* NULL: "<plugin>: <msg>" on stderr */
+	ph_log_fn log;           /* NULL: core/log's log_plugin() */
 	void *log_ctx;
 	const struct ph_tables *tables; /* NULL: empty registry; copied */
 };
@@ -225,7 +237,8 @@ int ph_source_open(struct ph_plugin *p, const char *params, struct ph_source **o
  * plugin's id when it carries 0 and tid -1; ts (uint64_t)-1 becomes now. */
 int ph_source_next(struct ph_source *s, ss_plugin_event **evt, char *err, size_t errlen);
 
-/* The plugin's progress text (or NULL) and *pct in 1/100 % (0 if unknown). */
+/* The plugin's progress text (or NULL; a copy of at most 255 bytes, valid
+ * until the next call) and *pct in 1/100 % (0 if unknown). */
 const char *ph_source_progress(struct ph_source *s, uint32_t *pct);
 
 /* Events delivered so far. */
@@ -235,8 +248,8 @@ void ph_source_close(struct ph_source *s);
 
 /* Text of a plugin event of this plugin: the plugin's event_to_string(),
  * or when it has none (or returns ""), "datalen=N data=..." with up to 50
- * printable payload bytes (or "<binary>"), as upstream prints. The result
- * points into the plugin or into buf. NULL when `evt` is not a plugin event
+ * printable payload bytes (or "<binary>"), as upstream prints. The text
+ * is copied into buf (truncated to buflen - 1 bytes). NULL when `evt` is not a plugin event
  * of this plugin. */
 const char *ph_event_to_string(struct ph_plugin *p, const ss_plugin_event *evt, uint64_t evtnum, char *buf,
                                size_t buflen);
@@ -257,7 +270,10 @@ int ph_field_request(const struct ph_plugin *p, uint32_t field_id, const char *a
 
 /* Runs extract_fields() for `n` requests on one event. Events the plugin
  * did not ask for get res_len 0 without a call. Results are checked (a
- * non-list field has at most one value, values are non-NULL) and stay
+ * non-list field has at most one value, at most PH_MAX_VALUES, values
+ * are non-NULL, strings end within PH_MAX_STRING bytes, addresses are 4
+ * or 16 bytes; the plugin left the requests' field, type and list flag
+ * alone) and stay
  * owned by the plugin until its next extraction. */
 int ph_extract(struct ph_plugin *p, const ss_plugin_event_input *evt, ss_plugin_extract_field *fields, uint32_t n,
                char *err, size_t errlen);
@@ -317,7 +333,9 @@ int ph_capture_close(struct ph_plugin *p, char *err, size_t errlen);
 int ph_set_config(struct ph_plugin *p, const char *config, char *err, size_t errlen);
 
 /* The plugin's metrics (owned by the plugin until the next call); *n = 0
- * when it has none. Publish them as ph_metric_name(). */
+ * when it has none, or when it gives more than PH_MAX_METRICS or one
+ * without a name or of an unknown type (logged with the plugin's name and
+ * last error). Publish them as ph_metric_name(). */
 const ss_plugin_metric *ph_metrics(struct ph_plugin *p, uint32_t *n);
 
 /* "<plugin>.<metric>" into buf. */

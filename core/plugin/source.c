@@ -19,6 +19,7 @@ struct ph_source {
 	uint32_t nbatch, next;
 	ss_plugin_rc pending;    /* result of the batch being drained */
 	uint64_t count;
+	char progress[256]; /* bounded copy of get_progress's text */
 };
 
 int ph_source_open(struct ph_plugin *p, const char *params, struct ph_source **out, char *err, size_t errlen)
@@ -66,7 +67,12 @@ const char *ph_source_progress(struct ph_source *s, uint32_t *pct)
 		return NULL;
 	const char *text = PH_CALL(s->p, "get_progress", s->p->api.get_progress(s->p->state, s->h, &v));
 	*pct = v > 10000 ? 10000 : v;
-	return text;
+	if (!text)
+		return NULL;
+	size_t n = strnlen(text, sizeof(s->progress) - 1);
+	memcpy(s->progress, text, n);
+	s->progress[n] = 0;
+	return s->progress;
 }
 
 static uint64_t now_ns(void)
@@ -107,9 +113,9 @@ static int check_event(const struct ph_plugin *p, ss_plugin_event *e, uint64_t n
 {
 	if (!e)
 		return ph_fail(p, -EINVAL, err, errlen, "next_batch returned a NULL event (#%" PRIu64 ")", n);
-	if (e->len < PLUGIN_EVT_HDR_LEN)
-		return ph_fail(p, -EINVAL, err, errlen, "event #%" PRIu64 " is shorter than its header (len %u)", n,
-		               e->len);
+	if (e->len < PLUGIN_EVT_HDR_LEN || e->len > PH_MAX_EVENT_LEN)
+		return ph_fail(p, -EINVAL, err, errlen, "event #%" PRIu64 " has a length of %u bytes (%s)", n, e->len,
+		               e->len < PLUGIN_EVT_HDR_LEN ? "shorter than its header" : "more than the host accepts");
 	if (e->type == PLUGIN_EVT_PLUGINEVENT) {
 		if (check_plugin_event(p, e, n, err, errlen))
 			return -EINVAL;
@@ -202,8 +208,12 @@ const char *ph_event_to_string(struct ph_plugin *p, const ss_plugin_event *evt, 
 	if (p->api.event_to_string && p->state) {
 		ss_plugin_event_input in = {.evt = evt, .evtnum = evtnum, .evtsrc = p->source};
 		const char *s = PH_CALL(p, "event_to_string", p->api.event_to_string(p->state, &in));
-		if (s && s[0])
-			return s;
+		if (s && s[0] && buflen) {
+			size_t n = strnlen(s, buflen - 1);
+			memmove(buf, s, n);
+			buf[n] = 0;
+			return buf;
+		}
 	}
 	uint32_t len;
 	const unsigned char *data = plugin_evt_payload(evt, &len);

@@ -19,6 +19,7 @@
  * us unwrapped.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,78 @@ static struct ptable *as_ptable(const void *t)
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- handles given out ----
+ * Every core/state table and field handle a bridge gave a plugin, with the
+ * field's type: a handle the plugin makes up (or mixes up) is refused with
+ * an error instead of being followed. Appended under a lock, never
+ * removed, read without one (entries are written before the count). The
+ * tables are few (subtables are one object per kind), the fields are the
+ * ones plugins asked for. */
+#define MAX_HANDLES 4096
+static struct handle {
+	const void *h;
+	uint8_t type; /* 0 for a table, else the field's ST_T_* type */
+} g_handles[MAX_HANDLES];
+static uint32_t g_nhandles;
+static pthread_mutex_t g_handles_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const struct handle *known(const void *h)
+{
+	uint32_t n = __atomic_load_n(&g_nhandles, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; h && i < n; i++)
+		if (g_handles[i].h == h)
+			return &g_handles[i];
+	return NULL;
+}
+
+static void remember(const void *h, uint8_t type)
+{
+	if (!h || known(h))
+		return;
+	pthread_mutex_lock(&g_handles_lock);
+	uint32_t n = g_nhandles;
+	if (n < MAX_HANDLES && !known(h)) {
+		g_handles[n] = (struct handle){h, type};
+		__atomic_store_n(&g_nhandles, n + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&g_handles_lock);
+}
+
+static bool bad_table(const void *t)
+{
+	const struct handle *k = known(t);
+	if (k && k->type == 0)
+		return false;
+	fail("%p is not a table handle given by the host", t);
+	return true;
+}
+
+static bool bad_field(const void *f)
+{
+	const struct handle *k = known(f);
+	if (k && k->type != 0)
+		return false;
+	fail("%p is not a field handle given by the host", f);
+	return true;
+}
+
+/* Checks a core/state table handle, and for entry calls the entry (not
+ * NULL) and the field (one given out). */
+#define CHECK_TABLE(t, bad)                                                  \
+	do {                                                                     \
+		if (bad_table(t))                                                    \
+			return bad;                                                      \
+	} while (0)
+#define CHECK_ENTRY_FIELD(e, f, bad)                                         \
+	do {                                                                     \
+		if (!(e)) {                                                          \
+			fail("a NULL table entry");                                      \
+			return bad;                                                      \
+		}                                                                    \
+		if (bad_field(f))                                                    \
+			return bad;                                                      \
+	} while (0)
+
 static void fail(const char *fmt, ...)
 {
 	char msg[512];
@@ -154,6 +227,7 @@ static ss_plugin_table_t *get_table(ss_plugin_owner_t *o, const char *name, ss_p
 		if (strcmp(pt->name, name) == 0 && pt->key_type == kt)
 			return pt;
 	struct st_table *t = st_table_get(b->st, name, (uint8_t)kt);
+	remember(t, 0);
 	if (!t) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "no table named '%s' with key type %d", name ? name : "", (int)kt);
@@ -244,6 +318,7 @@ static const ss_plugin_table_fieldinfo *list_fields(ss_plugin_table_t *t, uint32
 	*n = 0;
 	if (pt)
 		return FORWARD(pt, fields, list_table_fields, NULL, n);
+	CHECK_TABLE(t, NULL);
 	if (!b)
 		return NULL;
 	uint32_t count;
@@ -282,9 +357,11 @@ static ss_plugin_table_field_t *get_field(ss_plugin_table_t *t, const char *name
 	}
 	if (pt)
 		return FORWARD(pt, fields, get_table_field, NULL, name, type);
+	CHECK_TABLE(t, NULL);
 	struct st_field *f = st_table_field(t, name, (uint8_t)type);
 	if (!f)
 		fail("table '%s' has no field '%s' of type %d", st_table_name(t), name ? name : "", (int)type);
+	remember(f, (uint8_t)type);
 	return f;
 }
 
@@ -297,9 +374,11 @@ static ss_plugin_table_field_t *add_field(ss_plugin_table_t *t, const char *name
 	}
 	if (pt)
 		return FORWARD(pt, fields, add_table_field, NULL, name, type);
+	CHECK_TABLE(t, NULL);
 	struct st_field *f = st_table_add_field(t, name, (uint8_t)type);
 	if (!f)
 		fail("cannot add field '%s' of type %d to table '%s'", name ? name : "", (int)type, st_table_name(t));
+	remember(f, (uint8_t)type);
 	return f;
 }
 
@@ -402,13 +481,19 @@ static void free_detached(struct ph_state_tables *b, struct detached *d)
 static const char *get_name(ss_plugin_table_t *t)
 {
 	struct ptable *pt = as_ptable(t);
-	return pt ? pt->name : st_table_name(t);
+	if (pt)
+		return pt->name;
+	CHECK_TABLE(t, NULL);
+	return st_table_name(t);
 }
 
 static uint64_t get_size(ss_plugin_table_t *t)
 {
 	struct ptable *pt = as_ptable(t);
-	return pt ? FORWARD(pt, reader, get_table_size, (uint64_t)-1) : st_table_size(t);
+	if (pt)
+		return FORWARD(pt, reader, get_table_size, (uint64_t)-1);
+	CHECK_TABLE(t, (uint64_t)-1);
+	return st_table_size(t);
 }
 
 static ss_plugin_table_entry_t *get_entry(ss_plugin_table_t *t, const ss_plugin_state_data *key)
@@ -416,6 +501,11 @@ static ss_plugin_table_entry_t *get_entry(ss_plugin_table_t *t, const ss_plugin_
 	struct ptable *pt = as_ptable(t);
 	if (pt)
 		return FORWARD(pt, reader, get_table_entry, NULL, key);
+	CHECK_TABLE(t, NULL);
+	if (!key) {
+		fail("a NULL key for table '%s'", st_table_name(t));
+		return NULL;
+	}
 	st_entry *e = st_table_entry(t, (const union st_data *)key);
 	if (!e)
 		fail("no entry with this key in table '%s'", st_table_name(t));
@@ -428,14 +518,22 @@ static ss_plugin_rc read_field(ss_plugin_table_t *t, ss_plugin_table_entry_t *e,
 	struct ptable *pt = as_ptable(t);
 	if (pt)
 		return FORWARD(pt, reader, read_entry_field, SS_PLUGIN_FAILURE, e, f, out);
-	struct detached *d = find_detached(caller(), e);
-	if (d)
-		return detached_read(d, f, out) ? SS_PLUGIN_FAILURE : SS_PLUGIN_SUCCESS; /* it says why */
-	int rc = st_table_read(t, e, f, (union st_data *)out);
-	if (rc) {
-		fail("cannot read a field of table '%s' (%s)", st_table_name(t), strerror(-rc));
+	CHECK_TABLE(t, SS_PLUGIN_FAILURE);
+	CHECK_ENTRY_FIELD(e, f, SS_PLUGIN_FAILURE);
+	if (!out) {
+		fail("read_entry_field with no place for the value");
 		return SS_PLUGIN_FAILURE;
 	}
+	bool subtable = known(f)->type == ST_T_TABLE;
+	struct detached *d = find_detached(caller(), e);
+	int rc = d ? detached_read(d, f, out) : st_table_read(t, e, f, (union st_data *)out);
+	if (rc) {
+		if (!d) /* detached_read says why */
+			fail("cannot read a field of table '%s' (%s)", st_table_name(t), strerror(-rc));
+		return SS_PLUGIN_FAILURE;
+	}
+	if (subtable)
+		remember(out->table, 0);
 	return SS_PLUGIN_SUCCESS;
 }
 
@@ -463,6 +561,11 @@ static ss_plugin_bool iterate(ss_plugin_table_t *t, ss_plugin_table_iterator_fun
 	struct ptable *pt = as_ptable(t);
 	if (pt)
 		return FORWARD(pt, reader, iterate_entries, 0, fn, s);
+	CHECK_TABLE(t, 0);
+	if (!fn) {
+		fail("iterate_entries with no function");
+		return 0;
+	}
 	struct iter it = {fn, s};
 	return st_table_iterate(t, iter_one, &it);
 }
@@ -482,6 +585,7 @@ static ss_plugin_rc clear(ss_plugin_table_t *t)
 	struct ptable *pt = as_ptable(t);
 	if (pt)
 		return FORWARD(pt, writer, clear_table, SS_PLUGIN_FAILURE);
+	CHECK_TABLE(t, SS_PLUGIN_FAILURE);
 	return rc_of(st_table_clear(t), t, "clear the entries");
 }
 
@@ -490,6 +594,11 @@ static ss_plugin_rc erase(ss_plugin_table_t *t, const ss_plugin_state_data *key)
 	struct ptable *pt = as_ptable(t);
 	if (pt)
 		return FORWARD(pt, writer, erase_table_entry, SS_PLUGIN_FAILURE, key);
+	CHECK_TABLE(t, SS_PLUGIN_FAILURE);
+	if (!key) {
+		fail("a NULL key for table '%s'", st_table_name(t));
+		return SS_PLUGIN_FAILURE;
+	}
 	return rc_of(st_table_erase(t, (const union st_data *)key), t, "erase an entry");
 }
 
@@ -498,6 +607,7 @@ static ss_plugin_table_entry_t *create_entry(ss_plugin_table_t *t)
 	struct ptable *pt = as_ptable(t);
 	if (pt)
 		return FORWARD(pt, writer, create_table_entry, NULL);
+	CHECK_TABLE(t, NULL);
 	struct ph_state_tables *b = caller();
 	struct detached *d = b ? calloc(1, sizeof(*d)) : NULL;
 	if (!d) {
@@ -531,6 +641,11 @@ static ss_plugin_table_entry_t *add_entry(ss_plugin_table_t *t, const ss_plugin_
 	struct ptable *pt = as_ptable(t);
 	if (pt)
 		return FORWARD(pt, writer, add_table_entry, NULL, key, e);
+	CHECK_TABLE(t, NULL);
+	if (!key) {
+		fail("a NULL key for table '%s'", st_table_name(t));
+		return NULL;
+	}
 	struct ph_state_tables *b = caller();
 	struct detached *d = find_detached(b, e);
 	if (!d || d->t != t) {
@@ -552,6 +667,12 @@ static ss_plugin_rc write_field(ss_plugin_table_t *t, ss_plugin_table_entry_t *e
 	struct ptable *pt = as_ptable(t);
 	if (pt)
 		return FORWARD(pt, writer, write_entry_field, SS_PLUGIN_FAILURE, e, f, in);
+	CHECK_TABLE(t, SS_PLUGIN_FAILURE);
+	CHECK_ENTRY_FIELD(e, f, SS_PLUGIN_FAILURE);
+	if (!in || (known(f)->type == ST_T_STRING && !in->str)) {
+		fail("write_entry_field with no value");
+		return SS_PLUGIN_FAILURE;
+	}
 	struct detached *d = find_detached(caller(), e);
 	int rc = d ? detached_write(d, f, in) : st_table_write(t, e, f, (const union st_data *)in);
 	return rc_of(rc, t, "write a field");

@@ -550,6 +550,26 @@ int drv_prog_stats(const struct drv *d, uint64_t *run_ns, uint64_t *runs)
 	return 0;
 }
 
+int drv_prog_info(const struct drv *d, struct drv_prog_info *out, unsigned max)
+{
+	/* our programs by link slot, named as upstream's driver names the
+	 * program on the same tracepoint (metrics users key on these names) */
+	static const char *const names[3] = {"sys_exit", "sched_p_exec", "sched_proc_exit"};
+	struct bpf_program *progs[3] = {d->skel->progs.sys_exit, d->skel->progs.sched_exec,
+	                                 d->skel->progs.sched_exit};
+	unsigned n = 0;
+	for (int i = 0; i < 3 && n < max; i++) {
+		if (!d->links[i])
+			continue;
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len))
+			return -errno;
+		out[n++] = (struct drv_prog_info){names[i], info.run_cnt, info.run_time_ns};
+	}
+	return (int)n;
+}
+
 unsigned drv_ncpus(const struct drv *d)
 {
 	return d->ncpus;

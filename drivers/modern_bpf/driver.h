@@ -121,6 +121,20 @@ int drv_counters(const struct drv *d, struct drv_counters *per_cpu, unsigned n,
  * -ENOTSUP unless opened with prog_stats. */
 int drv_prog_stats(const struct drv *d, uint64_t *run_ns, uint64_t *runs);
 
+/* One attached program's kernel run-time accounting (bpf_prog_info). The
+ * counters only grow while the kernel accounts run time: with prog_stats,
+ * or while /proc/sys/kernel/bpf_stats_enabled is 1. */
+struct drv_prog_info {
+	const char *name;     /* upstream's program name for the same hook:
+	                       * "sys_exit", "sched_p_exec", "sched_proc_exit" */
+	uint64_t run_cnt;
+	uint64_t run_time_ns;
+};
+
+/* Fills out[0 .. max-1] with the attached programs (none before drv_start)
+ * and returns how many, or a negative errno. */
+int drv_prog_info(const struct drv *d, struct drv_prog_info *out, unsigned max);
+
 /* Detaches, unmaps and frees everything. NULL is a no-op. */
 void drv_close(struct drv *d);
 

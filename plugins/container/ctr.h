@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "events.h"
 #include "info.h"
 #include "map.h"
 #include "plugin_api.h"
@@ -52,13 +53,17 @@ struct ctr_plugin {
 	unsigned engines; /* bits 1 << enum ctr_type matched from cgroups */
 	char *docker_socks[CTR_MAX_SOCKETS], *podman_socks[CTR_MAX_SOCKETS]; /* owned */
 	unsigned ndocker, npodman;
+	char *cri_socks[CTR_MAX_SOCKETS]; /* owned; engines.cri + engines.containerd sockets (CRI) */
+	unsigned ncri;
 	size_t label_max_len;
 	int timeout_ms;
+	unsigned hooks; /* CTR_HOOK_*: the runtime events that trigger a lookup */
 	struct ctr_info *static_info; /* owned; the static engine, when enabled */
 
 	/* host tables, from init */
 	ss_plugin_table_t *threads;
 	ss_plugin_table_field_t *f_container_id, *f_cgroups, *f_cg_second, *f_pidns_start;
+	ss_plugin_table_field_t *f_vpid, *f_vtid; /* NULL when the host has none: no removal on init exit */
 
 	/* containers known (written by the event thread under `lock`, read by
 	 * it without; dump_state reads under `lock`) */
@@ -68,8 +73,12 @@ struct ctr_plugin {
 	struct ctr_info host; /* the "" container: host processes */
 	uint64_t last_async_num;
 	const struct ctr_info *last_async;
+	/* owned: the container of the last container_removed event, kept so
+	 * that fields of that event still read its metadata (as upstream) */
+	struct ctr_info *last_removed;
 
 	struct ctr_worker worker;
+	struct ctr_events events; /* runtime event listeners (events.c) */
 
 	struct ctr_result *res; /* owned; `nres` entries */
 	uint32_t nres;
@@ -84,6 +93,15 @@ void ctr_worker_stop(struct ctr_plugin *p);
 bool ctr_worker_ask(struct ctr_plugin *p, const char *id, int type);
 /* Builds the async event carrying `c` (malloc'd; caller frees). */
 ss_plugin_event *ctr_async_event(const struct ctr_info *c, const char *name);
+
+/* cri_worker.c: the CRI runtimes in the lookup thread */
+int ctr_cri_default_sockets(struct ctr_plugin *p);
+bool ctr_cri_owns(int type); /* a cgroup layout only CRI runtimes make */
+void ctr_cri_worker_begin(struct ctr_plugin *p); /* in the lookup thread, first */
+void ctr_cri_worker_end(struct ctr_plugin *p);   /* ... and last */
+/* Asks the CRI sockets about `id`; fills `c` (its type the runtime's) and
+ * sends the pod's sandbox entry ahead. 0 or a negative errno (err). */
+int ctr_cri_worker_lookup(struct ctr_plugin *p, const char *id, struct ctr_info *c, char *err, size_t errlen);
 
 /* extract.c */
 ss_plugin_rc ctr_extract(struct ctr_plugin *p, const ss_plugin_event_input *evt,

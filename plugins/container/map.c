@@ -91,14 +91,20 @@ int ctr_map_put(struct ctr_map *m, struct ctr_info *c)
 	return 0;
 }
 
-void ctr_map_del(struct ctr_map *m, const char *key)
+struct ctr_info *ctr_map_take(struct ctr_map *m, const char *key)
 {
 	struct ctr_slot *s = find(m, key);
 	if (!s)
-		return;
-	ctr_info_free(s->c);
+		return NULL;
+	struct ctr_info *c = s->c;
 	s->c = TOMB;
 	m->live--;
+	return c;
+}
+
+void ctr_map_del(struct ctr_map *m, const char *key)
+{
+	ctr_info_free(ctr_map_take(m, key));
 }
 
 int ctr_map_each(const struct ctr_map *m, int (*fn)(void *ctx, struct ctr_info *c), void *ctx)

@@ -17,6 +17,9 @@ struct ctr_info *ctr_map_get(const struct ctr_map *m, const char *key);
 /* Stores `c` (the map takes ownership) under c->id, freeing any info stored
  * there before. -ENOMEM (and `c` freed) on failure. */
 int ctr_map_put(struct ctr_map *m, struct ctr_info *c);
+/* Removes the info under `key` and hands it to the caller (who frees it);
+ * NULL when absent. */
+struct ctr_info *ctr_map_take(struct ctr_map *m, const char *key);
 /* Removes and frees the info under `key`; no-op when absent. */
 void ctr_map_del(struct ctr_map *m, const char *key);
 /* Calls fn for each info until it returns nonzero (which is returned). */

@@ -26,10 +26,11 @@
 enum {
 	EVT_CLONE_X = 223, EVT_FORK_X = 225, EVT_VFORK_X = 227, EVT_EXECVE_X = 293, EVT_EXECVEAT_X = 331,
 	EVT_CLONE3_X = 335, EVT_CHROOT_X = 267, EVT_CONTAINER_JSON = 272, EVT_CONTAINER_JSON_2 = 324,
+	EVT_PROCEXIT_1_E = 186,
 };
 static uint16_t parse_codes[] = {PLUGIN_EVT_ASYNCEVENT, EVT_CONTAINER_JSON, EVT_CONTAINER_JSON_2, EVT_CLONE_X,
                                  EVT_FORK_X, EVT_VFORK_X, EVT_CLONE3_X, 231, 283, 289, EVT_EXECVE_X,
-                                 EVT_EXECVEAT_X, EVT_CHROOT_X};
+                                 EVT_EXECVEAT_X, EVT_CHROOT_X, EVT_PROCEXIT_1_E};
 
 const char *plugin_get_required_api_version(void) { return "3.10.0"; }
 const char *plugin_get_version(void) { return "0.7.1"; }
@@ -175,9 +176,18 @@ static int config_engines(struct ctr_plugin *p, const cJSON *engines)
 	bool podman = engine_on(engines, "podman", &o);
 	if (podman && o && add_sockets(p->podman_socks, &p->npodman, cJSON_GetObjectItem(o, "sockets")))
 		return -ENOMEM;
+	bool cri = engine_on(engines, "cri", &o);
+	if (cri && o && add_sockets(p->cri_socks, &p->ncri, cJSON_GetObjectItem(o, "sockets")))
+		return -ENOMEM;
+	/* containerd's own socket serves the CRI too: its sockets are asked
+	 * with the CRI client (containers of its k8s.io namespace) */
+	bool containerd = engine_on(engines, "containerd", &o);
+	if (containerd && o && add_sockets(p->cri_socks, &p->ncri, cJSON_GetObjectItem(o, "sockets")))
+		return -ENOMEM;
+	if (cri && !p->ncri && ctr_cri_default_sockets(p) < 0)
+		return -ENOMEM;
 	p->engines = (docker ? 1u << CTR_T_DOCKER : 0) | (podman ? 1u << CTR_T_PODMAN : 0) |
-	             (engine_on(engines, "cri", &o) ? 1u << CTR_T_CRI : 0) |
-	             (engine_on(engines, "containerd", &o) ? 1u << CTR_T_CONTAINERD : 0);
+	             (cri ? 1u << CTR_T_CRI : 0) | (containerd ? 1u << CTR_T_CONTAINERD : 0);
 	/* lxc, libvirt-lxc and bpm match loose patterns: only when asked for */
 	const char *opt_in[] = {"lxc", "libvirt_lxc", "bpm"};
 	const int opt_type[] = {CTR_T_LXC, CTR_T_LIBVIRT_LXC, CTR_T_BPM};
@@ -200,6 +210,17 @@ static int parse_config(struct ctr_plugin *p, const char *text)
 	p->label_max_len = cJSON_IsNumber(v) && v->valuedouble > 0 ? (size_t)v->valuedouble : 100;
 	v = cJSON_GetObjectItemCaseSensitive(root, "lookup_timeout_ms");
 	p->timeout_ms = cJSON_IsNumber(v) && v->valuedouble >= 1 ? (int)v->valuedouble : 2000;
+	/* upstream's `hooks`: which runtime events trigger a lookup (create by
+	 * default; removals are always followed) */
+	v = cJSON_GetObjectItemCaseSensitive(root, "hooks");
+	p->hooks = CTR_HOOK_CREATE;
+	if (cJSON_IsArray(v)) {
+		const cJSON *h;
+		p->hooks = 0;
+		cJSON_ArrayForEach(h, v)
+			p->hooks |= !cJSON_IsString(h) ? 0 : !strcmp(h->valuestring, "create") ? CTR_HOOK_CREATE
+			          : !strcmp(h->valuestring, "start") ? CTR_HOOK_START : 0;
+	}
 	int rc = config_engines(p, cJSON_GetObjectItemCaseSensitive(root, "engines"));
 	if (rc == -ENOMEM)
 		snprintf(p->err, sizeof(p->err), "out of memory");
@@ -248,6 +269,8 @@ static int setup_tables(struct ctr_plugin *p, const ss_plugin_init_input *in)
 	p->f_cgroups = f->get_table_field(p->threads, "cgroups", SS_PLUGIN_ST_TABLE);
 	p->f_pidns_start = f->get_table_field(p->threads, "pidns_init_start_ts", SS_PLUGIN_ST_UINT64);
 	p->f_container_id = f->add_table_field(p->threads, "container_id", SS_PLUGIN_ST_STRING);
+	p->f_vpid = f->get_table_field(p->threads, "vpid", SS_PLUGIN_ST_INT64);
+	p->f_vtid = f->get_table_field(p->threads, "vtid", SS_PLUGIN_ST_INT64);
 	if (!p->f_cgroups || !p->f_container_id || cgroups_fields(p, t) < 0) {
 		snprintf(p->err, sizeof(p->err), "cannot add the 'container_id' field into the 'threads' table: %s",
 		         owner_error(in));
@@ -305,11 +328,15 @@ void plugin_destroy(ss_plugin_t *s)
 	struct ctr_plugin *p = s;
 	if (!p)
 		return;
+	ctr_events_stop(p);
 	ctr_worker_stop(p);
+	ctr_info_free(p->last_removed);
 	for (unsigned i = 0; i < p->ndocker; i++)
 		free(p->docker_socks[i]);
 	for (unsigned i = 0; i < p->npodman; i++)
 		free(p->podman_socks[i]);
+	for (unsigned i = 0; i < p->ncri; i++)
+		free(p->cri_socks[i]);
 	if (p->static_info && ctr_map_get(&p->known, p->static_info->id) != p->static_info)
 		ctr_info_free(p->static_info);
 	ctr_map_free(&p->known);
@@ -468,9 +495,19 @@ static void parse_async(struct ctr_plugin *p, const ss_plugin_event_input *ei)
 		char err[256];
 		if (ctr_info_from_json(&c, data, lens[2], err, sizeof(err)) == 0) {
 			pthread_mutex_lock(&p->lock);
-			ctr_map_del(&p->known, c.id);
+			struct ctr_info *gone = ctr_map_take(&p->known, c.id);
 			pthread_mutex_unlock(&p->lock);
 			ctr_map_del(&p->asked, c.id);
+			/* this event's fields read the removed container: what we
+			 * knew, else the event's own payload */
+			ctr_info_free(p->last_removed);
+			p->last_removed = gone ? gone : malloc(sizeof(c));
+			if (p->last_removed && !gone)
+				*p->last_removed = c, memset(&c, 0, sizeof(c));
+			p->last_async_num = ei->evtnum;
+			p->last_async = p->last_removed;
+		} else {
+			ctr_log(p, SS_PLUGIN_LOG_SEV_WARNING, "event %llu: %s", (unsigned long long)ei->evtnum, err);
 		}
 		ctr_info_clear(&c);
 	}
@@ -501,6 +538,34 @@ static void parse_container_json(struct ctr_plugin *p, const ss_plugin_event_inp
 	learn(p, b + hdr, len, ei->evtnum);
 }
 
+/* The exit of a container's init (vpid = vtid = 1) ends the container, as
+ * upstream's plugin reads it: a `container_removed` event, live only (a
+ * replay has the recorded one). Left to the listener when one follows the
+ * container's runtime, so that one removal is sent. */
+static void on_procexit(struct ctr_plugin *p, const ss_plugin_event_parse_input *in, int64_t tid)
+{
+	ss_plugin_table_reader_vtable_ext *r = in->table_reader_ext;
+	if (!p->worker.running || !p->f_vpid || !p->f_vtid || !p->worker.handler)
+		return;
+	ss_plugin_state_data key = {.s64 = tid}, vpid = {0}, vtid = {0}, cid = {0};
+	ss_plugin_table_entry_t *e = r->get_table_entry(p->threads, &key);
+	if (!e)
+		return;
+	bool init = r->read_entry_field(p->threads, e, p->f_vpid, &vpid) == SS_PLUGIN_SUCCESS &&
+	            r->read_entry_field(p->threads, e, p->f_vtid, &vtid) == SS_PLUGIN_SUCCESS && vpid.s64 == 1 &&
+	            vtid.s64 == 1 && r->read_entry_field(p->threads, e, p->f_container_id, &cid) == SS_PLUGIN_SUCCESS;
+	const struct ctr_info *c = init && cid.str && cid.str[0] ? ctr_map_get(&p->known, cid.str) : NULL;
+	r->release_table_entry(p->threads, e);
+	if (!c || c == p->static_info || ctr_events_following(p, c->type))
+		return;
+	ss_plugin_event *evt = ctr_async_event(c, "container_removed");
+	char err[PLUGIN_MAX_ERRLEN] = "";
+	if (!evt || p->worker.handler(p->worker.owner, evt, err) != SS_PLUGIN_SUCCESS)
+		ctr_log(p, SS_PLUGIN_LOG_SEV_WARNING, "container %s: container_removed refused: %s", c->id,
+		        evt ? err : "out of memory");
+	free(evt);
+}
+
 ss_plugin_rc plugin_parse_event(ss_plugin_t *s, const ss_plugin_event_input *ei, const ss_plugin_event_parse_input *in)
 {
 	struct ctr_plugin *p = s;
@@ -513,6 +578,9 @@ ss_plugin_rc plugin_parse_event(ss_plugin_t *s, const ss_plugin_event_input *ei,
 	case EVT_CONTAINER_JSON:
 	case EVT_CONTAINER_JSON_2:
 		parse_container_json(p, ei);
+		break;
+	case EVT_PROCEXIT_1_E:
+		on_procexit(p, in, (int64_t)evt->tid);
 		break;
 	case EVT_CLONE_X: case EVT_FORK_X: case EVT_VFORK_X: case EVT_CLONE3_X:
 		/* the parent learns the child's tid first (res); the child itself
@@ -566,6 +634,7 @@ ss_plugin_rc plugin_set_async_event_handler(ss_plugin_t *s, ss_plugin_owner_t *o
                                             const ss_plugin_async_event_handler_t handler)
 {
 	struct ctr_plugin *p = s;
+	ctr_events_stop(p);
 	ctr_worker_stop(p);
 	pthread_mutex_lock(&p->worker.lock);
 	p->worker.owner = owner;
@@ -573,6 +642,10 @@ ss_plugin_rc plugin_set_async_event_handler(ss_plugin_t *s, ss_plugin_owner_t *o
 	pthread_mutex_unlock(&p->worker.lock);
 	if (handler && ctr_worker_start(p) < 0) {
 		snprintf(p->err, sizeof(p->err), "cannot start the runtime lookup thread");
+		return SS_PLUGIN_FAILURE;
+	}
+	if (handler && ctr_events_start(p) < 0) {
+		snprintf(p->err, sizeof(p->err), "cannot start the runtime event listeners");
 		return SS_PLUGIN_FAILURE;
 	}
 	return SS_PLUGIN_SUCCESS;

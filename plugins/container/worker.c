@@ -48,6 +48,10 @@ static int lookup(struct ctr_plugin *p, const struct ctr_job *j, struct ctr_info
 		order[0] = (typeof(order[0])){p->docker_socks, p->ndocker, CTR_T_DOCKER};
 		order[1] = (typeof(order[1])){p->podman_socks, p->npodman, CTR_T_PODMAN};
 	}
+	/* CRI hook: CRI cgroup layouts go to CRI sockets only; docker-like
+	 * ones (cgroupfs kubepods paths) fall back to them */
+	if (ctr_cri_owns(j->type))
+		return ctr_cri_worker_lookup(p, j->id, c, err, errlen);
 	int rc = -ENOENT;
 	snprintf(err, errlen, "no runtime socket answers");
 	for (int k = 0; k < 2; k++)
@@ -60,7 +64,7 @@ static int lookup(struct ctr_plugin *p, const struct ctr_job *j, struct ctr_info
 				return 0;
 			}
 		}
-	return rc;
+	return p->ncri && ctr_cri_worker_lookup(p, j->id, c, err, errlen) == 0 ? 0 : rc;
 }
 
 static void deliver(struct ctr_plugin *p, const struct ctr_info *c)
@@ -105,6 +109,7 @@ static void *worker_main(void *arg)
 {
 	struct ctr_plugin *p = arg;
 	struct ctr_job j;
+	ctr_cri_worker_begin(p);
 	while (next_job(&p->worker, &j)) {
 		struct ctr_info c;
 		char err[512];
@@ -124,6 +129,7 @@ static void *worker_main(void *arg)
 		deliver(p, &c);
 		ctr_info_clear(&c);
 	}
+	ctr_cri_worker_end(p);
 	return NULL;
 }
 
@@ -154,8 +160,8 @@ void ctr_worker_stop(struct ctr_plugin *p)
 bool ctr_worker_ask(struct ctr_plugin *p, const char *id, int type)
 {
 	struct ctr_worker *w = &p->worker;
-	if (type != CTR_T_DOCKER && type != CTR_T_PODMAN)
-		return true; /* a CRI runtime: we have no gRPC client, never asked */
+	if (type != CTR_T_DOCKER && type != CTR_T_PODMAN && !(ctr_cri_owns(type) && p->ncri))
+		return true; /* no runtime of this type to ask */
 	if (!w->running)
 		return false; /* no handler yet: asked again on a later event */
 	pthread_mutex_lock(&w->lock);

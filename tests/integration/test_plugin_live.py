@@ -7,7 +7,12 @@
   declared they join the syscall source, where upstream shows them with
   evt.type and evt.asynctype equal to the async name;
 - the counter source runs at the same time in its own thread (10 events,
-  payloads 0..9: three above 6) with its rules.
+  payloads 0..9: three above 6) with its rules;
+- as upstream gives each source its own inspector with its own plugin
+  instances (falco app/actions/init_inspectors.cpp) and each instance's
+  async events go to its own inspector, probe (async sources: any) has one
+  instance per source, and each sends its two ticks to its own source:
+  two on syscall and two on counter.
 Expected counts come from the plugins' code. Skipped (77) without root/BTF.
 
 Usage: test_plugin_live.py FALCO PLUGINS_BUILD_DIR
@@ -31,6 +36,12 @@ with open(rules, "w") as f:
   condition: evt.asynctype = tick
   output: tick type=%evt.type asynctype=%evt.asynctype
   priority: INFO
+- rule: Tick counter
+  desc: async tick events on the counter source
+  condition: evt.asynctype = tick
+  output: tick on counter asynctype=%evt.asynctype
+  priority: INFO
+  source: counter
 - rule: Big counter
   desc: counter events above 6
   condition: counter.value > 6
@@ -46,7 +57,7 @@ stdout_output:
 plugins:
   - name: counter
     library_path: {PLUGDIR}/libcounter.so
-    open_params: '10'
+    open_params: '10+hold'
   - name: probe
     library_path: {PLUGDIR}/libprobe.so
     init_config: '{{}}'
@@ -63,11 +74,14 @@ if "no live driver" in p.stderr:
 alerts = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
 failures = []
 ticks = [a for a in alerts if a["rule"] == "Tick"]
+cticks = [a for a in alerts if a["rule"] == "Tick counter"]
 big = [a for a in alerts if a["rule"] == "Big counter"]
 if p.returncode != 0:
     failures.append(f"rc {p.returncode}: {p.stderr[-400:]}")
 if len(ticks) != 2 or any(a["source"] != "syscall" or "type=tick asynctype=tick" not in a["output"] for a in ticks):
     failures.append(f"tick alerts: {ticks}")
+if len(cticks) != 2 or any(a["source"] != "counter" or "asynctype=tick" not in a["output"] for a in cticks):
+    failures.append(f"tick alerts on counter: {cticks}")
 if sorted(a["output_fields"].get("counter.value") for a in big) != [7, 8, 9] or \
         any(a["source"] != "counter" for a in big):
     failures.append(f"counter alerts: {big}")

@@ -7,7 +7,9 @@
  * the host's checks: "timeout" (one TIMEOUT first), "fail" (FAILURE after
  * the first batch), "empty" (SUCCESS with no events), "badid" (events
  * carrying id 7), "badlen" (lengths that do not add up), "syscall" (a
- * non-plugin event), "nofile" (open fails).
+ * non-plugin event), "nofile" (open fails). "N+hold": N events, then
+ * TIMEOUT (after 20 ms) for ever instead of EOF, like a live source waiting
+ * for more, so that the source keeps running until falco stops it.
  * Event 0 has ts (uint64_t)-1 (the host stamps now), the others ts 1000+i;
  * every event has tid 42 and plugin id 0, which the host must replace.
  * "garbage": events of random bytes within their buffers (random code,
@@ -17,10 +19,14 @@
  * Built a second time with -DCOUNTER_ANON as "counter_anon": no id and no
  * source of its own, so it may produce any event code (checked against
  * the event schema by the host).
+ * Built a third time with -DCOUNTER_TWO as "counter2": source "counter2",
+ * id 998, so that two plugin sources can run side by side.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plugin_api.h"
 #include "plugin_events.h"
@@ -37,6 +43,7 @@ struct inst {
 	char mode[32];
 	uint32_t n, next;
 	int timeouts;
+	bool hold; /* "+hold": TIMEOUT for ever after the events, no EOF */
 	uint8_t buf[MAXEVT][64];
 	ss_plugin_event *ptrs[MAXEVT];
 	char progress[64];
@@ -45,7 +52,11 @@ struct inst {
 
 const char *plugin_get_required_api_version(void) { return "3.0.0"; }
 const char *plugin_get_version(void) { return "1.2.3"; }
-#ifdef COUNTER_ANON
+#if defined(COUNTER_TWO)
+const char *plugin_get_name(void) { return "counter2"; }
+uint32_t plugin_get_id(void) { return 998; }
+const char *plugin_get_event_source(void) { return "counter2"; }
+#elif defined(COUNTER_ANON)
 const char *plugin_get_name(void) { return "counter_anon"; }
 uint32_t plugin_get_id(void) { return 0; }
 const char *plugin_get_event_source(void) { return ""; }
@@ -86,6 +97,7 @@ ss_instance_t *plugin_open(ss_plugin_t *s, const char *params, ss_plugin_rc *rc)
 	if (i->n > MAXEVT)
 		i->n = MAXEVT;
 	i->timeouts = strcmp(params, "timeout") == 0;
+	i->hold = strstr(params, "+hold") != NULL;
 	*rc = SS_PLUGIN_SUCCESS;
 	return i;
 }
@@ -153,8 +165,12 @@ ss_plugin_rc plugin_next_batch(ss_plugin_t *s, ss_instance_t *h, uint32_t *nevts
 		snprintf(st->err, sizeof(st->err), "simulated read error");
 		return SS_PLUGIN_FAILURE;
 	}
-	if (i->next >= i->n)
-		return SS_PLUGIN_EOF;
+	if (i->next >= i->n) {
+		if (!i->hold)
+			return SS_PLUGIN_EOF;
+		usleep(20000);
+		return SS_PLUGIN_TIMEOUT;
+	}
 	uint32_t k = 0;
 	while (k < 3 && i->next < i->n) {
 		i->ptrs[k] = make(i, i->next);
@@ -163,7 +179,7 @@ ss_plugin_rc plugin_next_batch(ss_plugin_t *s, ss_instance_t *h, uint32_t *nevts
 	}
 	*nevts = k;
 	*evts = i->ptrs;
-	return i->next >= i->n ? SS_PLUGIN_EOF : SS_PLUGIN_SUCCESS;
+	return i->next >= i->n && !i->hold ? SS_PLUGIN_EOF : SS_PLUGIN_SUCCESS;
 }
 
 const char *plugin_get_progress(ss_plugin_t *s, ss_instance_t *h, uint32_t *pct)

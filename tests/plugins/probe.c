@@ -10,6 +10,8 @@
  *   probe.tables   the owner error after asking the host for "threads"
  *   probe.lasterr  the error of the last refused async event
  * metrics: parse_calls, async_ok, async_refused, routine_runs.
+ * Logs at init: "config checked" (debug, component "probe-detail"), then
+ * "initialised" (info, no component).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -71,6 +73,7 @@ ss_plugin_t *plugin_init(const ss_plugin_init_input *in, ss_plugin_rc *rc)
 	else
 		snprintf(s->tables, sizeof(s->tables), "%s",
 		         in->get_owner_last_error(in->owner) ? in->get_owner_last_error(in->owner) : "(none)");
+	in->log_fn(in->owner, "probe-detail", "config checked", SS_PLUGIN_LOG_SEV_DEBUG);
 	in->log_fn(in->owner, NULL, "initialised", SS_PLUGIN_LOG_SEV_INFO);
 	*rc = SS_PLUGIN_SUCCESS;
 	return s;

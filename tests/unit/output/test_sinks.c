@@ -352,10 +352,16 @@ static void test_blocked_program(void **st)
 	 * once per 20 alerts would cost seconds */
 	assert_true(spent < 1000);
 	assert_true(dropped > 0);
-	/* 64 KiB of pipe fill up after ~16 alerts; then each write waits 200 ms */
-	usleep(1200 * 1000);
+	/* 64 KiB of pipe fill up after ~16 alerts; then each write waits 200 ms
+	 * and fails: wait for the first failure (bounded: a loaded machine
+	 * may take longer than the nominal 1 s to get there) */
 	struct out_stats s;
-	out_mgr_stats(m, &s);
+	for (int i = 0; i < 100; i++) {
+		usleep(100 * 1000);
+		out_mgr_stats(m, &s);
+		if (s.sink_errors >= 1 && i >= 11)
+			break;
+	}
 	assert_int_equal(s.dropped, (uint64_t)dropped);
 	assert_true(s.sink_errors >= 1);
 	t0 = now_ms();
