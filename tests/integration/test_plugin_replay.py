@@ -106,20 +106,39 @@ def live_part():
 """)
     rec = path("live.scap")
     marker = path("replay7-marker")
-    p = subprocess.Popen([FALCO, *JSON_OUT, "-r", rules, "--plugin", KEEPER + ":alpha,beta", "--record", rec,
-                          "-M", "4"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
-    for _ in range(30):  # while falco runs: opens it records
-        time.sleep(0.1)
+    out = tempfile.TemporaryFile(mode="w+", errors="replace")
+    err = tempfile.TemporaryFile(mode="w+", errors="replace")
+    p = subprocess.Popen([FALCO, *JSON_OUT, "-r", rules, "--plugin", KEEPER + ":alpha,beta", "--record", rec],
+                         stdout=out, stderr=err)
+
+    def wait_for(f, text, secs):
+        deadline = time.time() + secs
+        while time.time() < deadline and p.poll() is None:
+            f.seek(0)
+            if text in f.read():
+                return True
+            time.sleep(0.1)
+        return False
+
+    # the driver captures once "Running N event source(s)" is printed (the
+    # machine may be slow to get there); the marker is opened for 2 s, then
+    # SIGINT ends the run cleanly (the recording is closed)
+    started = wait_for(err, "Running ", 60)
+    for _ in range(20 if started else 0):
         with open(marker, "w") as f:
             f.write("x")
+        time.sleep(0.1)
+    p.send_signal(signal.SIGINT)
     try:
-        out, err = p.communicate(timeout=60)
+        p.wait(timeout=60)
     except subprocess.TimeoutExpired:
-        p.send_signal(signal.SIGKILL)
-        out, err = p.communicate()
-    if p.returncode != 0:
-        failures.append(f"live run: rc {p.returncode}: {err[-300:]}")
+        p.kill()
+        p.wait()
+    out.seek(0)
+    err.seek(0)
+    out, err = out.read(), err.read()
+    if not started or p.returncode != 0:
+        failures.append(f"live run: started {started}, rc {p.returncode}: {err[-300:]}")
         return
     # live: keeper's "keep live" reaches its parser through the syscall source
     opens = by_rule(alerts_of(out), "Open")
