@@ -335,6 +335,9 @@ struct app {
 	struct rec *rec;                          /* owned: --record, NULL without */
 	bool rec_dumped;                          /* plugins' dump_state written to rec */
 	struct rec_trigger *trig;                 /* owned: falco.yaml capture.enabled */
+	bool replaying;                           /* reading a capture (engine.kind=replay) */
+	struct srcs_replay *replay;               /* owned: the plugin sources of a replay; NULL when
+	                                           * live or printing (--dump-events) */
 	struct metrics *metrics;                  /* owned: falco.yaml metrics.enabled, else NULL */
 };
 
@@ -400,6 +403,20 @@ static int app_fields(struct app *a)
 	return 0;
 }
 
+/* A plugin's async event names become event types for the filter
+ * (`evt.type = NAME`), as upstream adds them to its event table. */
+static int register_async_names(const struct ph_plugin *p)
+{
+	struct ph_strlist names = ph_async_names(p);
+	for (uint32_t i = 0; i < names.n; i++)
+		if (fld_async_name_add(names.v[i]) < 0) {
+			fprintf(stderr, "falco: plugin %s: cannot register async event name '%s' (more than %d "
+			        "names)\n", ph_name(p), names.v[i], FLD_ASYNC_NAMES_MAX);
+			return -1;
+		}
+	return 0;
+}
+
 /* falco.yaml's log_level, log_stderr, log_syslog and libs_logger (the
  * plugins' log messages). Returns 0 or -1 after printing why. */
 static int app_log(struct app *a)
@@ -453,6 +470,8 @@ static int load_plugin(struct app *a, const char *path, const char *init, const 
 	}
 	if (ph_caps(p) & CAP_PARSING)
 		a->parsers[a->nparsers++] = p;
+	if (register_async_names(p) < 0)
+		return -1;
 	if ((ph_caps(p) & CAP_SOURCING) && ph_event_source(p)[0] && a->nsources <= MAX_PLUGINS) {
 		struct fld_reg *r = fld_reg_new();
 		if (!r || fld_reg_add_builtin(r) < 0)
@@ -744,21 +763,28 @@ static void dump_plugins_state(const struct app *a, struct rec *r)
 }
 
 /* capture.enabled: a match of a rule with `capture: true` (mode rules) or
- * of any rule (mode all_rules) starts a capture file. Syscall source only:
- * plugin sources run on other threads. */
+ * of any rule (mode all_rules) starts a capture file. Live: syscall source
+ * only (plugin sources run on other threads); a replay runs every source
+ * on its thread, so any source's rules may start one, as upstream's
+ * capture mode does. */
 static void on_capture_match(void *ud, size_t rule, const struct fld_ctx *ctx)
 {
 	struct app *a = ud;
-	if (!ctx->source || strcmp(ctx->source, "syscall") || !ctx->ev || !ctx->state)
+	bool syscall = ctx->source && !strcmp(ctx->source, "syscall") && ctx->state;
+	if (!ctx->ev || !(syscall || a->replay))
 		return;
 	struct rules_engine_rule ri;
 	rules_engine_rule(a->re, rule, &ri);
 	if (a->cfg->capture.mode == CFG_CAPTURE_RULES && !ri.capture)
 		return;
 	bool opened = false;
-	rec_trigger_fire(a->trig, ctx->state, ctx->ev->hdr, ctx->cpu, ri.capture_duration, &opened);
-	if (opened)
-		dump_plugins_state(a, rec_trigger_current(a->trig));
+	rec_trigger_fire(a->trig, syscall ? ctx->state : a->st, ctx->ev->hdr, ctx->cpu, ri.capture_duration, &opened);
+}
+
+/* A triggered capture file begins: the plugins' state first, as upstream. */
+static void on_capture_open(void *ud, struct rec *r)
+{
+	dump_plugins_state(ud, r);
 }
 
 /* Loads `paths` into a new rules engine (alerts to a->mgr when set).
@@ -827,6 +853,7 @@ struct run_ctx {
 	struct fld_ctx fctx;      /* extraction context of the syscall rules */
 	struct eng *eng;          /* the syscall engine (borrowed) */
 	struct drops *drops;      /* owned: syscall_event_drops; NULL when off */
+	struct srcs_replay *replay; /* borrowed: a replay's plugin sources, or NULL */
 	bool drop_exit;           /* the drops exit action fired */
 	struct metrics_src *msrc; /* metrics of the syscall source, or NULL */
 	char args[65536];
@@ -882,6 +909,26 @@ static struct drops *app_drops(struct app *a, struct run_ctx *r)
 	return drops_new(&o);
 }
 
+/* A replay: the events of plugin sources go to them (sources.h), with
+ * upstream's error for shown events of plugin ids no loaded plugin has.
+ * Returns SRCS_ROUTE_SYSCALL when the syscall source takes the event,
+ * another route when it is done with, or a negative errno to stop. */
+static int replay_route(struct run_ctx *r, const struct eng_event *ev)
+{
+	char err[256];
+	uint32_t id;
+	int rc = srcs_replay_parse(r->replay, ev, &id, err, sizeof(err));
+	if (rc == SRCS_ROUTE_UNKNOWN && !ev->hidden) {
+		snprintf(err, sizeof(err), "Unknown event source for inspector's event (plugin ID: %u): no loaded "
+		         "plugin has this id", id);
+		rc = -ENOENT;
+	}
+	if (rc < 0)
+		fprintf(stderr, "falco: %s: offset %llu: event %llu: %s\n", eng_source(r->eng)->name,
+		        (unsigned long long)ev->offset, (unsigned long long)ev->num, err);
+	return rc;
+}
+
 static int on_parse(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
@@ -901,6 +948,11 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 	}
 	if (a->trig)
 		rec_trigger_event(a->trig, ev->ev.hdr, ev->cpu, ev->flags);
+	if (r->replay) {
+		int rc = replay_route(r, ev);
+		if (rc != SRCS_ROUTE_SYSCALL)
+			return rc < 0 ? rc : 0;
+	}
 	st_apply(r->st, &ev->ev, ev->cpu);
 	if (r->app->nparsers) {
 		char err[PH_ERRLEN];
@@ -918,6 +970,8 @@ static int on_event(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
 	struct fld_ctx *f = &r->fctx;
+	if (r->replay && srcs_replay_eval(r->replay, ev))
+		return 0;
 	fld_ctx_next(f);
 	f->ev = &ev->ev;
 	f->num = ev->num;
@@ -1029,14 +1083,15 @@ static int run_engines(struct app *a, struct eng **engines, size_t n, const stru
 {
 	int rcs[MAX_PLUGINS + 1] = {0}, rc = 0;
 	exg_set_bound(a->cfg->output_timeout_ms);
-	/* Each running source's plugins: their async events go to that source. */
+	/* Each running source's plugins: their async events go to that source.
+	 * A replay sets no async handlers (upstream's capture mode). */
 	struct srcs_async_set sets[MAX_PLUGINS + 1];
 	struct ph_plugin *sys[MAX_PLUGINS];
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !a->replaying; i++) {
 		sets[i].run = &run[i];
 		sets[i].n = source_plugins(a, run[i].index, sys, &sets[i].plugins);
 	}
-	if (srcs_async_start(sets, n) < 0)
+	if ((a->replaying ? srcs_replay_start(a->plugins, a->nplugins) : srcs_async_start(sets, n)) < 0)
 		rc = 1;
 	for (size_t i = 0; i < n; i++)
 		g_running[i] = engines[i];
@@ -1058,7 +1113,10 @@ static int run_engines(struct app *a, struct eng **engines, size_t n, const stru
 	}
 	alarm(0);
 	g_nrunning = 0;
-	srcs_async_stop(sets, n);
+	if (a->replaying)
+		srcs_replay_stop(a->plugins, a->nplugins);
+	else
+		srcs_async_stop(sets, n);
 	for (size_t i = 0; i < n; i++)
 		if (rcs[i] < 0) {
 			fprintf(stderr, "falco: %s\n", eng_error(engines[i]));
@@ -1077,6 +1135,7 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	char err[ENG_ERR_LEN];
 	r.st = st;
 	r.app = a;
+	r.replay = dump ? NULL : a->replay;
 	st_resolver(r.st, &r.res);
 	/* fld_ctx_init clears the context: set the long-lived parts after it. */
 	int irc = fld_ctx_init(&r.fctx, rules_engine_nslots(a->re, a->src));
@@ -1124,6 +1183,8 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 	}
 	if (e)
 		print_summary(e);
+	if (r.replay)
+		srcs_replay_print_stats(r.replay, stderr);
 	if (r.drops) {
 		drops_print_stats(r.drops, stderr);
 		drops_free(r.drops);
@@ -1142,6 +1203,24 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 
 static int app_record_open(struct app *a);
 
+/* As upstream's capture mode: every loaded plugin source takes its events
+ * from the capture (their rules active, their captures not opened). */
+static int app_replay_sources(struct app *a)
+{
+	static struct srcs_pipe_opts po[MAX_PLUGINS];
+	char err[ENG_ERR_LEN];
+	for (size_t i = 1; i < a->nsources; i++)
+		po[i - 1] = (struct srcs_pipe_opts){
+			.re = a->re, .source = a->src_plugin[i], .plugins = a->plugins, .nplugins = a->nplugins,
+			.hostname = a->mgr ? out_mgr_hostname(a->mgr) : NULL,
+		};
+	if (!(a->replay = srcs_replay_new(po, a->nsources - 1, err))) {
+		fprintf(stderr, "falco: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_replay(struct app *a, const char *capture_file, bool dump)
 {
 	char err[ENG_ERR_LEN];
@@ -1159,7 +1238,15 @@ static int run_replay(struct app *a, const char *capture_file, bool dump)
 		src.close(src.impl);
 		return 1;
 	}
-	return run_source(a, &src, a->st, dump, (const bool[MAX_PLUGINS + 1]){false});
+	a->replaying = true;
+	if (!dump && app_replay_sources(a) < 0) {
+		src.close(src.impl);
+		return 1;
+	}
+	int rc = run_source(a, &src, a->st, dump, (const bool[MAX_PLUGINS + 1]){false});
+	srcs_replay_free(a->replay);
+	a->replay = NULL;
+	return rc;
 }
 
 static int sc_by_name(const char *name)
@@ -1237,8 +1324,12 @@ static int app_record_open(struct app *a)
 
 static int run_live(struct app *a, bool dump, const bool *enabled)
 {
-	if (!enabled[0]) /* plugin sources only: no driver, an empty state for the tables */
+	if (!enabled[0]) { /* plugin sources only: no driver, an empty state for the tables */
+		if (a->o->record)
+			fprintf(stderr, "falco: --record: records what the syscall source sees; with plugin sources only "
+			        "nothing is recorded (replay a capture with -e to record its plugin events)\n");
 		return run_source(a, NULL, a->st, dump, enabled);
+	}
 	const struct falco_config *cfg = a->cfg;
 	char err[ENG_ERR_LEN];
 	struct eng_source src;
@@ -1369,6 +1460,7 @@ static int run_engine(struct app *a)
 			.sz = sizeof(to), .path_prefix = a->cfg->capture.path_prefix,
 			.default_duration_ms = a->cfg->capture.default_duration_ms,
 			.max_file_size_mb = a->cfg->capture.max_file_size_mb,
+			.on_open = on_capture_open, .on_open_ud = a,
 		};
 		if (!(a->trig = rec_trigger_new(&to))) {
 			fprintf(stderr, "falco: out of memory\n");

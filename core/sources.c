@@ -181,3 +181,159 @@ void srcs_async_stop(const struct srcs_async_set *sets, size_t nsets)
 			if (ph_caps(sets[s].plugins[i]) & CAP_ASYNC)
 				ph_set_async_handler(sets[s].plugins[i], NULL, NULL, err, sizeof(err));
 }
+
+/* ---- events of several sources read from one capture ---- */
+
+/* srcs_pipe_new() without the plugin's capture and the engine. */
+struct srcs_pipe *srcs_pipe_new_replay(const struct srcs_pipe_opts *o, char *err)
+{
+	struct srcs_pipe *sp = calloc(1, sizeof(*sp));
+	if (sp == NULL) {
+		snprintf(err, ENG_ERR_LEN, "out of memory");
+		return NULL;
+	}
+	sp->o = *o;
+	sp->name = ph_event_source(o->source);
+	sp->src = rules_engine_source(o->re, sp->name);
+	if (sp->src < 0 || fld_ctx_init(&sp->fctx, rules_engine_nslots(o->re, sp->src)) < 0) {
+		snprintf(err, ENG_ERR_LEN, "source %s: %s", sp->name, sp->src < 0 ? "unknown to the rules engine"
+		                                                                    : "out of memory");
+		free(sp);
+		return NULL;
+	}
+	sp->fctx.source = sp->name;
+	sp->fctx.hostname = o->hostname;
+	return sp;
+}
+
+int srcs_event_plugin_id(const struct ev_view *v, uint32_t *id, char *err, size_t errlen)
+{
+	uint16_t type = v->hdr->type;
+	*id = 0;
+	if (type != PLUGIN_EVT_PLUGINEVENT && type != PLUGIN_EVT_ASYNCEVENT)
+		return 0;
+	uint32_t want = type == PLUGIN_EVT_PLUGINEVENT ? 2 : 3;
+	if (v->nparams != want) {
+		snprintf(err, errlen, "%s event (code %u) with %u parameters instead of %u",
+		         type == PLUGIN_EVT_PLUGINEVENT ? "plugin" : "async", type, v->nparams, want);
+		return -EINVAL;
+	}
+	if (v->len[0] != 4) {
+		snprintf(err, errlen, "%s event (code %u): plugin id parameter of %u bytes instead of 4",
+		         type == PLUGIN_EVT_PLUGINEVENT ? "plugin" : "async", type, v->len[0]);
+		return -EINVAL;
+	}
+	memcpy(id, v->val[0], 4);
+	return 0;
+}
+
+struct srcs_replay {
+	size_t n;
+	uint32_t ids[SRCS_REPLAY_MAX];          /* plugin id of pipes[i] */
+	struct srcs_pipe *pipes[SRCS_REPLAY_MAX]; /* owned */
+	uint64_t events[SRCS_REPLAY_MAX];       /* events given to pipes[i] */
+	uint64_t unknown;                       /* hidden events of unknown plugin ids, skipped */
+	uint64_t first_ts;                      /* the capture's first non-meta event (evt.reltime) */
+	uint64_t cur_num;                       /* evt.num of the last routed event */
+	struct srcs_pipe *cur;                  /* its pipe (NULL: syscall or skipped) */
+};
+
+struct srcs_replay *srcs_replay_new(const struct srcs_pipe_opts *per_source, size_t n, char *err)
+{
+	if (n > SRCS_REPLAY_MAX) {
+		snprintf(err, ENG_ERR_LEN, "more than %d plugin sources", SRCS_REPLAY_MAX);
+		return NULL;
+	}
+	struct srcs_replay *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		snprintf(err, ENG_ERR_LEN, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r->pipes[i] = srcs_pipe_new_replay(&per_source[i], err);
+		if (r->pipes[i] == NULL) {
+			srcs_replay_free(r);
+			return NULL;
+		}
+		r->ids[i] = ph_id(per_source[i].source);
+		r->n++;
+	}
+	return r;
+}
+
+void srcs_replay_free(struct srcs_replay *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		srcs_pipe_free(r->pipes[i]);
+	free(r);
+}
+
+int srcs_replay_parse(struct srcs_replay *r, const struct eng_event *ev, uint32_t *id, char *err, size_t errlen)
+{
+	r->cur_num = ev->num;
+	r->cur = NULL;
+	if (!r->first_ts) {
+		const struct ev_info *ei = ev_info(ev->ev.hdr->type);
+		if (ei && !(ei->category & EV_C_METAEVENT))
+			r->first_ts = ev->ev.hdr->ts;
+	}
+	int rc = srcs_event_plugin_id(&ev->ev, id, err, errlen);
+	if (rc < 0 || *id == 0)
+		return rc < 0 ? rc : SRCS_ROUTE_SYSCALL;
+	size_t i = 0;
+	while (i < r->n && r->ids[i] != *id)
+		i++;
+	if (i == r->n) {
+		if (ev->hidden)
+			r->unknown++;
+		return SRCS_ROUTE_UNKNOWN;
+	}
+	r->cur = r->pipes[i];
+	r->events[i]++;
+	pipe_parse(r->cur, ev);
+	return SRCS_ROUTE_PLUGIN;
+}
+
+bool srcs_replay_eval(struct srcs_replay *r, const struct eng_event *ev)
+{
+	if (r->cur_num != ev->num || r->cur == NULL)
+		return false;
+	/* one capture, one start: evt.reltime counts from its first event */
+	r->cur->fctx.first_ts = r->first_ts;
+	pipe_consume(r->cur, ev);
+	return true;
+}
+
+void srcs_replay_print_stats(const struct srcs_replay *r, FILE *out)
+{
+	if (r->n) {
+		fprintf(out, "Plugin source events:");
+		for (size_t i = 0; i < r->n; i++)
+			fprintf(out, " %s=%llu", r->pipes[i]->name, (unsigned long long)r->events[i]);
+		fprintf(out, "\n");
+	}
+	if (r->unknown)
+		fprintf(out, "Skipped %llu leading events of plugin sources not loaded\n",
+		        (unsigned long long)r->unknown);
+}
+
+int srcs_replay_start(struct ph_plugin *const *plugins, size_t n)
+{
+	char err[PH_ERRLEN];
+	for (size_t i = 0; i < n; i++)
+		if (ph_capture_open(plugins[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "falco: %s\n", err);
+			return -1;
+		}
+	return 0;
+}
+
+void srcs_replay_stop(struct ph_plugin *const *plugins, size_t n)
+{
+	char err[PH_ERRLEN];
+	for (size_t i = 0; i < n; i++)
+		if (ph_capture_close(plugins[i], err, sizeof(err)) < 0)
+			fprintf(stderr, "falco: %s\n", err);
+}

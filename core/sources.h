@@ -72,4 +72,59 @@ int srcs_async_start(const struct srcs_async_set *sets, size_t nsets);
 /* capture_close() and async handlers reset, in that order. */
 void srcs_async_stop(const struct srcs_async_set *sets, size_t nsets);
 
+/* ---- events of several sources read from one capture ----
+ *
+ * A replay runs every source on the replay's thread, as upstream's capture
+ * mode does with its one inspector: a plugin event (322), or an async
+ * event (402) with a non-zero plugin id, belongs to the loaded sourcing
+ * plugin with that id (its parsers, extractors and rules); every other
+ * event belongs to the syscall source. The plugins' own captures are not
+ * opened. Upstream stops with "Unknown event source" on a shown event
+ * whose id no loaded plugin has; leading (hidden) ones are skipped. */
+
+#define SRCS_REPLAY_MAX 64
+
+/* A pipe without an engine: it evaluates the events of its source that
+ * another loop reads. NULL with a message in err (ENG_ERR_LEN bytes). */
+struct srcs_pipe *srcs_pipe_new_replay(const struct srcs_pipe_opts *o, char *err);
+
+/* The plugin id a 322/402 event carries (0 for other events: syscall).
+ * -EINVAL with the reason in err when its parameters are not those of
+ * its code (322: 2, 402: 3; the id 4 bytes). */
+int srcs_event_plugin_id(const struct ev_view *v, uint32_t *id, char *err, size_t errlen);
+
+struct srcs_replay; /* the plugin sources of a replay, by plugin id */
+
+/* One replay pipe per element of per_source (at most SRCS_REPLAY_MAX;
+ * each names its sourcing plugin). NULL with a message in err. */
+struct srcs_replay *srcs_replay_new(const struct srcs_pipe_opts *per_source, size_t n, char *err);
+void srcs_replay_free(struct srcs_replay *r);
+
+enum srcs_route {
+	SRCS_ROUTE_SYSCALL = 0, /* the caller runs the syscall source's parsers and rules */
+	SRCS_ROUTE_PLUGIN = 1,  /* a loaded plugin source's: its parsers ran */
+	SRCS_ROUTE_UNKNOWN = 2, /* plugin id *id: no loaded plugin source has it */
+};
+
+/* The state step of a numbered event: decides its source and, for a
+ * plugin source, runs the parsers of that source. Returns an enum
+ * srcs_route, or -EINVAL (malformed 322/402, reason in err). */
+int srcs_replay_parse(struct srcs_replay *r, const struct eng_event *ev, uint32_t *id, char *err, size_t errlen);
+
+/* The rules step, after srcs_replay_parse() of the same event: true when
+ * the event belonged to a plugin source (whose rules ran), false when the
+ * caller's syscall rules should run. */
+bool srcs_replay_eval(struct srcs_replay *r, const struct eng_event *ev);
+
+/* "Plugin source events: NAME=N ..." and the skipped count, when any. */
+void srcs_replay_print_stats(const struct srcs_replay *r, FILE *out);
+
+/* srcs_async_start() / srcs_async_stop() for a replay, as upstream's
+ * capture mode: capture_open() / capture_close() of the capture-listening
+ * plugins, and no async handlers (a capture holds the async events that
+ * were recorded; plugins produce none). Start returns 0 or -1 after
+ * printing why. */
+int srcs_replay_start(struct ph_plugin *const *plugins, size_t n);
+void srcs_replay_stop(struct ph_plugin *const *plugins, size_t n);
+
 #endif

@@ -505,6 +505,8 @@ int rec_trigger_fire(struct rec_trigger *t, struct st_state *st, const struct ev
 	t->end_ts = hdr->ts + ms * 1000000ull;
 	*opened = true;
 	fprintf(stderr, "Capture %s started (%llu ms)\n", path, (unsigned long long)ms);
+	if (t->o.on_open)
+		t->o.on_open(t->o.on_open_ud, t->cur);
 	rec_trigger_event(t, hdr, cpu, 0);
 	return 0;
 }

@@ -56,6 +56,11 @@ struct rec_trigger_opts {
 	const char *path_prefix;      /* borrowed for the trigger's life */
 	uint64_t default_duration_ms; /* when the rule gives no capture_duration */
 	uint64_t max_file_size_mb;    /* 0 = no limit */
+	/* Optional: called with each new file after its state snapshot and
+	 * before the triggering event, where upstream's dumper writes the
+	 * plugins' dump_state events (so that a replay parses them first). */
+	void (*on_open)(void *ud, struct rec *r);
+	void *on_open_ud;
 };
 
 struct rec_trigger; /* opaque */
@@ -65,11 +70,11 @@ struct rec_trigger *rec_trigger_new(const struct rec_trigger_opts *opts);
 
 /* An alert asks for a capture at event `hdr` for duration_ms (0: the
  * default). When no capture is running, opens PREFIX_<ts>.scap (ts: the
- * event's timestamp in ns) with the snapshot of st, then writes the
- * event; while one is running, extends nothing (as upstream, a running
- * capture is not restarted). Returns 0 or a negative errno after printing
- * the reason on stderr. *opened is set when a new file began (the caller
- * then adds the plugins' dump_state events with rec_trigger_event). */
+ * event's timestamp in ns) with the snapshot of st, calls opts.on_open,
+ * then writes the event; while one is running, extends nothing (as
+ * upstream, a running capture is not restarted). Returns 0 or a negative
+ * errno after printing the reason on stderr. *opened is set when a new
+ * file began. */
 int rec_trigger_fire(struct rec_trigger *t, struct st_state *st, const struct ev_hdr *hdr, uint16_t cpu,
                      uint64_t duration_ms, bool *opened);
 

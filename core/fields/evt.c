@@ -446,7 +446,7 @@ static void evt_unbind(struct fld_bind *b)
 	b->state = NULL;
 }
 
-/* evt.type accepts only names of events or syscalls. */
+/* evt.type accepts only names of events, syscalls or plugins' async events. */
 static int evt_validate(const struct fld_bind *b, int op, const char *val, size_t len, char *err,
                         size_t errlen)
 {
@@ -463,6 +463,8 @@ static int evt_validate(const struct fld_bind *b, int op, const char *val, size_
 		if (n && strlen(n) == len && memcmp(n, val, len) == 0)
 			return 0;
 	}
+	if (fld_async_name_known(val, len))
+		return 0;
 	snprintf(err, errlen, "unknown event type %.*s", (int)len, val);
 	return -EINVAL;
 }

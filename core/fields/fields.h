@@ -332,4 +332,17 @@ uint32_t fld_type_width(uint8_t type);
 /* Upstream's name of a type as `--list` prints it ("CHARBUF", "INT64", ...). */
 const char *fld_type_name(uint8_t type);
 
+/* ---- async event names ----
+ * Names plugins declare for their async events (get_async_events). As
+ * upstream, each is an alias of the async event code: `evt.type = NAME`
+ * compiles and selects async events (code 402). Process-wide: register
+ * them while loading plugins, before compiling rules; not thread-safe. */
+#define FLD_ASYNC_NAMES_MAX 256
+#define FLD_ASYNC_NAME_LEN 32 /* upstream's event name size (NUL included) */
+/* 0 (also when already known), -EINVAL (empty) or -E2BIG (table full).
+ * Longer names are cut to FLD_ASYNC_NAME_LEN - 1 bytes. */
+int fld_async_name_add(const char *name);
+bool fld_async_name_known(const char *name, size_t len);
+void fld_async_names_clear(void);
+
 #endif

@@ -205,7 +205,9 @@ static void try_invert(struct tstate *t, bool *s)
 		invert(t, s);
 }
 
-/* Upstream's names_to_event_set for one name. */
+/* Upstream's names_to_event_set for one name: event names, then the async
+ * names plugins declared (aliases of the async event code), then syscalls
+ * (generic events). */
 static void add_name(bool *s, const char *name)
 {
 	bool found = false;
@@ -215,6 +217,10 @@ static void add_name(bool *s, const char *name)
 			s[c] = true;
 			found = true;
 		}
+	}
+	if (fld_async_name_known(name, strlen(name))) {
+		s[EV_ASYNCEVENT_E] = true;
+		found = true;
 	}
 	if (found)
 		return;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs a libFuzzer target for a bounded time on a corpus seeded with the
-# shared captures and the committed seeds/ (old block versions).
+# shared captures and the committed seeds/ (old block versions; plugin and
+# async events, well-formed and not, written by tests/integration/plugcap.py).
 # usage: run-fuzz.sh FUZZER SHARED_DIR CORPUS_DIR SECONDS
 set -eu
 here=$(dirname "$0")
