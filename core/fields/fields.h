@@ -216,6 +216,10 @@ struct fld_ctx {
 	const char *(*plugin_info)(void *arg);
 	void *plugin_info_arg;
 	uint64_t gen;               /* bumped by fld_ctx_next() */
+	/* Unique per context (fld_ctx_init draws it from a process-wide
+	 * counter; 0 = not initialised): (id, gen) names one event of one
+	 * context, which the filter evaluator keys its per-event results on. */
+	uint64_t id;
 	struct fld_cache_slot *slots; /* owned; one per binding slot */
 	uint32_t nslots;
 };

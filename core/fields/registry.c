@@ -208,8 +208,10 @@ void fld_unbind(struct fld_bind *b)
 
 int fld_ctx_init(struct fld_ctx *ctx, uint32_t nslots)
 {
+	static _Atomic uint64_t next_id = 1;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->gen = 1;
+	ctx->id = next_id++;
 	if (nslots) {
 		ctx->slots = calloc(nslots, sizeof(*ctx->slots));
 		if (!ctx->slots)

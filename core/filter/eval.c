@@ -496,7 +496,7 @@ static bool eval_check(const struct flt_check *k, struct fld_ctx *ctx)
 	return compare_one(k, type, &lv->v[0], &r);
 }
 
-bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx)
+static bool eval_node(const struct flt_prog *p, struct fld_ctx *ctx)
 {
 	switch (p->kind) {
 	case P_AND:
@@ -517,4 +517,21 @@ bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx)
 		return true;
 	}
 	return false;
+}
+
+/* A shared node answers from its memo when it was already evaluated for
+ * this event of this context (see struct flt_prog). Contexts that
+ * fld_ctx_init did not set up (id 0) are never memoised. */
+bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx)
+{
+	if (!p->memo || !ctx->id)
+		return eval_node(p, ctx);
+	struct flt_prog *m = (struct flt_prog *)p; /* scratch, as eval_check's rset */
+	if (m->memo_gen == ctx->gen && m->memo_id == ctx->id)
+		return m->memo_val;
+	bool r = eval_node(p, ctx);
+	m->memo_val = r;
+	m->memo_gen = ctx->gen;
+	m->memo_id = ctx->id;
+	return r;
 }
