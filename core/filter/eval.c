@@ -496,33 +496,12 @@ static bool eval_check(const struct flt_check *k, struct fld_ctx *ctx)
 	return compare_one(k, type, &lv->v[0], &r);
 }
 
-static bool eval_node(const struct flt_prog *p, struct fld_ctx *ctx)
-{
-	switch (p->kind) {
-	case P_AND:
-		for (uint32_t i = 0; i < p->nkids; i++)
-			if (!flt_eval(p->kids[i], ctx))
-				return false;
-		return true;
-	case P_OR:
-		for (uint32_t i = 0; i < p->nkids; i++)
-			if (flt_eval(p->kids[i], ctx))
-				return true;
-		return false;
-	case P_NOT:
-		return !flt_eval(p->kids[0], ctx);
-	case P_CHECK:
-		return eval_check(p->chk, ctx);
-	case P_TRUE:
-		return true;
-	}
-	return false;
-}
+static bool eval_node(const struct flt_prog *p, struct fld_ctx *ctx);
 
 /* A shared node answers from its memo when it was already evaluated for
  * this event of this context (see struct flt_prog). Contexts that
  * fld_ctx_init did not set up (id 0) are never memoised. */
-bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx)
+static inline bool eval_memo(const struct flt_prog *p, struct fld_ctx *ctx)
 {
 	if (!p->memo || !ctx->id)
 		return eval_node(p, ctx);
@@ -534,4 +513,32 @@ bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx)
 	m->memo_gen = ctx->gen;
 	m->memo_id = ctx->id;
 	return r;
+}
+
+static bool eval_node(const struct flt_prog *p, struct fld_ctx *ctx)
+{
+	switch (p->kind) {
+	case P_AND:
+		for (uint32_t i = 0; i < p->nkids; i++)
+			if (!eval_memo(p->kids[i], ctx))
+				return false;
+		return true;
+	case P_OR:
+		for (uint32_t i = 0; i < p->nkids; i++)
+			if (eval_memo(p->kids[i], ctx))
+				return true;
+		return false;
+	case P_NOT:
+		return !eval_memo(p->kids[0], ctx);
+	case P_CHECK:
+		return eval_check(p->chk, ctx);
+	case P_TRUE:
+		return true;
+	}
+	return false;
+}
+
+bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx)
+{
+	return eval_memo(p, ctx);
 }

@@ -18,6 +18,7 @@
 
 #include "filter/filter.h"
 #include "filter/internal.h"
+#include "filter/values.h"
 
 static struct {
 	const char *str;
@@ -579,6 +580,32 @@ static void test_shared_subconditions(void **st)
 	flt_compiler_free(c);
 }
 
+/* `contains` (a memchr + compare for short needles) against libc's memmem
+ * on random strings over a 3-letter alphabet (many partial matches), needle
+ * lengths 0..20 (both sides of the memmem cut-over), haystacks 0..40. */
+static void test_contains_vs_memmem(void **st)
+{
+	(void)st;
+	unsigned seed = 12345;
+	char h[41], n[21];
+	for (int it = 0; it < 200000; it++) {
+		seed = seed * 1103515245u + 12345u;
+		size_t hl = (seed >> 8) % 41, nl = (seed >> 20) % 21;
+		for (size_t i = 0; i < hl; i++) {
+			seed = seed * 1103515245u + 12345u;
+			h[i] = (char)('a' + (seed >> 16) % 3);
+		}
+		for (size_t i = 0; i < nl; i++) {
+			seed = seed * 1103515245u + 12345u;
+			n[i] = (char)('a' + (seed >> 16) % 3);
+		}
+		bool want = nl == 0 || memmem(h, hl, n, nl) != NULL;
+		bool got = flt_compare(FLT_OP_CONTAINS, EV_PT_CHARBUF, h, (uint32_t)hl, n, (uint32_t)nl);
+		if (want != got)
+			fail_msg("'%.*s' contains '%.*s': got %d", (int)hl, h, (int)nl, n, got);
+	}
+}
+
 static int setup(void **st)
 {
 	(void)st;
@@ -602,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_upstream_eval_cases),
 		cmocka_unit_test(test_logic_and_cache),
 		cmocka_unit_test(test_shared_subconditions),
+		cmocka_unit_test(test_contains_vs_memmem),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
