@@ -16,7 +16,7 @@
  * stable + incubating rules with the container plugin, then
  * bench/live/execve_rules.yaml (almost no rule per open/close event: the
  * cost of decoding and state alone). Median of RUNS (second argument,
- * default 7). Env FALCO: another falco binary to measure (e.g. a build
+ * default 7). Usage: rules_cpu_bench [CAPTURE|""] [RUNS]. Env FALCO: another falco binary to measure (e.g. a build
  * of an older commit, for before/after figures).
  */
 #include <fcntl.h>
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 		return 1;
 	close(fd);
 	char recorded[64] = "";
-	const char *cap = argc > 1 ? argv[1] : NULL;
+	const char *cap = argc > 1 && argv[1][0] ? argv[1] : NULL;
 	int runs = argc > 2 ? atoi(argv[2]) : 7;
 	if (runs < 1 || runs > MAX_RUNS)
 		runs = 7;
