@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event/codes.h"
 #include "filter/filter.h"
 #include "filter/internal.h"
 
@@ -485,6 +486,7 @@ static void check_free(struct flt_check *k)
 	if (k->has_set)
 		flt_hset_fini(&k->set);
 	flt_hset_fini(&k->rset);
+	free(k->bycode);
 	flt_ptree_free(k->paths);
 	for (uint32_t i = 0; i < k->nres; i++)
 		regfree(&k->res[i]);
@@ -623,6 +625,15 @@ static bool compile_consts(struct cstate *s, const struct flt_node *n, struct fl
 	return index_consts(s, r, k);
 }
 
+/* The syscall class's evt.type itself (no argument, no transformer, the
+ * class's own extractor): its value is a function of the event code alone
+ * except for the codes eval.c excludes. */
+static bool is_syscall_evt_type(const struct flt_expr *x)
+{
+	return x->kind == X_FIELD && x->b->cls == &fld_class_evt && !x->b->arg &&
+	       x->b->extract == fld_class_evt.extract && strcmp(fld_bind_info(x->b)->name, "evt.type") == 0;
+}
+
 static struct flt_check *compile_check(struct cstate *s, const struct flt_node *n)
 {
 	struct flt_check *k = calloc(1, sizeof(*k));
@@ -648,6 +659,8 @@ static struct flt_check *compile_check(struct cstate *s, const struct flt_node *
 		return k;
 	const struct flt_node *r = n->kids[1];
 	bool ok = r->kind == FLT_TRANSFORMER ? compile_rhs_field(s, n, k) : compile_consts(s, n, k);
+	if (ok && !k->rhs && is_syscall_evt_type(k->lhs) && (k->bycode = malloc(EV_CODE_MAX)))
+		memset(k->bycode, -1, EV_CODE_MAX); /* no memory: evaluated each time */
 	if (ok)
 		return k;
 fail:

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "event/codes.h"
 #include "filter/filter.h"
 #include "filter/internal.h"
 
@@ -452,7 +453,26 @@ static bool compare_list(const struct flt_check *k, uint8_t type, const struct f
 	return in;
 }
 
+static bool eval_check_values(const struct flt_check *k, struct fld_ctx *ctx);
+
+/* evt.type against constants: the answer for an event code is computed once
+ * and kept (k->bycode), since evt.type is the code's fixed name - except
+ * for generic syscall events (named by their syscall id parameter) and
+ * async events (named by their payload), evaluated each time. */
 static bool eval_check(const struct flt_check *k, struct fld_ctx *ctx)
+{
+	if (!k->bycode || !ctx->ev)
+		return eval_check_values(k, ctx);
+	uint16_t code = ctx->ev->hdr->type;
+	if (code >= EV_CODE_MAX || code == EV_GENERIC_X || code == EV_ASYNCEVENT_E)
+		return eval_check_values(k, ctx);
+	int8_t *c = &k->bycode[code]; /* scratch, as rset */
+	if (*c < 0)
+		*c = eval_check_values(k, ctx);
+	return *c;
+}
+
+static bool eval_check_values(const struct flt_check *k, struct fld_ctx *ctx)
 {
 	const struct fld_vals *lv = flt_expr_eval(k->lhs, ctx);
 	if (!lv || lv->n == 0)

@@ -61,6 +61,10 @@ struct flt_check {
 	uint32_t nres;
 	struct flt_expr *rhs;       /* owned: a field on the right */
 	struct flt_hset rset;       /* scratch set for a right-hand field's values */
+	/* Checks of the syscall evt.type against constants: the result per
+	 * event code (-1 = not known yet), for the codes whose evt.type is their
+	 * fixed name (see eval.c by_code). Owned; NULL for other checks. */
+	int8_t *bycode;
 };
 
 /* Programs are hash-consed per compiler (compile.c): a sub-condition that
