@@ -66,6 +66,19 @@ __attribute__((format(printf, 2, 3))) static void put_f(struct out *o, const cha
 		put_n(o, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
+/* put_f(o, "%u", v) without vsnprintf (flags are rendered for every
+ * evt.arg.flags a rule reads, once per event). */
+static void put_u32(struct out *o, uint32_t v)
+{
+	char tmp[10];
+	size_t i = sizeof tmp;
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_n(o, tmp + i, sizeof tmp - i);
+}
+
 /* What one parameter renders from. */
 struct prm {
 	const struct ev_view *v;
@@ -348,7 +361,7 @@ static void render_flags(const struct prm *p, struct out *val, struct out *res)
 	uint32_t v = (uint32_t)rd_u(p->data, w), left = v;
 	bool exact = p->type == EV_PT_ENUMFLAGS8 || p->type == EV_PT_ENUMFLAGS16 || p->type == EV_PT_ENUMFLAGS32;
 	const char *sep = "";
-	put_f(val, "%" PRIu32, v);
+	put_u32(val, v);
 	for (const struct ev_name_value *f = p->pi->info; f != NULL && f->name != NULL; f++) {
 		bool match;
 		if (exact) {

@@ -189,7 +189,6 @@ struct fld_bind {
  * event part before evaluating, and calls fld_ctx_next() once per event so
  * cached values from the previous event are dropped. */
 struct fld_cache_slot {
-	uint64_t gen;
 	int rc;
 	struct fld_vals vals;
 };
@@ -216,7 +215,14 @@ struct fld_ctx {
 	const char *(*plugin_info)(void *arg);
 	void *plugin_info_arg;
 	uint64_t gen;               /* bumped by fld_ctx_next() */
+	/* Unique per context (fld_ctx_init draws it from a process-wide
+	 * counter; 0 = not initialised): (id, gen) names one event of one
+	 * context, which the filter evaluator keys its per-event results on. */
+	uint64_t id;
 	struct fld_cache_slot *slots; /* owned; one per binding slot */
+	uint64_t *slot_gen;         /* owned; per slot, the gen its value is for
+	                             * (apart from the 4 KiB slots: one cache line
+	                             * holds the freshness of 8 fields) */
 	uint32_t nslots;
 };
 

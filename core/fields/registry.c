@@ -208,12 +208,17 @@ void fld_unbind(struct fld_bind *b)
 
 int fld_ctx_init(struct fld_ctx *ctx, uint32_t nslots)
 {
+	static _Atomic uint64_t next_id = 1;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->gen = 1;
+	ctx->id = next_id++;
 	if (nslots) {
 		ctx->slots = calloc(nslots, sizeof(*ctx->slots));
-		if (!ctx->slots)
+		ctx->slot_gen = calloc(nslots, sizeof(*ctx->slot_gen));
+		if (!ctx->slots || !ctx->slot_gen) {
+			fld_ctx_fini(ctx);
 			return -ENOMEM;
+		}
 	}
 	ctx->nslots = nslots;
 	ctx->source = "syscall";
@@ -223,7 +228,9 @@ int fld_ctx_init(struct fld_ctx *ctx, uint32_t nslots)
 void fld_ctx_fini(struct fld_ctx *ctx)
 {
 	free(ctx->slots);
+	free(ctx->slot_gen);
 	ctx->slots = NULL;
+	ctx->slot_gen = NULL;
 	ctx->nslots = 0;
 }
 
@@ -233,13 +240,13 @@ const struct fld_vals *fld_get(struct fld_ctx *ctx, const struct fld_bind *b)
 	if (b->slot >= ctx->nslots)
 		return &none;
 	struct fld_cache_slot *s = &ctx->slots[b->slot];
-	if (s->gen != ctx->gen) {
+	if (ctx->slot_gen[b->slot] != ctx->gen) {
 		s->vals.n = 0;
 		s->vals.v = NULL;
 		s->rc = b->extract(ctx, b, &s->vals);
 		if (s->rc < 0)
 			s->vals.n = 0;
-		s->gen = ctx->gen;
+		ctx->slot_gen[b->slot] = ctx->gen;
 	}
 	return &s->vals;
 }

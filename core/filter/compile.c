@@ -11,14 +11,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event/codes.h"
 #include "filter/filter.h"
 #include "filter/internal.h"
+
+/* One interned program node: its structural key and one reference. */
+struct intern {
+	uint64_t h;
+	char *key;                  /* owned */
+	size_t klen;
+	struct flt_prog *p;         /* one reference held; NULL = empty slot */
+};
 
 struct flt_compiler {
 	const struct fld_reg *reg;  /* borrowed */
 	char *source;               /* owned */
 	struct fld_bind **binds;    /* owned */
 	uint32_t nbinds, cap;
+	struct intern *tab;         /* owned: open addressing, power-of-two size */
+	uint32_t ntab, captab;
 };
 
 struct cstate {
@@ -57,10 +68,13 @@ struct flt_compiler *flt_compiler_new(const struct fld_reg *reg, const char *sou
 	return c;
 }
 
+static void intern_clear(struct flt_compiler *c);
+
 void flt_compiler_free(struct flt_compiler *c)
 {
 	if (!c)
 		return;
+	intern_clear(c);
 	for (uint32_t i = 0; i < c->nbinds; i++) {
 		fld_unbind(c->binds[i]);
 		free(c->binds[i]);
@@ -69,6 +83,7 @@ void flt_compiler_free(struct flt_compiler *c)
 	free(c->source);
 	free(c);
 }
+
 
 uint32_t flt_compiler_nslots(const struct flt_compiler *c)
 {
@@ -471,6 +486,7 @@ static void check_free(struct flt_check *k)
 	if (k->has_set)
 		flt_hset_fini(&k->set);
 	flt_hset_fini(&k->rset);
+	free(k->bycode);
 	flt_ptree_free(k->paths);
 	for (uint32_t i = 0; i < k->nres; i++)
 		regfree(&k->res[i]);
@@ -609,6 +625,15 @@ static bool compile_consts(struct cstate *s, const struct flt_node *n, struct fl
 	return index_consts(s, r, k);
 }
 
+/* The syscall class's evt.type itself (no argument, no transformer, the
+ * class's own extractor): its value is a function of the event code alone
+ * except for the codes eval.c excludes. */
+static bool is_syscall_evt_type(const struct flt_expr *x)
+{
+	return x->kind == X_FIELD && x->b->cls == &fld_class_evt && !x->b->arg &&
+	       x->b->extract == fld_class_evt.extract && strcmp(fld_bind_info(x->b)->name, "evt.type") == 0;
+}
+
 static struct flt_check *compile_check(struct cstate *s, const struct flt_node *n)
 {
 	struct flt_check *k = calloc(1, sizeof(*k));
@@ -634,6 +659,8 @@ static struct flt_check *compile_check(struct cstate *s, const struct flt_node *
 		return k;
 	const struct flt_node *r = n->kids[1];
 	bool ok = r->kind == FLT_TRANSFORMER ? compile_rhs_field(s, n, k) : compile_consts(s, n, k);
+	if (ok && !k->rhs && is_syscall_evt_type(k->lhs) && (k->bycode = malloc(EV_CODE_MAX)))
+		memset(k->bycode, -1, EV_CODE_MAX); /* no memory: evaluated each time */
 	if (ok)
 		return k;
 fail:
@@ -645,7 +672,7 @@ fail:
 
 void flt_prog_free(struct flt_prog *p)
 {
-	if (!p)
+	if (!p || --p->refs > 0)
 		return;
 	for (uint32_t i = 0; i < p->nkids; i++)
 		flt_prog_free(p->kids[i]);
@@ -654,42 +681,201 @@ void flt_prog_free(struct flt_prog *p)
 	free(p);
 }
 
-/* Splices children of the same kind into their parent ((a or (b or c)) is
- * a or b or c: macros nest them), so evaluation walks a shallower tree.
- * Same result: and/or are associative and checks have no side effects. */
-static struct flt_prog *flatten(struct flt_prog *p)
+/* ---- hash-consing ----
+ * Two nodes are the same program when their keys are equal: a check's key
+ * is its syntax tree serialised without ambiguity (kinds, lengths, bytes;
+ * the compiler binds fields and parses constants from these alone), a
+ * compound node's key is its kind and its (already interned) kids'
+ * addresses. */
+
+struct kbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void kb_add(struct kbuf *b, const void *p, size_t len)
 {
-	uint32_t total = 0;
-	for (uint32_t i = 0; i < p->nkids; i++)
-		total += p->kids[i]->kind == p->kind ? p->kids[i]->nkids : 1;
-	if (total == p->nkids)
-		return p;
-	struct flt_prog **k = calloc(total, sizeof(*k));
-	if (!k)
-		return p; /* keep the nested (equivalent) form */
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < p->nkids; i++) {
-		struct flt_prog *c = p->kids[i];
-		if (c->kind != p->kind) {
-			k[n++] = c;
-			continue;
+	if (b->oom)
+		return;
+	if (b->len + len > b->cap) {
+		size_t cap = (b->cap + len) * 2;
+		char *q = realloc(b->s, cap);
+		if (!q) {
+			b->oom = true;
+			return;
 		}
-		for (uint32_t j = 0; j < c->nkids; j++)
-			k[n++] = c->kids[j];
-		c->nkids = 0;
-		flt_prog_free(c);
+		b->s = q;
+		b->cap = cap;
 	}
-	free(p->kids);
-	p->kids = k;
-	p->nkids = n;
+	memcpy(b->s + b->len, p, len);
+	b->len += len;
+}
+
+static void kb_bytes(struct kbuf *b, const char *p, size_t len)
+{
+	uint64_t l = p ? len : UINT64_MAX;
+	kb_add(b, &l, sizeof l);
+	if (p)
+		kb_add(b, p, len);
+}
+
+static void key_node(struct kbuf *b, const struct flt_node *n)
+{
+	uint32_t hdr[4] = {n->kind, n->has_arg, n->nkids, n->nvals};
+	kb_add(b, hdr, sizeof hdr);
+	kb_bytes(b, n->str, n->str && n->kind != FLT_VALUE ? strlen(n->str) : n->len);
+	kb_bytes(b, n->has_arg ? n->arg : NULL, n->has_arg && n->arg ? strlen(n->arg) : 0);
+	for (uint32_t i = 0; i < n->nvals; i++)
+		kb_bytes(b, n->vals[i].s, n->vals[i].len);
+	for (uint32_t i = 0; i < n->nkids; i++)
+		key_node(b, n->kids[i]);
+}
+
+static uint64_t key_hash(const char *p, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)p[i]) * 0x100000001b3ull;
+	return h ^ (h >> 31);
+}
+
+static struct intern *intern_find(struct flt_compiler *c, uint64_t h, const char *key, size_t klen)
+{
+	if (!c->captab)
+		return NULL;
+	for (uint32_t i = (uint32_t)h & (c->captab - 1);; i = (i + 1) & (c->captab - 1)) {
+		struct intern *e = &c->tab[i];
+		if (!e->p || (e->h == h && e->klen == klen && memcmp(e->key, key, klen) == 0))
+			return e;
+	}
+}
+
+static bool intern_grow(struct flt_compiler *c)
+{
+	uint32_t cap = c->captab ? c->captab * 2 : 256;
+	struct intern *old = c->tab, *t = calloc(cap, sizeof(*t));
+	if (!t)
+		return false;
+	uint32_t oldcap = c->captab;
+	c->tab = t;
+	c->captab = cap;
+	for (uint32_t i = 0; i < oldcap; i++)
+		if (old[i].p)
+			*intern_find(c, old[i].h, old[i].key, old[i].klen) = old[i];
+	free(old);
+	return true;
+}
+
+/* The interned node equal to key, with one more reference for the caller
+ * (and marked as shared), or NULL. */
+static struct flt_prog *intern_get(struct flt_compiler *c, const struct kbuf *k, uint64_t h)
+{
+	struct intern *e = intern_find(c, h, k->s, k->len);
+	if (!e || !e->p)
+		return NULL;
+	e->p->refs++;
+	e->p->memo = true;
+	return e->p;
+}
+
+/* Records p (the caller keeps its reference; the table takes one) under a
+ * key that intern_get did not find; takes ownership of the key. On ENOMEM
+ * p simply stays unshared. */
+static void intern_put(struct flt_compiler *c, struct kbuf *k, uint64_t h, struct flt_prog *p)
+{
+	if ((c->ntab + 1) * 2 > c->captab && !intern_grow(c)) {
+		free(k->s);
+		return;
+	}
+	struct intern *e = intern_find(c, h, k->s, k->len);
+	*e = (struct intern){.h = h, .key = k->s, .klen = k->len, .p = p};
+	p->refs++;
+	c->ntab++;
+}
+
+/* Releases the intern table's references (before the bindings go: a node
+ * still referenced by a program the caller did not free would borrow them). */
+static void intern_clear(struct flt_compiler *c)
+{
+	for (uint32_t i = 0; i < c->captab; i++) {
+		if (!c->tab[i].p)
+			continue;
+		flt_prog_free(c->tab[i].p);
+		free(c->tab[i].key);
+	}
+	free(c->tab);
+	c->tab = NULL;
+	c->ntab = c->captab = 0;
+}
+
+/* A compound node (kids already interned): the shared equal node if there
+ * is one (p is then released), else p, now interned. */
+static struct flt_prog *share_compound(struct cstate *s, struct flt_prog *p)
+{
+	struct kbuf k = {0};
+	uint32_t kind = p->kind;
+	kb_add(&k, &kind, sizeof kind);
+	kb_add(&k, p->kids, p->nkids * sizeof(*p->kids));
+	if (k.oom) {
+		free(k.s);
+		return p;
+	}
+	uint64_t h = key_hash(k.s, k.len);
+	struct flt_prog *q = intern_get(s->c, &k, h);
+	if (q) {
+		free(k.s);
+		flt_prog_free(p);
+		return q;
+	}
+	intern_put(s->c, &k, h, p);
 	return p;
 }
 
+static struct flt_prog *compile_node(struct cstate *s, const struct flt_node *n);
+
+/* A check: the shared equal one, or a new one (interned). */
+static struct flt_prog *compile_leaf(struct cstate *s, const struct flt_node *n)
+{
+	struct kbuf k = {0};
+	kb_add(&k, "C", 1);
+	key_node(&k, n);
+	uint64_t h = k.oom ? 0 : key_hash(k.s, k.len);
+	struct flt_prog *q = k.oom ? NULL : intern_get(s->c, &k, h);
+	if (q) {
+		free(k.s);
+		return q;
+	}
+	struct flt_prog *p = calloc(1, sizeof(*p));
+	if (!p) {
+		free(k.s);
+		return cfail(s, n, "out of memory");
+	}
+	p->refs = 1;
+	p->kind = P_CHECK;
+	if (!(p->chk = compile_check(s, n))) {
+		free(k.s);
+		flt_prog_free(p);
+		return NULL;
+	}
+	if (k.oom)
+		free(k.s);
+	else
+		intern_put(s->c, &k, h, p);
+	return p;
+}
+
+/* Nested and/or chains (macros) are kept as they are, not spliced into
+ * their parent: a macro's node is then shared by every rule using it and
+ * evaluated once per event. */
 static struct flt_prog *compile_node(struct cstate *s, const struct flt_node *n)
 {
+	if (n->kind == FLT_UNARY || n->kind == FLT_BINARY)
+		return compile_leaf(s, n);
 	struct flt_prog *p = calloc(1, sizeof(*p));
 	if (!p)
 		return cfail(s, n, "out of memory");
+	p->refs = 1;
 	switch (n->kind) {
 	case FLT_AND:
 	case FLT_OR:
@@ -700,13 +886,7 @@ static struct flt_prog *compile_node(struct cstate *s, const struct flt_node *n)
 		for (; p->nkids < n->nkids; p->nkids++)
 			if (!(p->kids[p->nkids] = compile_node(s, n->kids[p->nkids])))
 				goto fail;
-		return p->kind == P_NOT ? p : flatten(p);
-	case FLT_UNARY:
-	case FLT_BINARY:
-		p->kind = P_CHECK;
-		if (!(p->chk = compile_check(s, n)))
-			goto fail;
-		return p;
+		return share_compound(s, p);
 	case FLT_IDENT:
 		cfail(s, n, "filter error: unexpected identifier '%s'", n->str);
 		goto fail;

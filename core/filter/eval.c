@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "event/codes.h"
 #include "filter/filter.h"
 #include "filter/internal.h"
 
@@ -452,7 +453,26 @@ static bool compare_list(const struct flt_check *k, uint8_t type, const struct f
 	return in;
 }
 
+static bool eval_check_values(const struct flt_check *k, struct fld_ctx *ctx);
+
+/* evt.type against constants: the answer for an event code is computed once
+ * and kept (k->bycode), since evt.type is the code's fixed name - except
+ * for generic syscall events (named by their syscall id parameter) and
+ * async events (named by their payload), evaluated each time. */
 static bool eval_check(const struct flt_check *k, struct fld_ctx *ctx)
+{
+	if (!k->bycode || !ctx->ev)
+		return eval_check_values(k, ctx);
+	uint16_t code = ctx->ev->hdr->type;
+	if (code >= EV_CODE_MAX || code == EV_GENERIC_X || code == EV_ASYNCEVENT_E)
+		return eval_check_values(k, ctx);
+	int8_t *c = &k->bycode[code]; /* scratch, as rset */
+	if (*c < 0)
+		*c = eval_check_values(k, ctx);
+	return *c;
+}
+
+static bool eval_check_values(const struct flt_check *k, struct fld_ctx *ctx)
 {
 	const struct fld_vals *lv = flt_expr_eval(k->lhs, ctx);
 	if (!lv || lv->n == 0)
@@ -496,25 +516,49 @@ static bool eval_check(const struct flt_check *k, struct fld_ctx *ctx)
 	return compare_one(k, type, &lv->v[0], &r);
 }
 
-bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx)
+static bool eval_node(const struct flt_prog *p, struct fld_ctx *ctx);
+
+/* A shared node answers from its memo when it was already evaluated for
+ * this event of this context (see struct flt_prog). Contexts that
+ * fld_ctx_init did not set up (id 0) are never memoised. */
+static inline bool eval_memo(const struct flt_prog *p, struct fld_ctx *ctx)
+{
+	if (!p->memo || !ctx->id)
+		return eval_node(p, ctx);
+	struct flt_prog *m = (struct flt_prog *)p; /* scratch, as eval_check's rset */
+	if (m->memo_gen == ctx->gen && m->memo_id == ctx->id)
+		return m->memo_val;
+	bool r = eval_node(p, ctx);
+	m->memo_val = r;
+	m->memo_gen = ctx->gen;
+	m->memo_id = ctx->id;
+	return r;
+}
+
+static bool eval_node(const struct flt_prog *p, struct fld_ctx *ctx)
 {
 	switch (p->kind) {
 	case P_AND:
 		for (uint32_t i = 0; i < p->nkids; i++)
-			if (!flt_eval(p->kids[i], ctx))
+			if (!eval_memo(p->kids[i], ctx))
 				return false;
 		return true;
 	case P_OR:
 		for (uint32_t i = 0; i < p->nkids; i++)
-			if (flt_eval(p->kids[i], ctx))
+			if (eval_memo(p->kids[i], ctx))
 				return true;
 		return false;
 	case P_NOT:
-		return !flt_eval(p->kids[0], ctx);
+		return !eval_memo(p->kids[0], ctx);
 	case P_CHECK:
 		return eval_check(p->chk, ctx);
 	case P_TRUE:
 		return true;
 	}
 	return false;
+}
+
+bool flt_eval(const struct flt_prog *p, struct fld_ctx *ctx)
+{
+	return eval_memo(p, ctx);
 }

@@ -61,13 +61,28 @@ struct flt_check {
 	uint32_t nres;
 	struct flt_expr *rhs;       /* owned: a field on the right */
 	struct flt_hset rset;       /* scratch set for a right-hand field's values */
+	/* Checks of the syscall evt.type against constants: the result per
+	 * event code (-1 = not known yet), for the codes whose evt.type is their
+	 * fixed name (see eval.c by_code). Owned; NULL for other checks. */
+	int8_t *bycode;
 };
 
+/* Programs are hash-consed per compiler (compile.c): a sub-condition that
+ * several rules share (a macro such as open_read, or one check) is one node
+ * with several owners, counted in `refs` (the compiler's intern table holds
+ * one). A node with more than one user keeps its result for the event being
+ * evaluated (memo_*), so the other rules reuse it: a condition's value is a
+ * function of the event alone (fields are extracted once per event and
+ * evaluation has no side effects). */
 struct flt_prog {
 	enum { P_AND, P_OR, P_NOT, P_CHECK, P_TRUE } kind;
-	struct flt_prog **kids;     /* owned */
+	struct flt_prog **kids;     /* each kid: one reference held */
 	uint32_t nkids;
 	struct flt_check *chk;      /* owned */
+	uint32_t refs;              /* owners; freed when the last one lets go */
+	bool memo;                  /* used more than once: remember per event */
+	bool memo_val;
+	uint64_t memo_id, memo_gen; /* the (fld_ctx id, gen) memo_val is for */
 };
 
 const struct fld_vals *flt_expr_eval(struct flt_expr *x, struct fld_ctx *ctx);

@@ -286,12 +286,35 @@ static bool glob(const char *pat, size_t pl, const char *s, size_t sl, bool icas
 	return fnmatch(flt_cstr(0, pat, pl), flt_cstr(1, s, sl), icase ? FNM_CASEFOLD : 0) == 0;
 }
 
+/* Whether n occurs in h (as memmem(h, hl, n, nl) != NULL). For the short
+ * needles of rules ("../", "/.ssh/", "id_rsa") a memchr on the first byte
+ * and a compare of the rest beats memmem's set-up; long ones go to memmem. */
+static bool has_sub(const char *h, size_t hl, const char *n, size_t nl)
+{
+	if (nl == 0)
+		return true;
+	if (nl > hl)
+		return false;
+	if (nl > 16)
+		return memmem(h, hl, n, nl) != NULL;
+	const char *p = h, *last = h + (hl - nl); /* the last place n can start */
+	while (p <= last) {
+		p = memchr(p, n[0], (size_t)(last - p) + 1);
+		if (!p)
+			return false;
+		if (memcmp(p + 1, n + 1, nl - 1) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
 static bool cmp_str(enum flt_op op, const char *a, size_t al, const char *b, size_t bl)
 {
 	int c;
 	switch (op) {
 	case FLT_OP_CONTAINS:
-		return bl == 0 || memmem(a, al, b, bl) != NULL;
+		return has_sub(a, al, b, bl);
 	case FLT_OP_ICONTAINS:
 		return icontains(a, al, b, bl);
 	case FLT_OP_STARTSWITH:

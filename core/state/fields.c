@@ -274,6 +274,18 @@ size_t st_field_ip(struct st_state *st, int id, uint8_t ip[16])
 }
 
 /* "a//b" -> "a/b", as upstream shows raw names */
+/* snprintf(buf, cap, "%.*s", len, s) without the formatting machinery (on
+ * the per-event path of fd.nameraw / fd.directory): at most len bytes of s,
+ * up to its NUL, cut to cap - 1; s may lie inside buf. */
+static void copy_str(char *buf, size_t cap, const char *s, size_t len)
+{
+	size_t n = strnlen(s, len);
+	if (n >= cap)
+		n = cap - 1;
+	memmove(buf, s, n);
+	buf[n] = 0;
+}
+
 static void squeeze_slashes(char *s)
 {
 	char *o = s;
@@ -293,7 +305,7 @@ static const char *event_fdname_raw(struct st_state *st, char *buf, size_t cap)
 		if (ev->nparams < 3 || !ev->len[2])
 			return NULL;
 		size_t n = strnlen((const char *)ev->val[2], ev->len[2]);
-		snprintf(buf, cap, "%.*s", (int)n, (const char *)ev->val[2]);
+		copy_str(buf, cap, (const char *)ev->val[2], n);
 		return buf;
 	}
 	return event_fdname(st, buf, cap);
@@ -338,7 +350,7 @@ static bool extract_fd(struct st_state *st, int id, struct st_value *v, char *bu
 		if (!n)
 			return v_none(v);
 		if (n != buf)
-			snprintf(buf, cap, "%s", n);
+			copy_str(buf, cap, n, cap);
 		squeeze_slashes(buf);
 		return v_str(v, buf);
 	}
@@ -361,7 +373,7 @@ static bool extract_fd(struct st_state *st, int id, struct st_value *v, char *bu
 			name = f->name;
 		}
 		if (name != buf)
-			snprintf(buf, cap, "%s", name);
+			copy_str(buf, cap, name, cap);
 		if (!f || f->type != ST_FD_DIRECTORY) {
 			char *slash = strrchr(buf, '/');
 			if (slash && slash != buf) {

@@ -17,6 +17,8 @@
 #include <cmocka.h>
 
 #include "filter/filter.h"
+#include "filter/internal.h"
+#include "filter/values.h"
 
 static struct {
 	const char *str;
@@ -503,6 +505,107 @@ static void test_logic_and_cache(void **st)
 	flt_compiler_free(c);
 }
 
+static struct flt_prog *compile_in(struct flt_compiler *c, const char *cond)
+{
+	struct flt_error err;
+	struct flt_node *n = flt_parse(cond, NULL, &err, NULL);
+	assert_non_null(n);
+	struct flt_prog *p = flt_compile(c, n, &err);
+	flt_node_free(n);
+	assert_non_null(p);
+	return p;
+}
+
+/* Sub-conditions shared between programs of one compiler (macros used by
+ * many rules) are one node evaluated once per event: its remembered result
+ * must follow the event (fld_ctx_next), the context (two contexts at the
+ * same generation, a context re-initialised at the same address) and
+ * survive the other programs being freed. Expected values are the plain
+ * truth of each condition on the values set. */
+static void test_shared_subconditions(void **st)
+{
+	(void)st;
+	reset();
+	struct flt_compiler *c = flt_compiler_new(reg, "syscall");
+	const char *m = "(t.str startswith /usr and t.u64 in (1000, 2000))";
+	char c1[256], c2[256];
+	snprintf(c1, sizeof c1, "%s and t.b = true", m);
+	snprintf(c2, sizeof c2, "t.i64 = -5 and not %s", m);
+	struct flt_prog *p1 = compile_in(c, c1), *p2 = compile_in(c, c2);
+	struct flt_prog *p3 = compile_in(c, m);
+	/* the same node, marked as shared; a different one is not merged */
+	assert_ptr_equal(p1->kids[0], p2->kids[1]->kids[0]);
+	assert_ptr_equal(p1->kids[0], p3);
+	assert_true(p3->memo);
+	assert_ptr_not_equal(p1->kids[1], p2->kids[0]);
+	struct fld_ctx a, b;
+	fld_ctx_init(&a, flt_compiler_nslots(c));
+	fld_ctx_init(&b, flt_compiler_nslots(c));
+	assert_true(a.id != b.id && a.id && b.id);
+	/* event 1: /usr/bin/curl, 1000 -> m true */
+	assert_true(flt_eval(p1, &a));
+	assert_false(flt_eval(p2, &a));
+	assert_true(flt_eval(p3, &a));
+	/* event 2 on the same context: m false now */
+	fld_ctx_next(&a);
+	V.u64 = 7;
+	assert_false(flt_eval(p1, &a));
+	assert_true(flt_eval(p2, &a));
+	assert_false(flt_eval(p3, &a));
+	/* another context at the generation a's memo was taken at */
+	b.gen = a.gen;
+	V.u64 = 2000;
+	assert_true(flt_eval(p2, &b) == false && flt_eval(p1, &b));
+	/* and back to a (its values are cached: u64 = 7) */
+	assert_false(flt_eval(p3, &a));
+	/* a context re-initialised in place (same address, same generation)
+	 * gets a new identity */
+	fld_ctx_fini(&a);
+	fld_ctx_init(&a, flt_compiler_nslots(c));
+	assert_true(flt_eval(p3, &a)); /* /usr/bin/curl, 2000 */
+	fld_ctx_fini(&a);
+	fld_ctx_init(&a, flt_compiler_nslots(c));
+	V.str = "/bin/sh";
+	assert_false(flt_eval(p3, &a));
+	assert_true(flt_eval(p2, &a));
+	/* the shared node outlives the programs freed first */
+	flt_prog_free(p1);
+	flt_prog_free(p3);
+	fld_ctx_next(&a);
+	V.str = "/usr/sbin/x";
+	assert_false(flt_eval(p2, &a));
+	fld_ctx_fini(&a);
+	fld_ctx_fini(&b);
+	flt_prog_free(p2);
+	flt_compiler_free(c);
+}
+
+/* `contains` (a memchr + compare for short needles) against libc's memmem
+ * on random strings over a 3-letter alphabet (many partial matches), needle
+ * lengths 0..20 (both sides of the memmem cut-over), haystacks 0..40. */
+static void test_contains_vs_memmem(void **st)
+{
+	(void)st;
+	unsigned seed = 12345;
+	char h[41], n[21];
+	for (int it = 0; it < 200000; it++) {
+		seed = seed * 1103515245u + 12345u;
+		size_t hl = (seed >> 8) % 41, nl = (seed >> 20) % 21;
+		for (size_t i = 0; i < hl; i++) {
+			seed = seed * 1103515245u + 12345u;
+			h[i] = (char)('a' + (seed >> 16) % 3);
+		}
+		for (size_t i = 0; i < nl; i++) {
+			seed = seed * 1103515245u + 12345u;
+			n[i] = (char)('a' + (seed >> 16) % 3);
+		}
+		bool want = nl == 0 || memmem(h, hl, n, nl) != NULL;
+		bool got = flt_compare(FLT_OP_CONTAINS, EV_PT_CHARBUF, h, (uint32_t)hl, n, (uint32_t)nl);
+		if (want != got)
+			fail_msg("'%.*s' contains '%.*s': got %d", (int)hl, h, (int)nl, n, got);
+	}
+}
+
 static int setup(void **st)
 {
 	(void)st;
@@ -525,6 +628,8 @@ int main(void)
 		cmocka_unit_test(test_getopt),
 		cmocka_unit_test(test_upstream_eval_cases),
 		cmocka_unit_test(test_logic_and_cache),
+		cmocka_unit_test(test_shared_subconditions),
+		cmocka_unit_test(test_contains_vs_memmem),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

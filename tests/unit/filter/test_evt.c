@@ -219,6 +219,60 @@ static void test_unknown_code(void **st)
 	run("evt.arg[0] exists or evt.args exists or evt.category exists or evt.buffer exists");
 }
 
+/* generic syscall exit: ID (u16), nativeID (u16) */
+static void generic(uint16_t id)
+{
+	uint16_t native = 0;
+	const void *v[] = {&id, &native};
+	const uint32_t l[] = {2, 2};
+	build(EV_GENERIC_X, 2, v, l);
+}
+
+static bool eval_on(struct flt_prog *p)
+{
+	fld_ctx_next(&ctx);
+	ctx.ev = &view;
+	return flt_eval(p, &ctx);
+}
+
+/* One compiled evt.type check over a sequence of events: its result per
+ * event code is kept, so it must follow the code (openat, read, openat
+ * again) and must not be kept for generic events, whose evt.type is the
+ * name of their syscall id (two ids, alternately, same code). */
+static void test_evt_type_per_code(void **st)
+{
+	(void)st;
+	const char *n1 = ev_syscall_name(1), *n2 = ev_syscall_name(2);
+	assert_non_null(n1);
+	assert_non_null(n2);
+	assert_string_not_equal(n1, n2);
+	char cond[256];
+	snprintf(cond, sizeof cond, "evt.type in (openat, %s)", n1);
+	struct flt_error err;
+	struct flt_node *n = flt_parse(cond, NULL, &err, NULL);
+	assert_non_null(n);
+	struct flt_compiler *c = flt_compiler_new(reg, "syscall");
+	struct flt_prog *p = flt_compile(c, n, &err);
+	flt_node_free(n);
+	assert_non_null(p);
+	fld_ctx_fini(&ctx);
+	fld_ctx_init(&ctx, flt_compiler_nslots(c));
+	for (int round = 0; round < 2; round++) {
+		openat(3, "/etc/passwd", 1, 0);
+		assert_true(eval_on(p));
+		readx(5, "hello", 5);
+		assert_false(eval_on(p));
+		generic(1);
+		assert_true(eval_on(p));
+		generic(2);
+		assert_false(eval_on(p));
+		openat(4, "/tmp/x", 1, 0);
+		assert_true(eval_on(p));
+	}
+	flt_prog_free(p);
+	flt_compiler_free(c);
+}
+
 static int setup(void **st)
 {
 	(void)st;
@@ -243,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_unknown_code),
+		cmocka_unit_test(test_evt_type_per_code),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
