@@ -83,7 +83,17 @@ child = subprocess.Popen([sys.executable, "-c", CHILD, str(pre_fd), tmp_path, "r
 ports = child.stdout.read().split()
 child.wait(timeout=30)
 child_pid = child.pid
-time.sleep(1.0)
+# Stop only once falco has shown the child's last event (the exec of
+# /bin/true): on a loaded machine the event thread may lag seconds behind,
+# and what is still in the driver's buffers at SIGINT is not read.
+marker = f" true ({child_pid}) < execve"
+deadline = time.time() + 60
+while time.time() < deadline and p.poll() is None:
+    out.seek(0)
+    if marker in out.read():
+        break
+    time.sleep(0.2)
+time.sleep(0.5)
 p.send_signal(signal.SIGINT)
 try:
     rc = p.wait(timeout=30)
