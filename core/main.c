@@ -24,6 +24,7 @@
 #include "rules/rules.h"
 #include "sources.h"
 #include "state/state.h"
+#include "web/web.h"
 
 #ifndef FALCO_VERSION
 #define FALCO_VERSION "0.1.0"
@@ -339,6 +340,7 @@ struct app {
 	struct srcs_replay *replay;               /* owned: the plugin sources of a replay; NULL when
 	                                           * live or printing (--dump-events) */
 	struct metrics *metrics;                  /* owned: falco.yaml metrics.enabled, else NULL */
+	struct web *web;                          /* owned: falco.yaml webserver.enabled (not replays) */
 };
 
 /* Ends --record and the alert-triggered captures (idempotent). */
@@ -359,7 +361,9 @@ static void app_free(struct app *a)
 {
 	/* core/output's order: the manager (its rules use the compilers'
 	 * bindings), then the rules engine (programs, compilers), then the
-	 * registries, static fields last. */
+	 * registries, static fields last; the web server first (it reads
+	 * metrics). */
+	web_stop(a->web);
 	metrics_free(a->metrics);
 	out_mgr_free(a->mgr);
 	app_record_close(a);
@@ -1001,6 +1005,12 @@ static int dump_event(void *ctx, const struct eng_event *ev)
 	return 0;
 }
 
+/* No syscall event for a while: answer an on-demand metrics request. */
+static void on_idle(void *ctx)
+{
+	metrics_poll_idle(((struct run_ctx *)ctx)->msrc);
+}
+
 static volatile sig_atomic_t g_stop_requested; /* a signal came before the engines ran */
 
 static void on_signal(int sig)
@@ -1149,7 +1159,8 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 			src->close(src->impl);
 		return 1;
 	}
-	struct eng_hooks hooks = {.ctx = &r, .parse = on_parse, .consume = dump ? dump_event : on_event};
+	struct eng_hooks hooks = {.ctx = &r, .parse = on_parse, .consume = dump ? dump_event : on_event,
+	                          .idle = on_idle};
 	struct eng *engines[MAX_PLUGINS + 1] = {NULL};
 	struct srcs_pipe *pipes[MAX_PLUGINS + 1] = {NULL};
 	struct srcs_running run[MAX_PLUGINS + 1];
@@ -1170,6 +1181,7 @@ static int run_source(struct app *a, struct eng_source *src, struct st_state *st
 		r.msrc = metrics_add_source(a->metrics, "syscall", e, st, NULL, a->plugins, a->nplugins);
 	}
 	long nl = dump ? (long)n : open_plugin_sources(a, enabled, engines, n, pipes, run);
+	web_enable_metrics(a->web, a->metrics); /* upstream: once the inspectors are open */
 	int rc = nl < 0 ? 1 : nl == 0 ? (fprintf(stderr, "falco: no event source to run\n"), 1)
 	                             : run_engines(a, engines, (size_t)nl, run);
 	exg_arm(); /* the end: an unread stdout/stderr cannot hold us past a bound */
@@ -1507,6 +1519,12 @@ static int run_engine(struct app *a)
 		}
 		fprintf(stderr, "Dry run: rules and configuration loaded, not capturing\n");
 		return 0;
+	}
+	/* As upstream: the web server runs in live runs only (not replays). */
+	struct web_opts wo = {sizeof(wo), a->cfg, FALCO_VERSION, a->plugins, a->nplugins};
+	if (a->cfg->engine.kind != CFG_ENGINE_REPLAY && web_start(&wo, &a->web, merr, sizeof(merr)) < 0) {
+		fprintf(stderr, "falco: %s\n", merr);
+		return 1;
 	}
 	switch (a->cfg->engine.kind) {
 	case CFG_ENGINE_REPLAY:

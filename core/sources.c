@@ -40,6 +40,11 @@ static int pipe_parse(void *ctx, const struct eng_event *ev)
 	return 0;
 }
 
+static void pipe_idle(void *ctx)
+{
+	metrics_poll_idle(((struct srcs_pipe *)ctx)->msrc);
+}
+
 /* evt.plugininfo: the plugin's event_to_string, at most once per event. */
 static const char *pipe_info(void *arg)
 {
@@ -103,7 +108,7 @@ struct srcs_pipe *srcs_pipe_new(const struct srcs_pipe_opts *o, char *err)
 		free(sp);
 		return NULL;
 	}
-	struct eng_hooks hooks = {.ctx = sp, .parse = pipe_parse, .consume = pipe_consume};
+	struct eng_hooks hooks = {.ctx = sp, .parse = pipe_parse, .consume = pipe_consume, .idle = pipe_idle};
 	sp->eng = eng_new(&es, &hooks, err);
 	if (sp->eng == NULL) {
 		fld_ctx_fini(&sp->fctx);

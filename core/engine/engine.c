@@ -203,8 +203,11 @@ int eng_run(struct eng *e)
 		rc = e->src.next(e->src.impl, &raw);
 		if (rc == ENG_EOF)
 			return 0;
-		if (rc == ENG_TIMEOUT)
+		if (rc == ENG_TIMEOUT) {
+			if (e->hooks.idle)
+				e->hooks.idle(e->hooks.ctx);
 			continue;
+		}
 		if (rc < 0)
 			return eng_fail(e, rc, "%s", e->src.error(e->src.impl));
 		e->st.read++;

@@ -128,6 +128,9 @@ struct eng_hooks {
 	 * want_hidden). Returns 0 to go on, > 0 to stop, < 0 on error. */
 	int (*consume)(void *ctx, const struct eng_event *ev);
 	bool want_hidden;
+	/* Optional: the source had nothing for a while (ENG_TIMEOUT), called
+	 * on the loop's thread (e.g. to answer an on-demand metrics request). */
+	void (*idle)(void *ctx);
 };
 
 struct eng_stats {

@@ -30,6 +30,10 @@ struct metrics_src {
 	struct metrics_prev prev;         /* for rates */
 	struct metrics_snapshot latest;   /* under m->lock */
 	bool have_latest;
+	uint32_t tick_seen;               /* the source's thread only: last periodic tick taken */
+	uint32_t req_seen;                /* the source's thread only: last request answered */
+	uint32_t answered;                /* under m->lock: the request its latest answers */
+	bool slow;                        /* under m->lock: missed a request's deadline */
 };
 
 struct metrics {
@@ -38,7 +42,11 @@ struct metrics {
 	struct metrics_render_opts ro;
 	int64_t reload_ts;
 	FILE *file;                       /* owned: output_file, or NULL */
-	_Atomic uint32_t tick;
+	_Atomic uint32_t tick;            /* periodic snapshots wanted */
+	_Atomic uint32_t req;             /* on-demand snapshots wanted (metrics_prometheus_now) */
+	_Atomic uint32_t gen;             /* bumped with either: what metrics_poll watches */
+	pthread_cond_t answered;          /* a source answered a request (under lock) */
+	bool answered_init;
 	pthread_t ticker;
 	bool ticking;
 	pthread_mutex_t lock;             /* file, samples, latest snapshots, stop flag */
@@ -51,6 +59,7 @@ struct metrics {
 	struct metrics_src *src[MAX_SOURCES];
 	size_t nsrc;
 	bool stopped;
+	bool stopping;                    /* under lock: the sources' threads are gone */
 };
 
 static uint64_t now_ns(clockid_t c)
@@ -104,8 +113,10 @@ static void *ticker_main(void *arg)
 		}
 		while (!m->stop && pthread_cond_timedwait(&m->wake, &m->lock, &next) != ETIMEDOUT)
 			;
-		if (!m->stop)
+		if (!m->stop) {
 			atomic_fetch_add_explicit(&m->tick, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&m->gen, 1, memory_order_release);
+		}
 	}
 	pthread_mutex_unlock(&m->lock);
 	return NULL;
@@ -117,12 +128,17 @@ static int start_ticker(struct metrics *m)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	int rc = pthread_cond_init(&m->wake, &ca);
+	if (!rc && (rc = pthread_cond_init(&m->answered, &ca)) != 0)
+		pthread_cond_destroy(&m->wake);
 	pthread_condattr_destroy(&ca);
 	if (rc)
 		return -rc;
+	m->answered_init = true;
 	rc = pthread_create(&m->ticker, NULL, ticker_main, m);
 	if (rc) {
 		pthread_cond_destroy(&m->wake);
+		pthread_cond_destroy(&m->answered);
+		m->answered_init = false;
 		return -rc;
 	}
 	m->ticking = true;
@@ -216,8 +232,11 @@ struct metrics_src *metrics_add_source(struct metrics *m, const char *name, stru
 	s->plugin = plugin;
 	s->plugins = plugins;
 	s->nplugins = nplugins;
-	s->h.tick = &m->tick;
-	s->h.seen = atomic_load(&m->tick);
+	s->h.tick = &m->gen;
+	s->h.seen = atomic_load(&m->gen);
+	s->tick_seen = atomic_load(&m->tick);
+	s->req_seen = atomic_load(&m->req);
+	s->answered = s->req_seen;
 	pthread_mutex_lock(&m->lock);
 	m->src[m->nsrc++] = s;
 	pthread_mutex_unlock(&m->lock);
@@ -442,10 +461,58 @@ static void take(struct metrics_src *src, uint32_t tick)
 	metrics_snap_clear(&s);
 }
 
+/* A snapshot kept as the source's latest only (an on-demand request):
+ * nothing emitted, no rates moved. */
+static void refresh(struct metrics_src *src)
+{
+	struct metrics *m = src->m;
+	struct metrics_snapshot s = {0};
+	if (fill(src, &s) < 0)
+		fprintf(stderr, "falco: metrics: out of memory; snapshot incomplete\n");
+	pthread_mutex_lock(&m->lock);
+	metrics_snap_clear(&src->latest);
+	src->latest = s;
+	src->have_latest = true;
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void answer(struct metrics_src *src, uint32_t req)
+{
+	struct metrics *m = src->m;
+	src->req_seen = req;
+	pthread_mutex_lock(&m->lock);
+	src->answered = req;
+	src->slow = false;
+	pthread_cond_broadcast(&m->answered);
+	pthread_mutex_unlock(&m->lock);
+}
+
 void metrics_src_snapshot(struct metrics_src *s)
 {
-	s->h.seen = atomic_load_explicit(&s->m->tick, memory_order_relaxed);
-	take(s, s->h.seen);
+	struct metrics *m = s->m;
+	/* acquire: a request's req (or the ticker's tick) bumped before gen is seen */
+	s->h.seen = atomic_load_explicit(&m->gen, memory_order_acquire);
+	uint32_t tick = atomic_load_explicit(&m->tick, memory_order_relaxed);
+	uint32_t req = atomic_load_explicit(&m->req, memory_order_relaxed);
+	if (tick != s->tick_seen) {
+		s->tick_seen = tick;
+		take(s, tick);
+	} else if (req != s->req_seen) {
+		refresh(s);
+	}
+	if (req != s->req_seen)
+		answer(s, req);
+}
+
+void metrics_poll_idle(struct metrics_src *s)
+{
+	if (!s)
+		return;
+	uint32_t req = atomic_load_explicit(&s->m->req, memory_order_acquire);
+	if (req != s->req_seen) {
+		refresh(s);
+		answer(s, req);
+	}
 }
 
 /* ---- end ---- */
@@ -468,6 +535,11 @@ void metrics_stop(struct metrics *m)
 	if (!m || m->stopped)
 		return;
 	stop_ticker(m);
+	pthread_mutex_lock(&m->lock);
+	m->stopping = true; /* requests stop waiting for the sources' threads */
+	if (m->answered_init)
+		pthread_cond_broadcast(&m->answered);
+	pthread_mutex_unlock(&m->lock);
 	/* one sample for the final snapshots, after every periodic one */
 	uint32_t final = atomic_load(&m->tick) + 1;
 	for (size_t i = 0; i < m->nsrc; i++) {
@@ -493,6 +565,57 @@ char *metrics_prometheus_latest(struct metrics *m)
 	return text;
 }
 
+/* Whether every source that is not slow answered request `want`. */
+static bool all_answered(const struct metrics *m, uint32_t want)
+{
+	for (size_t i = 0; i < m->nsrc; i++)
+		if (!m->src[i]->slow && (int32_t)(m->src[i]->answered - want) < 0)
+			return false;
+	return true;
+}
+
+/* Asks every source's thread for a snapshot and waits until they answered
+ * or the deadline passed; those that did not answer are marked slow (not
+ * waited for again until they answer). Under m->lock. */
+static void request_snapshots(struct metrics *m, unsigned timeout_ms)
+{
+	if (m->stopping || m->nsrc == 0 || !m->answered_init)
+		return;
+	uint32_t want = atomic_fetch_add_explicit(&m->req, 1, memory_order_relaxed) + 1;
+	atomic_fetch_add_explicit(&m->gen, 1, memory_order_release);
+	struct timespec dl;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += (time_t)(timeout_ms / 1000);
+	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	while (!m->stopping && !all_answered(m, want))
+		if (pthread_cond_timedwait(&m->answered, &m->lock, &dl) == ETIMEDOUT) {
+			for (size_t i = 0; i < m->nsrc; i++)
+				if ((int32_t)(m->src[i]->answered - want) < 0)
+					m->src[i]->slow = true;
+			break;
+		}
+}
+
+char *metrics_prometheus_now(struct metrics *m, unsigned timeout_ms)
+{
+	if (!m)
+		return NULL;
+	const struct metrics_snapshot *snaps[MAX_SOURCES];
+	size_t n = 0;
+	pthread_mutex_lock(&m->lock);
+	request_snapshots(m, timeout_ms);
+	for (size_t i = 0; i < m->nsrc; i++)
+		if (m->src[i]->have_latest)
+			snaps[n++] = &m->src[i]->latest;
+	char *text = metrics_prometheus(snaps, n);
+	pthread_mutex_unlock(&m->lock);
+	return text;
+}
+
 uint64_t metrics_samples(const struct metrics *m)
 {
 	return m ? m->samples : 0;
@@ -508,6 +631,8 @@ void metrics_free(struct metrics *m)
 		free(m->src[i]->name);
 		free(m->src[i]);
 	}
+	if (m->answered_init)
+		pthread_cond_destroy(&m->answered);
 	if (m->file)
 		fclose(m->file);
 	for (size_t i = 0; i < m->nfiles; i++)

@@ -35,9 +35,17 @@
  * when the run ends (upstream emits none at exit, so a short replay would
  * report nothing).
  *
- * Threads: metrics_poll() from the source's own thread; metrics_new,
- * metrics_add_source, metrics_stop and metrics_free from the controlling
- * thread; metrics_prometheus_latest from any thread.
+ * On demand (the web server's /metrics, as upstream computes the metrics
+ * on each request): metrics_prometheus_now() asks every source's thread
+ * for a fresh snapshot (kept as its latest; not emitted, rates untouched)
+ * and waits for them, so state is still read only on the thread that owns
+ * it. A source answers on its next event (metrics_poll) or, when idle, on
+ * its next timeout (metrics_poll_idle).
+ *
+ * Threads: metrics_poll() and metrics_poll_idle() from the source's own
+ * thread; metrics_new, metrics_add_source, metrics_stop and metrics_free
+ * from the controlling thread; metrics_prometheus_latest and
+ * metrics_prometheus_now from any thread.
  */
 #ifndef FALCO_CORE_METRICS_H
 #define FALCO_CORE_METRICS_H
@@ -272,11 +280,12 @@ struct metrics_src *metrics_add_source(struct metrics *m, const char *name, stru
 
 /* What metrics_poll() reads; the head of every struct metrics_src. */
 struct metrics_src_head {
-	const _Atomic uint32_t *tick;
+	const _Atomic uint32_t *tick;  /* bumped by the ticker and by on-demand requests */
 	uint32_t seen;
 };
 
-/* Snapshot and emit now (the source's own thread). */
+/* From the source's own thread when the counter moved: a periodic
+ * snapshot (emitted) when the ticker moved, else an on-demand one. */
 void metrics_src_snapshot(struct metrics_src *s);
 
 /* Per event, from the source's thread: a snapshot when the ticker moved. */
@@ -287,6 +296,11 @@ static inline void metrics_poll(struct metrics_src *s)
 		metrics_src_snapshot(s);
 }
 
+/* From the source's own thread when it had no event for a while (an
+ * engine timeout): answers a pending on-demand request; periodic snapshots
+ * wait for an event, as upstream's. NULL is a no-op. */
+void metrics_poll_idle(struct metrics_src *s);
+
 /* After the engines stopped: stops the ticker, takes each source's last
  * snapshot, and forgets the sources' borrowed pointers. NULL is a no-op. */
 void metrics_stop(struct metrics *m);
@@ -294,6 +308,13 @@ void metrics_stop(struct metrics *m);
 /* The latest snapshots as Prometheus text (for the web server). NULL on
  * ENOMEM or when m is NULL. */
 char *metrics_prometheus_latest(struct metrics *m);
+
+/* Fresh snapshots of every source as Prometheus text: each source's thread
+ * takes its own (see above); this waits up to timeout_ms for them, then
+ * renders the latest of each (a source that missed the deadline shows its
+ * previous one and is not waited for again until it answers; after
+ * metrics_stop, the final ones). NULL on ENOMEM or when m is NULL. */
+char *metrics_prometheus_now(struct metrics *m, unsigned timeout_ms);
 
 /* Snapshots emitted so far. */
 uint64_t metrics_samples(const struct metrics *m);

@@ -39,7 +39,8 @@ class Falco:
         args += ["-o", "engine.kind=modern_ebpf", "-o", "json_output=true", "-U",
                  "-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=true",
                  "-o", "file_output.enabled=false", "-o", "http_output.enabled=false",
-                 "-o", "program_output.enabled=false", "-o", "watch_config_files=false"]
+                 "-o", "program_output.enabled=false", "-o", "watch_config_files=false",
+                 "-o", "webserver.enabled=false"]
         args += list(extra)
         self.args = args
         self.p = subprocess.Popen(args, stdout=self.out, stderr=self.err, cwd=ROOT)

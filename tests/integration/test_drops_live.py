@@ -23,7 +23,7 @@ if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
     sys.exit(77)
 
 cmd = [FALCO, "-c", os.path.join(ROOT, "falco.yaml"), "-r", RULES, "-o", "engine.kind=modern_ebpf",
-       "-M", "10", "-o", "log_syslog=false", "-o", "json_output=true",
+       "-M", "10", "-o", "log_syslog=false", "-o", "webserver.enabled=false", "-o", "json_output=true",
        "-o", "syscall_event_drops.simulate_drops=true", "-o", "syscall_event_drops.actions=[alert]",
        "-o", "syscall_event_drops.rate=1", "-o", "syscall_event_drops.max_burst=10"]
 proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")

@@ -46,7 +46,7 @@ try:
     with open(STATS, "w") as f:
         f.write("1")
     cmd = [FALCO, "-c", os.path.join(ROOT, "falco.yaml"), "-r", RULES, "-o", "engine.kind=modern_ebpf",
-           "-M", "3", "-o", "log_syslog=false", "-o", "metrics.enabled=true", "-o", "metrics.interval=250ms",
+           "-M", "3", "-o", "log_syslog=false", "-o", "webserver.enabled=false", "-o", "metrics.enabled=true", "-o", "metrics.interval=250ms",
            "-o", "metrics.output_rule=false", "-o", "metrics.output_file=" + mfile,
            "-o", "metrics.kernel_event_counters_per_cpu_enabled=true", "-o", "metrics.include_empty_values=true"]
     # Files, not pipes: a live falco alerts on everything else the machine does

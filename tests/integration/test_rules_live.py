@@ -27,7 +27,7 @@ RULES = os.path.join(ROOT, "tests", "integration", "rules", "minimal_rules.yaml"
 out = tempfile.TemporaryFile(mode="w+", errors="replace")
 err = tempfile.TemporaryFile(mode="w+", errors="replace")
 p = subprocess.Popen([FALCO, "-c", os.path.join(ROOT, "falco.yaml"), "-r", RULES,
-                      "-o", "engine.kind=modern_ebpf", "-o", "json_output=true", "-U",
+                      "-o", "engine.kind=modern_ebpf", "-o", "json_output=true", "-U", "-o", "webserver.enabled=false",
                       "-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=true"],
                      stdout=out, stderr=err)
 
@@ -126,7 +126,7 @@ if "Events detected:" not in text or "Shadow File Opened For Reading:" not in te
 # -M SECONDS: stops by itself, with the summary.
 t0 = time.time()
 q = subprocess.run([FALCO, "-c", os.path.join(ROOT, "falco.yaml"), "-r", RULES, "-o", "engine.kind=modern_ebpf",
-                    "-o", "syslog_output.enabled=false", "-M", "2"], capture_output=True, text=True, timeout=60)
+                    "-o", "syslog_output.enabled=false", "-o", "webserver.enabled=false", "-M", "2"], capture_output=True, text=True, timeout=60)
 if q.returncode != 0 or "Events detected:" not in q.stdout or time.time() - t0 > 50:
     print("FAIL: -M 2: exit %d after %.1f s: %s" % (q.returncode, time.time() - t0, q.stderr[-500:]))
     sys.exit(1)
