@@ -192,8 +192,12 @@ static void read_thread(struct ctr_plugin *p, const ss_plugin_field_extract_inpu
 	if (!e)
 		return;
 	t->found = true;
-	if (r->read_entry_field(p->threads, e, p->f_container_id, &v) == SS_PLUGIN_SUCCESS && v.str)
-		snprintf(t->id, sizeof(t->id), "%s", v.str);
+	if (r->read_entry_field(p->threads, e, p->f_container_id, &v) == SS_PLUGIN_SUCCESS && v.str) {
+		/* every extraction comes here: a bounded copy, not snprintf */
+		size_t n = strnlen(v.str, sizeof(t->id) - 1);
+		memcpy(t->id, v.str, n);
+		t->id[n] = '\0';
+	}
 	v.u64 = 0;
 	if (p->f_pidns_start && r->read_entry_field(p->threads, e, p->f_pidns_start, &v) == SS_PLUGIN_SUCCESS)
 		t->pidns_start = v.u64;
