@@ -732,16 +732,60 @@ SC(recvfrom)
 	return 0;
 }
 
-/* The first iovec of a msghdr: enough for the data snapshot. */
-static __always_inline void msg_first_iov(void *msg, void **base, __u64 *len, void **name)
+/* Most bytes of I/O data one event carries, whatever the snaplen. */
+#define MAX_DATA (MAX_PATH * 2 - 1)
+/* iovecs of one msghdr looked at, as upstream's driver (MAX_IOVCNT). */
+#define MAX_IOV 32
+
+struct iov_walk {
+	struct evb *b;
+	const struct iovec *iov;
+	__u64 left;  /* data bytes still wanted */
+	__u64 data;  /* data bytes copied */
+	__u64 size;  /* sum of iov_len of the iovecs read */
+	bool copying;
+};
+
+/* One iovec: add its length to the size and, while bytes are wanted, copy
+ * its start. As upstream, the copy ends at the first iovec that is empty or
+ * cannot be read, but the size still counts every iovec. */
+static long iov_walk_cb(__u32 i, void *arg)
 {
-	struct user_msghdr mh = {};
-	struct iovec iov = {};
-	bpf_probe_read_user(&mh, sizeof(mh), msg);
-	bpf_probe_read_user(&iov, sizeof(iov), mh.msg_iov);
-	*base = iov.iov_base;
-	*len = iov.iov_len;
-	*name = mh.msg_name;
+	struct iov_walk *w = arg;
+	struct iovec v = {};
+	if (bpf_probe_read_user(&v, sizeof(v), &w->iov[i]))
+		return 1;
+	w->size += v.iov_len;
+	if (!w->copying || !w->left)
+		return 0;
+	__u64 n = v.iov_len < w->left ? v.iov_len : w->left;
+	n &= MAX_DATA;
+	struct evb *b = w->b;
+	if (!n || bpf_probe_read_user(&b->data[b->pos & EVB_MASK], n, v.iov_base)) {
+		w->copying = false;
+		return 0;
+	}
+	b->pos += n;
+	w->left -= n;
+	w->data += n;
+	return 0;
+}
+
+/* Pushes the data of a msghdr: the first `want` bytes (at most the snaplen)
+ * of its iovecs put end to end. Returns the sum of the iovecs' lengths (the
+ * sendmsg size), 0 when the iovec array cannot be read. */
+static __always_inline __u32 push_msg_data(struct evb *b, const struct user_msghdr *mh, __u64 want)
+{
+	if (want > drv_snaplen)
+		want = drv_snaplen;
+	if (want > MAX_DATA)
+		want = MAX_DATA;
+	struct iov_walk w = {.b = b, .iov = mh->msg_iov, .left = want, .copying = true};
+	__u64 cnt = mh->msg_iovlen < MAX_IOV ? mh->msg_iovlen : MAX_IOV;
+	if (w.iov && cnt)
+		bpf_loop(cnt, iov_walk_cb, &w, 0);
+	put_len(b, w.data);
+	return w.size;
 }
 
 SC(sendmsg)
@@ -750,17 +794,22 @@ SC(sendmsg)
 	if (!b)
 		return 0;
 	__s32 fd = sc_arg(regs, 0);
-	void *base, *name;
-	__u64 len;
-	msg_first_iov((void *)sc_arg(regs, 1), &base, &len, &name);
+	struct user_msghdr mh = {};
 	push_s64(b, ret);
-	push_bytes_user(b, base, ret > 0 && ret < len ? ret : len, drv_snaplen);
-	push_s64(b, fd);
-	push_u32(b, len);
-	if (ret >= 0)
-		push_socktuple(b, fd, OUTBOUND, name);
-	else
+	if (bpf_probe_read_user(&mh, sizeof(mh), (void *)sc_arg(regs, 1))) {
 		push_empty(b);
+		push_s64(b, fd);
+		push_empty(b);
+		push_empty(b);
+	} else {
+		__u32 size = push_msg_data(b, &mh, ret > 0 ? ret : MAX_DATA);
+		push_s64(b, fd);
+		push_u32(b, size);
+		if (ret >= 0)
+			push_socktuple(b, fd, OUTBOUND, mh.msg_name);
+		else
+			push_empty(b);
+	}
 	evb_submit(b);
 	return 0;
 }
@@ -771,17 +820,26 @@ SC(recvmsg)
 	if (!b)
 		return 0;
 	__s32 fd = sc_arg(regs, 0);
-	void *base, *name;
-	__u64 len;
-	msg_first_iov((void *)sc_arg(regs, 1), &base, &len, &name);
+	struct user_msghdr mh = {};
 	push_s64(b, ret);
 	push_u32(b, ret > 0 ? ret : 0);
-	push_bytes_user(b, base, ret > 0 ? (ret < len ? ret : len) : 0, drv_snaplen);
-	if (ret >= 0)
+	if (ret >= 0 && !bpf_probe_read_user(&mh, sizeof(mh), (void *)sc_arg(regs, 1))) {
+		push_msg_data(b, &mh, ret);
 		push_socktuple(b, fd, INBOUND, NULL);
-	else
+		/* the control data the kernel wrote back (msg_controllen is its
+		 * length now); upstream keeps up to 64 KiB, we keep up to 8 KiB */
+		if (mh.msg_controllen <= MAX_DATA)
+			push_bytes_user(b, mh.msg_control, mh.msg_controllen, MAX_DATA);
+		else
+			push_empty(b);
+	} else {
 		push_empty(b);
-	push_empty(b); /* msgcontrol */
+		if (ret >= 0)
+			push_socktuple(b, fd, INBOUND, NULL);
+		else
+			push_empty(b);
+		push_empty(b); /* msgcontrol */
+	}
 	push_s64(b, fd);
 	evb_submit(b);
 	return 0;
