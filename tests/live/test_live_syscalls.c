@@ -202,6 +202,19 @@ static void child_main(void *arg)
 	struct msghdr rmb = {.msg_iov = &rbigv, .msg_iovlen = 1};
 	recvmsg(p->iov_sp[1], &rmb, 0);
 
+	/* sendmmsg / recvmmsg: an event per message (3 iovecs, then 1); a
+	 * failed sendmmsg gives one event without data */
+	struct iovec mv1[3] = {{"ab", 2}, {"cd", 2}, {"ef", 2}}, mv2[1] = {{"xyz", 3}};
+	struct mmsghdr mm[2] = {{.msg_hdr = {.msg_iov = mv1, .msg_iovlen = 3}},
+	                        {.msg_hdr = {.msg_iov = mv2, .msg_iovlen = 1}}};
+	sendmmsg(p->iov_sp[0], mm, 2, 0);
+	char q1[4], q2[4], q3[8];
+	struct iovec rv1[2] = {{q1, 4}, {q2, 4}}, rv2[1] = {{q3, 8}};
+	struct mmsghdr rmm[2] = {{.msg_hdr = {.msg_iov = rv1, .msg_iovlen = 2}},
+	                         {.msg_hdr = {.msg_iov = rv2, .msg_iovlen = 1}}};
+	recvmmsg(p->iov_sp[1], rmm, 2, MSG_DONTWAIT, NULL);
+	sendmmsg(-1, mm, 2, 0);
+
 	/* write / read through the pipe */
 	p->wr = write(p->pipe_fds[1], "pipe-data", 9);
 	char pb[16];
@@ -459,6 +472,22 @@ static void verify(struct plan *p, struct live_events e)
 		check(s64(rmb, 0) == 120 && u32(rmb, 1) == 120 && bytes_eq(rmb, 2, want, 80) && rmb->len[4] == 0,
 		      "recvmsg past the snaplen: res/size/data/msgcontrol");
 	}
+	EXPECT(smm1, EV_SOCKET_SENDMMSG_X, 0)
+	check(s64(smm1, 0) == 6 && s64(smm1, 1) == p->iov_sp[0] && u32(smm1, 2) == 6 && bytes_eq(smm1, 3, "abcdef", 6),
+	      "sendmmsg message 1 res/fd/size/data");
+	EXPECT(smm2, EV_SOCKET_SENDMMSG_X, 1)
+	check(s64(smm2, 0) == 3 && u32(smm2, 2) == 3 && bytes_eq(smm2, 3, "xyz", 3), "sendmmsg message 2");
+	EXPECT(smm3, EV_SOCKET_SENDMMSG_X, 2)
+	check(s64(smm3, 0) == -EBADF && s64(smm3, 1) == -1 && u32(smm3, 2) == 0 && smm3->len[3] == 0 &&
+	          smm3->len[4] == 0,
+	      "failed sendmmsg: res %lld", (long long)s64(smm3, 0));
+	check(count(&e, p->child, EV_SOCKET_SENDMMSG_X) == 3, "sendmmsg events: want 3");
+	EXPECT(rmm1, EV_SOCKET_RECVMMSG_X, 0)
+	check(s64(rmm1, 0) == 6 && s64(rmm1, 1) == p->iov_sp[1] && u32(rmm1, 2) == 6 && bytes_eq(rmm1, 3, "abcdef", 6),
+	      "recvmmsg message 1 res/fd/size/data");
+	EXPECT(rmm2, EV_SOCKET_RECVMMSG_X, 1)
+	check(s64(rmm2, 0) == 3 && u32(rmm2, 2) == 3 && bytes_eq(rmm2, 3, "xyz", 3), "recvmmsg message 2");
+	check(count(&e, p->child, EV_SOCKET_RECVMMSG_X) == 2, "recvmmsg events: want 2");
 	EXPECT(sh, EV_SOCKET_SHUTDOWN_X, 0)
 	check(s64(sh, 1) == p->msg_s && sh->val[2][0] == SHUT_WR, "shutdown fd/how");
 	EXPECT(wrx, EV_SYSCALL_WRITE_X, 0)

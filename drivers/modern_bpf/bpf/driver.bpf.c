@@ -50,12 +50,91 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Events of a common shape: res, then a few scalar or path parameters.      */
+/* (__always_inline: each handler still gets straight-line code.)            */
+
+/* Pushes a parameter of 1, 2 or 4 bytes (a constant at each call). */
+static __always_inline void push_uint(struct evb *b, __u32 v, int width)
+{
+	if (width == 1)
+		push_u8(b, v);
+	else if (width == 2)
+		push_u16(b, v);
+	else
+		push_u32(b, v);
+}
+
+/* res, v */
+static __always_inline int emit_res_val(__u16 code, long ret, __u32 v, int width)
+{
+	struct evb *b = evb_start(code, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_uint(b, v, width);
+	evb_submit(b);
+	return 0;
+}
+
+/* res, fd */
+static __always_inline int emit_res_fd(__u16 code, long ret, __s32 fd)
+{
+	struct evb *b = evb_start(code, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, fd);
+	evb_submit(b);
+	return 0;
+}
+
+/* res, fd, v */
+static __always_inline int emit_res_fd_val(__u16 code, long ret, __s32 fd, __u32 v, int width)
+{
+	struct evb *b = evb_start(code, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, fd);
+	push_uint(b, v, width);
+	evb_submit(b);
+	return 0;
+}
+
+/* res, a user string of at most max bytes, u32 */
+static __always_inline int emit_res_str_u32(__u16 code, long ret, const void *str, __u32 max, __u32 v)
+{
+	struct evb *b = evb_start(code, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_str_user(b, str, max);
+	push_u32(b, v);
+	evb_submit(b);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Files                                                                     */
 
 static __always_inline __s64 dirfd_arg(unsigned long v)
 {
 	__s32 fd = (__s32)v;
 	return fd == AT_FDCWD_K ? -100 : fd; /* PPM_AT_FDCWD is -100 too */
+}
+
+/* res, dirfd (arg 0), path (arg 1), u32: unlinkat, mkdirat, fchmodat */
+static __always_inline int emit_res_at_u32(__u16 code, struct pt_regs *regs, long ret, __u32 v)
+{
+	struct evb *b = evb_start(code, 4);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
+	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
+	push_u32(b, v);
+	evb_submit(b);
+	return 0;
 }
 
 /* Open flags plus PPM_O_F_CREATED when the call created the file. */
@@ -163,16 +242,7 @@ SC(creat)
 	return 0;
 }
 
-SC(close)
-{
-	struct evb *b = evb_start(EV_SYSCALL_CLOSE_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	evb_submit(b);
-	return 0;
-}
+SC(close) { return emit_res_fd(EV_SYSCALL_CLOSE_X, ret, (__s32)sc_arg(regs, 0)); }
 
 /* res + one path: unlink, rmdir, chdir, chroot, umount */
 static __always_inline int res_path(__u16 code, struct pt_regs *regs, long ret)
@@ -246,91 +316,20 @@ SC(symlinkat)
 	return 0;
 }
 
-SC(unlinkat)
-{
-	struct evb *b = evb_start(EV_SYSCALL_UNLINKAT_2_X, 4);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
-	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
-	push_u32(b, sc_arg(regs, 2) & 0x200); /* AT_REMOVEDIR == PPM_AT_REMOVEDIR */
-	evb_submit(b);
-	return 0;
-}
+/* AT_REMOVEDIR == PPM_AT_REMOVEDIR */
+SC(unlinkat) { return emit_res_at_u32(EV_SYSCALL_UNLINKAT_2_X, regs, ret, sc_arg(regs, 2) & 0x200); }
 
-SC(mkdir)
-{
-	struct evb *b = evb_start(EV_SYSCALL_MKDIR_2_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
-	push_u32(b, sc_arg(regs, 1));
-	evb_submit(b);
-	return 0;
-}
+SC(mkdir) { return emit_res_str_u32(EV_SYSCALL_MKDIR_2_X, ret, (void *)sc_arg(regs, 0), MAX_PATH, sc_arg(regs, 1)); }
 
-SC(mkdirat)
-{
-	struct evb *b = evb_start(EV_SYSCALL_MKDIRAT_X, 4);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
-	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
-	push_u32(b, sc_arg(regs, 2));
-	evb_submit(b);
-	return 0;
-}
+SC(mkdirat) { return emit_res_at_u32(EV_SYSCALL_MKDIRAT_X, regs, ret, sc_arg(regs, 2)); }
 
-SC(chmod)
-{
-	struct evb *b = evb_start(EV_SYSCALL_CHMOD_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
-	push_u32(b, sc_arg(regs, 1) & 07777);
-	evb_submit(b);
-	return 0;
-}
+SC(chmod) { return emit_res_str_u32(EV_SYSCALL_CHMOD_X, ret, (void *)sc_arg(regs, 0), MAX_PATH, sc_arg(regs, 1) & 07777); }
 
-SC(fchmod)
-{
-	struct evb *b = evb_start(EV_SYSCALL_FCHMOD_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u32(b, sc_arg(regs, 1) & 07777);
-	evb_submit(b);
-	return 0;
-}
+SC(fchmod) { return emit_res_fd_val(EV_SYSCALL_FCHMOD_X, ret, (__s32)sc_arg(regs, 0), sc_arg(regs, 1) & 07777, 4); }
 
-SC(fchmodat)
-{
-	struct evb *b = evb_start(EV_SYSCALL_FCHMODAT_X, 4);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
-	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
-	push_u32(b, sc_arg(regs, 2) & 07777);
-	evb_submit(b);
-	return 0;
-}
+SC(fchmodat) { return emit_res_at_u32(EV_SYSCALL_FCHMODAT_X, regs, ret, sc_arg(regs, 2) & 07777); }
 
-SC(fchdir)
-{
-	struct evb *b = evb_start(EV_SYSCALL_FCHDIR_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	evb_submit(b);
-	return 0;
-}
+SC(fchdir) { return emit_res_fd(EV_SYSCALL_FCHDIR_X, ret, (__s32)sc_arg(regs, 0)); }
 
 /* ------------------------------------------------------------------------ */
 /* File descriptors                                                          */
@@ -347,16 +346,7 @@ static __always_inline __u32 nb_cloexec(__s32 f)
 	return r;
 }
 
-SC(dup)
-{
-	struct evb *b = evb_start(EV_SYSCALL_DUP_1_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	evb_submit(b);
-	return 0;
-}
+SC(dup) { return emit_res_fd(EV_SYSCALL_DUP_1_X, ret, (__s32)sc_arg(regs, 0)); }
 
 SC(dup2)
 {
@@ -528,51 +518,14 @@ SC(timerfd_create)
 	return 0;
 }
 
-SC(inotify_init)
-{
-	struct evb *b = evb_start(EV_SYSCALL_INOTIFY_INIT_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u8(b, 0);
-	evb_submit(b);
-	return 0;
-}
+SC(inotify_init) { return emit_res_val(EV_SYSCALL_INOTIFY_INIT_X, ret, 0, 1); }
 
-SC(inotify_init1)
-{
-	struct evb *b = evb_start(EV_SYSCALL_INOTIFY_INIT1_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u16(b, nb_cloexec(sc_arg(regs, 0)));
-	evb_submit(b);
-	return 0;
-}
+SC(inotify_init1) { return emit_res_val(EV_SYSCALL_INOTIFY_INIT1_X, ret, nb_cloexec(sc_arg(regs, 0)), 2); }
 
-SC(memfd_create)
-{
-	struct evb *b = evb_start(EV_SYSCALL_MEMFD_CREATE_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_str_user(b, (void *)sc_arg(regs, 0), MAX_NAME);
-	/* MFD_CLOEXEC 1, MFD_ALLOW_SEALING 2, MFD_HUGETLB 4: same bits upstream */
-	push_u32(b, sc_arg(regs, 1) & 7);
-	evb_submit(b);
-	return 0;
-}
+/* MFD_CLOEXEC 1, MFD_ALLOW_SEALING 2, MFD_HUGETLB 4: same bits upstream */
+SC(memfd_create) { return emit_res_str_u32(EV_SYSCALL_MEMFD_CREATE_X, ret, (void *)sc_arg(regs, 0), MAX_NAME, sc_arg(regs, 1) & 7); }
 
-SC(userfaultfd)
-{
-	struct evb *b = evb_start(EV_SYSCALL_USERFAULTFD_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u32(b, sc_arg(regs, 0)); /* raw, as upstream */
-	evb_submit(b);
-	return 0;
-}
+SC(userfaultfd) { return emit_res_val(EV_SYSCALL_USERFAULTFD_X, ret, sc_arg(regs, 0), 4); } /* raw, as upstream */
 
 /* ------------------------------------------------------------------------ */
 /* I/O (only when a rule asks for them)                                      */
@@ -825,7 +778,7 @@ SC(recvmsg)
 	push_u32(b, ret > 0 ? ret : 0);
 	if (ret >= 0 && !bpf_probe_read_user(&mh, sizeof(mh), (void *)sc_arg(regs, 1))) {
 		push_msg_data(b, &mh, ret);
-		push_socktuple(b, fd, INBOUND, NULL);
+		push_socktuple(b, fd, INBOUND, mh.msg_name);
 		/* the control data the kernel wrote back (msg_controllen is its
 		 * length now); upstream keeps up to 64 KiB, we keep up to 8 KiB */
 		if (mh.msg_controllen <= MAX_DATA)
@@ -844,6 +797,70 @@ SC(recvmsg)
 	evb_submit(b);
 	return 0;
 }
+
+/* Messages of one sendmmsg/recvmmsg given an event each, as upstream. */
+#define MAX_MMSG 16
+
+struct mmsg_walk {
+	struct mmsghdr *vec;
+	__s32 fd;
+	bool send;
+};
+
+/* The exit event of message i of a sendmmsg (res, fd, size, data, tuple) or
+ * recvmmsg (the same, size = bytes received, then msgcontrol). */
+static long mmsg_cb(__u32 i, void *arg)
+{
+	struct mmsg_walk *w = arg;
+	struct mmsghdr m = {};
+	if (bpf_probe_read_user(&m, sizeof(m), &w->vec[i & (MAX_MMSG - 1)]))
+		return 1;
+	struct evb *b = evb_start(w->send ? EV_SOCKET_SENDMMSG_X : EV_SOCKET_RECVMMSG_X, w->send ? 5 : 6);
+	if (!b)
+		return 1;
+	push_s64(b, m.msg_len);
+	push_s64(b, w->fd);
+	__u64 size_at = b->pos;
+	push_u32(b, m.msg_len);
+	/* a sendmmsg message of 0 bytes still shows a snaplen of its data */
+	__u32 size = push_msg_data(b, &m.msg_hdr, m.msg_len || !w->send ? m.msg_len : MAX_DATA);
+	if (w->send)
+		*(__u32 *)&b->data[size_at & EVB_MASK] = size; /* the iovecs' total */
+	push_socktuple(b, w->fd, w->send ? OUTBOUND : INBOUND, m.msg_hdr.msg_name);
+	if (!w->send) {
+		if (m.msg_hdr.msg_control && m.msg_hdr.msg_controllen <= MAX_DATA)
+			push_bytes_user(b, m.msg_hdr.msg_control, m.msg_hdr.msg_controllen, MAX_DATA);
+		else
+			push_empty(b);
+	}
+	evb_submit(b);
+	return 0;
+}
+
+static __always_inline int emit_mmsg(struct pt_regs *regs, long ret, bool send)
+{
+	struct mmsg_walk w = {.vec = (struct mmsghdr *)sc_arg(regs, 1), .fd = sc_arg(regs, 0), .send = send};
+	if (ret > 0) {
+		bpf_loop(ret < MAX_MMSG ? ret : MAX_MMSG, mmsg_cb, &w, 0);
+		return 0;
+	}
+	/* failed or nothing moved: one event without a message */
+	struct evb *b = evb_start(send ? EV_SOCKET_SENDMMSG_X : EV_SOCKET_RECVMMSG_X, send ? 5 : 6);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, w.fd);
+	push_u32(b, 0);
+	push_empty(b);
+	push_empty(b);
+	if (!send)
+		push_empty(b);
+	evb_submit(b);
+	return 0;
+}
+
+SC(sendmmsg) { return emit_mmsg(regs, ret, true); }
+SC(recvmmsg) { return emit_mmsg(regs, ret, false); }
 
 SC(shutdown)
 {
@@ -1053,27 +1070,9 @@ int BPF_PROG(sched_exit, struct task_struct *t)
 /* ------------------------------------------------------------------------ */
 /* Credentials, namespaces, signals, modules, misc                           */
 
-SC(setuid)
-{
-	struct evb *b = evb_start(EV_SYSCALL_SETUID_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u32(b, sc_arg(regs, 0));
-	evb_submit(b);
-	return 0;
-}
+SC(setuid) { return emit_res_val(EV_SYSCALL_SETUID_X, ret, sc_arg(regs, 0), 4); }
 
-SC(setgid)
-{
-	struct evb *b = evb_start(EV_SYSCALL_SETGID_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u32(b, sc_arg(regs, 0));
-	evb_submit(b);
-	return 0;
-}
+SC(setgid) { return emit_res_val(EV_SYSCALL_SETGID_X, ret, sc_arg(regs, 0), 4); }
 
 static __always_inline int emit_res_u32x(__u16 code, __u32 n, struct pt_regs *regs, long ret)
 {
@@ -1093,28 +1092,9 @@ SC(setresgid) { return emit_res_u32x(EV_SYSCALL_SETRESGID_X, 4, regs, ret); }
 SC(setreuid) { return emit_res_u32x(EV_SYSCALL_SETREUID_X, 3, regs, ret); }
 SC(setregid) { return emit_res_u32x(EV_SYSCALL_SETREGID_X, 3, regs, ret); }
 
-SC(setns)
-{
-	struct evb *b = evb_start(EV_SYSCALL_SETNS_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u32(b, clone_flags_to_scap(sc_arg(regs, 1)));
-	evb_submit(b);
-	return 0;
-}
+SC(setns) { return emit_res_fd_val(EV_SYSCALL_SETNS_X, ret, (__s32)sc_arg(regs, 0), clone_flags_to_scap(sc_arg(regs, 1)), 4); }
 
-SC(unshare)
-{
-	struct evb *b = evb_start(EV_SYSCALL_UNSHARE_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u32(b, clone_flags_to_scap(sc_arg(regs, 0)));
-	evb_submit(b);
-	return 0;
-}
+SC(unshare) { return emit_res_val(EV_SYSCALL_UNSHARE_X, ret, clone_flags_to_scap(sc_arg(regs, 0)), 4); }
 
 SC(capset)
 {
@@ -1204,16 +1184,8 @@ SC(ptrace)
 	return 0;
 }
 
-SC(bpf)
-{
-	struct evb *b = evb_start(EV_SYSCALL_BPF_2_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u32(b, sc_arg(regs, 0)); /* BPF_* commands keep their numbers */
-	evb_submit(b);
-	return 0;
-}
+/* BPF_* commands keep their numbers */
+SC(bpf) { return emit_res_val(EV_SYSCALL_BPF_2_X, ret, sc_arg(regs, 0), 4); }
 
 SC(init_module)
 {
@@ -1242,29 +1214,9 @@ SC(finit_module)
 	return 0;
 }
 
-SC(kill)
-{
-	struct evb *b = evb_start(EV_SYSCALL_KILL_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u8(b, sc_arg(regs, 1));
-	evb_submit(b);
-	return 0;
-}
+SC(kill) { return emit_res_fd_val(EV_SYSCALL_KILL_X, ret, (__s32)sc_arg(regs, 0), sc_arg(regs, 1), 1); }
 
-SC(tkill)
-{
-	struct evb *b = evb_start(EV_SYSCALL_TKILL_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u8(b, sc_arg(regs, 1));
-	evb_submit(b);
-	return 0;
-}
+SC(tkill) { return emit_res_fd_val(EV_SYSCALL_TKILL_X, ret, (__s32)sc_arg(regs, 0), sc_arg(regs, 1), 1); }
 
 SC(tgkill)
 {
