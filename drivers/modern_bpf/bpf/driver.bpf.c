@@ -137,6 +137,15 @@ static __always_inline int emit_res_at_u32(__u16 code, struct pt_regs *regs, lon
 	return 0;
 }
 
+/* The file a syscall returned as fd `ret` (NULL on failure), with its device
+ * and inode (0 without a file). */
+static __always_inline struct file *opened_file(long ret, __u32 *dev, __u64 *ino)
+{
+	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
+	file_dev_ino(f, dev, ino);
+	return f;
+}
+
 /* Open flags plus PPM_O_F_CREATED when the call created the file. */
 static __always_inline __u32 opened_flags(__u32 flags, struct file *f)
 {
@@ -158,8 +167,7 @@ SC(open)
 		return 0;
 	__u32 flags = sc_arg(regs, 1), mode = sc_arg(regs, 2), dev;
 	__u64 ino;
-	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
-	file_dev_ino(f, &dev, &ino);
+	struct file *f = opened_file(ret, &dev, &ino);
 	push_s64(b, ret);
 	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
 	push_u32(b, opened_flags(flags, f));
@@ -177,8 +185,7 @@ SC(openat)
 		return 0;
 	__u32 flags = sc_arg(regs, 2), mode = sc_arg(regs, 3), dev;
 	__u64 ino;
-	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
-	file_dev_ino(f, &dev, &ino);
+	struct file *f = opened_file(ret, &dev, &ino);
 	push_s64(b, ret);
 	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
 	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
@@ -199,8 +206,7 @@ SC(openat2)
 	bpf_probe_read_user(&how, sizeof(how), (void *)sc_arg(regs, 2));
 	__u32 dev;
 	__u64 ino;
-	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
-	file_dev_ino(f, &dev, &ino);
+	struct file *f = opened_file(ret, &dev, &ino);
 	push_s64(b, ret);
 	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
 	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
@@ -229,8 +235,7 @@ SC(creat)
 		return 0;
 	__u32 dev;
 	__u64 ino;
-	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
-	file_dev_ino(f, &dev, &ino);
+	struct file *f = opened_file(ret, &dev, &ino);
 	push_s64(b, ret);
 	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
 	push_u32(b, sc_arg(regs, 1) & 07777);
