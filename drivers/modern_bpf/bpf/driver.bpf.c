@@ -353,30 +353,25 @@ static __always_inline __u32 nb_cloexec(__s32 f)
 
 SC(dup) { return emit_res_fd(EV_SYSCALL_DUP_1_X, ret, (__s32)sc_arg(regs, 0)); }
 
-SC(dup2)
+/* res, oldfd, newfd[, flags]: dup2, dup3 */
+static __always_inline int emit_dup(__u16 code, __u32 n, struct pt_regs *regs, long ret, __u32 flags)
 {
-	struct evb *b = evb_start(EV_SYSCALL_DUP2_X, 3);
+	struct evb *b = evb_start(code, n);
 	if (!b)
 		return 0;
 	push_s64(b, ret);
 	push_s64(b, (__s32)sc_arg(regs, 0));
 	push_s64(b, (__s32)sc_arg(regs, 1));
+	if (n == 4)
+		push_u32(b, flags);
 	evb_submit(b);
 	return 0;
 }
 
-SC(dup3)
-{
-	struct evb *b = evb_start(EV_SYSCALL_DUP3_X, 4);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_s64(b, (__s32)sc_arg(regs, 1));
-	push_u32(b, (sc_arg(regs, 2) & 02000000) ? 1 << 12 : 0); /* O_CLOEXEC only */
-	evb_submit(b);
-	return 0;
-}
+SC(dup2) { return emit_dup(EV_SYSCALL_DUP2_X, 3, regs, ret, 0); }
+
+/* O_CLOEXEC only */
+SC(dup3) { return emit_dup(EV_SYSCALL_DUP3_X, 4, regs, ret, (sc_arg(regs, 2) & 02000000) ? 1 << 12 : 0); }
 
 SC(fcntl)
 {
@@ -608,17 +603,8 @@ SC(connect)
 	return 0;
 }
 
-SC(listen)
-{
-	struct evb *b = evb_start(EV_SOCKET_LISTEN_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_s32(b, sc_arg(regs, 1));
-	evb_submit(b);
-	return 0;
-}
+/* backlog: a signed 32-bit value, the same 4 bytes as a u32 */
+SC(listen) { return emit_res_fd_val(EV_SOCKET_LISTEN_X, ret, (__s32)sc_arg(regs, 0), sc_arg(regs, 1), 4); }
 
 static __always_inline int emit_accept(__u16 code, __u32 n, struct pt_regs *regs, long ret)
 {
@@ -867,17 +853,8 @@ static __always_inline int emit_mmsg(struct pt_regs *regs, long ret, bool send)
 SC(sendmmsg) { return emit_mmsg(regs, ret, true); }
 SC(recvmmsg) { return emit_mmsg(regs, ret, false); }
 
-SC(shutdown)
-{
-	struct evb *b = evb_start(EV_SOCKET_SHUTDOWN_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u8(b, sc_arg(regs, 1)); /* SHUT_RD 0, WR 1, RDWR 2 == PPM_SHUT_* */
-	evb_submit(b);
-	return 0;
-}
+/* SHUT_RD 0, WR 1, RDWR 2 == PPM_SHUT_* */
+SC(shutdown) { return emit_res_fd_val(EV_SOCKET_SHUTDOWN_X, ret, (__s32)sc_arg(regs, 0), sc_arg(regs, 1), 1); }
 
 SC(socketpair)
 {
