@@ -55,6 +55,7 @@ static const struct handler {
 	{"accept", EV_SOCKET_ACCEPT_5_X}, {"accept4", EV_SOCKET_ACCEPT4_6_X},
 	{"sendto", EV_SOCKET_SENDTO_X}, {"recvfrom", EV_SOCKET_RECVFROM_X},
 	{"sendmsg", EV_SOCKET_SENDMSG_X}, {"recvmsg", EV_SOCKET_RECVMSG_X},
+	{"sendmmsg", EV_SOCKET_SENDMMSG_X}, {"recvmmsg", EV_SOCKET_RECVMMSG_X},
 	{"shutdown", EV_SOCKET_SHUTDOWN_X}, {"socketpair", EV_SOCKET_SOCKETPAIR_X},
 	{"clone", EV_SYSCALL_CLONE_20_X}, {"fork", EV_SYSCALL_FORK_20_X},
 	{"vfork", EV_SYSCALL_VFORK_20_X}, {"clone3", EV_SYSCALL_CLONE3_X},

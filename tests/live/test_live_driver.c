@@ -299,6 +299,11 @@ static void on_event(const struct plan *p, const struct ev_hdr *h, const struct 
 			check(s64(v, 0) == 0, "fexecve res %lld", (long long)s64(v, 0));
 			check(u32(v, 19) & PPM_EXE_FROM_MEMFD, "fexecve of a memfd: flags 0x%x lack EXE_FROM_MEMFD",
 			      u32(v, 19));
+			/* upstream's path walk finds no component under a memfd's pseudo
+			 * dentry and reports the dentry's own name: "memfd:" + the name
+			 * given to memfd_create (the kernel's naming, mm/memfd.c) */
+			check(strcmp(str(v, 27), "memfd:falco-test") == 0,
+			      "fexecve of a memfd: trusted_exepath '%s', want 'memfd:falco-test'", str(v, 27));
 			break;
 		}
 		if (tid != p->exec_child)

@@ -60,6 +60,7 @@ struct plan {
 	int tfd, ifd, sfd;
 	int msg_s, msg_r;
 	uint16_t msg_port;
+	int iov_sp[2];
 	ssize_t wr, rd;
 	char f4[192], f5[192], ln2[192];
 };
@@ -165,6 +166,54 @@ static void child_main(void *arg)
 	struct msghdr rmh = {.msg_iov = &riov, .msg_iovlen = 1};
 	recvmsg(p->msg_r, &rmh, 0);
 	shutdown(p->msg_s, SHUT_WR);
+
+	/* sendmsg / recvmsg with 3 iovecs over a socketpair: the data of every
+	 * iovec, end to end, up to the snaplen (80); recvmsg gets an fd passed
+	 * with SCM_RIGHTS (its control data) */
+	socketpair(AF_UNIX, SOCK_DGRAM, 0, p->iov_sp);
+	struct iovec three[3] = {{"first-", 6}, {"second-", 7}, {"third", 5}};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl = {0};
+	struct msghdr m3 = {.msg_iov = three, .msg_iovlen = 3, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m3);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &p->iov_sp[0], sizeof(int));
+	sendmsg(p->iov_sp[0], &m3, 0);
+	char r1[4], r2[4], r3[32];
+	struct iovec rthree[3] = {{r1, 4}, {r2, 4}, {r3, sizeof(r3)}};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} rctl = {0};
+	struct msghdr rm3 = {.msg_iov = rthree, .msg_iovlen = 3, .msg_control = rctl.buf, .msg_controllen = sizeof(rctl.buf)};
+	recvmsg(p->iov_sp[1], &rm3, 0);
+	char big[3][40];
+	for (int i = 0; i < 3; i++)
+		memset(big[i], 'a' + i, sizeof(big[i]));
+	struct iovec bigv[3] = {{big[0], 40}, {big[1], 40}, {big[2], 40}};
+	struct msghdr mb = {.msg_iov = bigv, .msg_iovlen = 3};
+	sendmsg(p->iov_sp[0], &mb, 0);
+	char rbig[200];
+	struct iovec rbigv = {rbig, sizeof(rbig)};
+	struct msghdr rmb = {.msg_iov = &rbigv, .msg_iovlen = 1};
+	recvmsg(p->iov_sp[1], &rmb, 0);
+
+	/* sendmmsg / recvmmsg: an event per message (3 iovecs, then 1); a
+	 * failed sendmmsg gives one event without data */
+	struct iovec mv1[3] = {{"ab", 2}, {"cd", 2}, {"ef", 2}}, mv2[1] = {{"xyz", 3}};
+	struct mmsghdr mm[2] = {{.msg_hdr = {.msg_iov = mv1, .msg_iovlen = 3}},
+	                        {.msg_hdr = {.msg_iov = mv2, .msg_iovlen = 1}}};
+	sendmmsg(p->iov_sp[0], mm, 2, 0);
+	char q1[4], q2[4], q3[8];
+	struct iovec rv1[2] = {{q1, 4}, {q2, 4}}, rv2[1] = {{q3, 8}};
+	struct mmsghdr rmm[2] = {{.msg_hdr = {.msg_iov = rv1, .msg_iovlen = 2}},
+	                         {.msg_hdr = {.msg_iov = rv2, .msg_iovlen = 1}}};
+	recvmmsg(p->iov_sp[1], rmm, 2, MSG_DONTWAIT, NULL);
+	sendmmsg(-1, mm, 2, 0);
 
 	/* write / read through the pipe */
 	p->wr = write(p->pipe_fds[1], "pipe-data", 9);
@@ -393,6 +442,52 @@ static void verify(struct plan *p, struct live_events e)
 	EXPECT(rm, EV_SOCKET_RECVMSG_X, 0)
 	check(s64(rm, 0) == 8 && u32(rm, 1) == 8 && bytes_eq(rm, 2, "datagram", 8) && s64(rm, 5) == p->msg_r,
 	      "recvmsg res/size/data/fd");
+	EXPECT(sm3, EV_SOCKET_SENDMSG_X, 1)
+	{
+		check(s64(sm3, 0) == 18 && bytes_eq(sm3, 1, "first-second-third", 18), "3-iovec sendmsg res/data");
+		check(s64(sm3, 2) == p->iov_sp[0] && u32(sm3, 3) == 18, "3-iovec sendmsg fd/size");
+	}
+	EXPECT(rm3, EV_SOCKET_RECVMSG_X, 1)
+	{
+		check(s64(rm3, 0) == 18 && u32(rm3, 1) == 18 && bytes_eq(rm3, 2, "first-second-third", 18),
+		      "3-iovec recvmsg res/size/data");
+		/* one SCM_RIGHTS message with one fd: CMSG_SPACE(4) = 24 bytes on x86_64 */
+		struct cmsghdr h = {0};
+		if (rm3->len[4] >= sizeof(h))
+			memcpy(&h, rm3->val[4], sizeof(h));
+		check(rm3->len[4] == 24 && h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS &&
+		          h.cmsg_len == CMSG_LEN(sizeof(int)),
+		      "recvmsg msgcontrol: %u bytes", rm3->len[4]);
+	}
+	{
+		/* 120 bytes sent: the first 80 (the snaplen) of aaa..bbb..ccc.. */
+		char want[80];
+		memset(want, 'a', 40);
+		memset(want + 40, 'b', 40);
+		EXPECT(smb, EV_SOCKET_SENDMSG_X, 2)
+		check(s64(smb, 0) == 120 && u32(smb, 3) == 120 && bytes_eq(smb, 1, want, 80),
+		      "3-iovec sendmsg past the snaplen: res %lld size %u data %u bytes", (long long)s64(smb, 0),
+		      u32(smb, 3), smb->len[1]);
+		EXPECT(rmb, EV_SOCKET_RECVMSG_X, 2)
+		check(s64(rmb, 0) == 120 && u32(rmb, 1) == 120 && bytes_eq(rmb, 2, want, 80) && rmb->len[4] == 0,
+		      "recvmsg past the snaplen: res/size/data/msgcontrol");
+	}
+	EXPECT(smm1, EV_SOCKET_SENDMMSG_X, 0)
+	check(s64(smm1, 0) == 6 && s64(smm1, 1) == p->iov_sp[0] && u32(smm1, 2) == 6 && bytes_eq(smm1, 3, "abcdef", 6),
+	      "sendmmsg message 1 res/fd/size/data");
+	EXPECT(smm2, EV_SOCKET_SENDMMSG_X, 1)
+	check(s64(smm2, 0) == 3 && u32(smm2, 2) == 3 && bytes_eq(smm2, 3, "xyz", 3), "sendmmsg message 2");
+	EXPECT(smm3, EV_SOCKET_SENDMMSG_X, 2)
+	check(s64(smm3, 0) == -EBADF && s64(smm3, 1) == -1 && u32(smm3, 2) == 0 && smm3->len[3] == 0 &&
+	          smm3->len[4] == 0,
+	      "failed sendmmsg: res %lld", (long long)s64(smm3, 0));
+	check(count(&e, p->child, EV_SOCKET_SENDMMSG_X) == 3, "sendmmsg events: want 3");
+	EXPECT(rmm1, EV_SOCKET_RECVMMSG_X, 0)
+	check(s64(rmm1, 0) == 6 && s64(rmm1, 1) == p->iov_sp[1] && u32(rmm1, 2) == 6 && bytes_eq(rmm1, 3, "abcdef", 6),
+	      "recvmmsg message 1 res/fd/size/data");
+	EXPECT(rmm2, EV_SOCKET_RECVMMSG_X, 1)
+	check(s64(rmm2, 0) == 3 && u32(rmm2, 2) == 3 && bytes_eq(rmm2, 3, "xyz", 3), "recvmmsg message 2");
+	check(count(&e, p->child, EV_SOCKET_RECVMMSG_X) == 2, "recvmmsg events: want 2");
 	EXPECT(sh, EV_SOCKET_SHUTDOWN_X, 0)
 	check(s64(sh, 1) == p->msg_s && sh->val[2][0] == SHUT_WR, "shutdown fd/how");
 	EXPECT(wrx, EV_SYSCALL_WRITE_X, 0)

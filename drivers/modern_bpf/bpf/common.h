@@ -549,15 +549,25 @@ static long write_name_cb(__u32 i, void *arg)
 	return 0;
 }
 
-/* Writes b->names[0..n) in reverse as "/a/b/c" (or "/" when n is 0) plus
- * the NUL. */
+/* Writes b->names[0..n) in reverse as "/a/b/c" plus the NUL. When the walk
+ * collected no component, the name of the dentry it stopped at stands for
+ * the path, as upstream's driver does: "/" for the root, and "memfd:NAME"
+ * for a memfd, whose pseudo dentry is its own parent without being a mount
+ * root (so an exe run from a memfd gets exepath "memfd:NAME"). */
 static __always_inline void write_names(struct walk_ctx *c)
 {
 	struct evb *b = c->b;
-	if (c->n == 0)
-		raw_u8(b, '/');
-	else
+	if (c->n == 0) {
+		struct dentry *d = c->d; /* walk_ctx is ours: no CO-RE access to it */
+		long r = bpf_probe_read_kernel_str(&b->data[b->pos & EVB_MASK], MAX_NAME,
+		                                   BPF_CORE_READ(d, d_name.name));
+		if (r > 1)
+			b->pos += r - 1;
+		else
+			raw_u8(b, '/');
+	} else {
 		bpf_loop(c->n & (MAX_PATH_DEPTH * 2 - 1), write_name_cb, c, 0);
+	}
 	raw_u8(b, 0);
 }
 

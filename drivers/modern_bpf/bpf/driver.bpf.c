@@ -50,12 +50,100 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Events of a common shape: res, then a few scalar or path parameters.      */
+/* (__always_inline: each handler still gets straight-line code.)            */
+
+/* Pushes a parameter of 1, 2 or 4 bytes (a constant at each call). */
+static __always_inline void push_uint(struct evb *b, __u32 v, int width)
+{
+	if (width == 1)
+		push_u8(b, v);
+	else if (width == 2)
+		push_u16(b, v);
+	else
+		push_u32(b, v);
+}
+
+/* res, v */
+static __always_inline int emit_res_val(__u16 code, long ret, __u32 v, int width)
+{
+	struct evb *b = evb_start(code, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_uint(b, v, width);
+	evb_submit(b);
+	return 0;
+}
+
+/* res, fd */
+static __always_inline int emit_res_fd(__u16 code, long ret, __s32 fd)
+{
+	struct evb *b = evb_start(code, 2);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, fd);
+	evb_submit(b);
+	return 0;
+}
+
+/* res, fd, v */
+static __always_inline int emit_res_fd_val(__u16 code, long ret, __s32 fd, __u32 v, int width)
+{
+	struct evb *b = evb_start(code, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, fd);
+	push_uint(b, v, width);
+	evb_submit(b);
+	return 0;
+}
+
+/* res, a user string of at most max bytes, u32 */
+static __always_inline int emit_res_str_u32(__u16 code, long ret, const void *str, __u32 max, __u32 v)
+{
+	struct evb *b = evb_start(code, 3);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_str_user(b, str, max);
+	push_u32(b, v);
+	evb_submit(b);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Files                                                                     */
 
 static __always_inline __s64 dirfd_arg(unsigned long v)
 {
 	__s32 fd = (__s32)v;
 	return fd == AT_FDCWD_K ? -100 : fd; /* PPM_AT_FDCWD is -100 too */
+}
+
+/* res, dirfd (arg 0), path (arg 1), u32: unlinkat, mkdirat, fchmodat */
+static __always_inline int emit_res_at_u32(__u16 code, struct pt_regs *regs, long ret, __u32 v)
+{
+	struct evb *b = evb_start(code, 4);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
+	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
+	push_u32(b, v);
+	evb_submit(b);
+	return 0;
+}
+
+/* The file a syscall returned as fd `ret` (NULL on failure), with its device
+ * and inode (0 without a file). */
+static __always_inline struct file *opened_file(long ret, __u32 *dev, __u64 *ino)
+{
+	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
+	file_dev_ino(f, dev, ino);
+	return f;
 }
 
 /* Open flags plus PPM_O_F_CREATED when the call created the file. */
@@ -79,8 +167,7 @@ SC(open)
 		return 0;
 	__u32 flags = sc_arg(regs, 1), mode = sc_arg(regs, 2), dev;
 	__u64 ino;
-	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
-	file_dev_ino(f, &dev, &ino);
+	struct file *f = opened_file(ret, &dev, &ino);
 	push_s64(b, ret);
 	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
 	push_u32(b, opened_flags(flags, f));
@@ -98,8 +185,7 @@ SC(openat)
 		return 0;
 	__u32 flags = sc_arg(regs, 2), mode = sc_arg(regs, 3), dev;
 	__u64 ino;
-	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
-	file_dev_ino(f, &dev, &ino);
+	struct file *f = opened_file(ret, &dev, &ino);
 	push_s64(b, ret);
 	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
 	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
@@ -120,8 +206,7 @@ SC(openat2)
 	bpf_probe_read_user(&how, sizeof(how), (void *)sc_arg(regs, 2));
 	__u32 dev;
 	__u64 ino;
-	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
-	file_dev_ino(f, &dev, &ino);
+	struct file *f = opened_file(ret, &dev, &ino);
 	push_s64(b, ret);
 	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
 	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
@@ -150,8 +235,7 @@ SC(creat)
 		return 0;
 	__u32 dev;
 	__u64 ino;
-	struct file *f = ret >= 0 ? fd_file(cur_task(), ret) : NULL;
-	file_dev_ino(f, &dev, &ino);
+	struct file *f = opened_file(ret, &dev, &ino);
 	push_s64(b, ret);
 	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
 	push_u32(b, sc_arg(regs, 1) & 07777);
@@ -163,16 +247,7 @@ SC(creat)
 	return 0;
 }
 
-SC(close)
-{
-	struct evb *b = evb_start(EV_SYSCALL_CLOSE_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	evb_submit(b);
-	return 0;
-}
+SC(close) { return emit_res_fd(EV_SYSCALL_CLOSE_X, ret, (__s32)sc_arg(regs, 0)); }
 
 /* res + one path: unlink, rmdir, chdir, chroot, umount */
 static __always_inline int res_path(__u16 code, struct pt_regs *regs, long ret)
@@ -246,91 +321,20 @@ SC(symlinkat)
 	return 0;
 }
 
-SC(unlinkat)
-{
-	struct evb *b = evb_start(EV_SYSCALL_UNLINKAT_2_X, 4);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
-	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
-	push_u32(b, sc_arg(regs, 2) & 0x200); /* AT_REMOVEDIR == PPM_AT_REMOVEDIR */
-	evb_submit(b);
-	return 0;
-}
+/* AT_REMOVEDIR == PPM_AT_REMOVEDIR */
+SC(unlinkat) { return emit_res_at_u32(EV_SYSCALL_UNLINKAT_2_X, regs, ret, sc_arg(regs, 2) & 0x200); }
 
-SC(mkdir)
-{
-	struct evb *b = evb_start(EV_SYSCALL_MKDIR_2_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
-	push_u32(b, sc_arg(regs, 1));
-	evb_submit(b);
-	return 0;
-}
+SC(mkdir) { return emit_res_str_u32(EV_SYSCALL_MKDIR_2_X, ret, (void *)sc_arg(regs, 0), MAX_PATH, sc_arg(regs, 1)); }
 
-SC(mkdirat)
-{
-	struct evb *b = evb_start(EV_SYSCALL_MKDIRAT_X, 4);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
-	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
-	push_u32(b, sc_arg(regs, 2));
-	evb_submit(b);
-	return 0;
-}
+SC(mkdirat) { return emit_res_at_u32(EV_SYSCALL_MKDIRAT_X, regs, ret, sc_arg(regs, 2)); }
 
-SC(chmod)
-{
-	struct evb *b = evb_start(EV_SYSCALL_CHMOD_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_str_user(b, (void *)sc_arg(regs, 0), MAX_PATH);
-	push_u32(b, sc_arg(regs, 1) & 07777);
-	evb_submit(b);
-	return 0;
-}
+SC(chmod) { return emit_res_str_u32(EV_SYSCALL_CHMOD_X, ret, (void *)sc_arg(regs, 0), MAX_PATH, sc_arg(regs, 1) & 07777); }
 
-SC(fchmod)
-{
-	struct evb *b = evb_start(EV_SYSCALL_FCHMOD_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u32(b, sc_arg(regs, 1) & 07777);
-	evb_submit(b);
-	return 0;
-}
+SC(fchmod) { return emit_res_fd_val(EV_SYSCALL_FCHMOD_X, ret, (__s32)sc_arg(regs, 0), sc_arg(regs, 1) & 07777, 4); }
 
-SC(fchmodat)
-{
-	struct evb *b = evb_start(EV_SYSCALL_FCHMODAT_X, 4);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, dirfd_arg(sc_arg(regs, 0)));
-	push_str_user(b, (void *)sc_arg(regs, 1), MAX_PATH);
-	push_u32(b, sc_arg(regs, 2) & 07777);
-	evb_submit(b);
-	return 0;
-}
+SC(fchmodat) { return emit_res_at_u32(EV_SYSCALL_FCHMODAT_X, regs, ret, sc_arg(regs, 2) & 07777); }
 
-SC(fchdir)
-{
-	struct evb *b = evb_start(EV_SYSCALL_FCHDIR_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	evb_submit(b);
-	return 0;
-}
+SC(fchdir) { return emit_res_fd(EV_SYSCALL_FCHDIR_X, ret, (__s32)sc_arg(regs, 0)); }
 
 /* ------------------------------------------------------------------------ */
 /* File descriptors                                                          */
@@ -347,41 +351,27 @@ static __always_inline __u32 nb_cloexec(__s32 f)
 	return r;
 }
 
-SC(dup)
-{
-	struct evb *b = evb_start(EV_SYSCALL_DUP_1_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	evb_submit(b);
-	return 0;
-}
+SC(dup) { return emit_res_fd(EV_SYSCALL_DUP_1_X, ret, (__s32)sc_arg(regs, 0)); }
 
-SC(dup2)
+/* res, oldfd, newfd[, flags]: dup2, dup3 */
+static __always_inline int emit_dup(__u16 code, __u32 n, struct pt_regs *regs, long ret, __u32 flags)
 {
-	struct evb *b = evb_start(EV_SYSCALL_DUP2_X, 3);
+	struct evb *b = evb_start(code, n);
 	if (!b)
 		return 0;
 	push_s64(b, ret);
 	push_s64(b, (__s32)sc_arg(regs, 0));
 	push_s64(b, (__s32)sc_arg(regs, 1));
+	if (n == 4)
+		push_u32(b, flags);
 	evb_submit(b);
 	return 0;
 }
 
-SC(dup3)
-{
-	struct evb *b = evb_start(EV_SYSCALL_DUP3_X, 4);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_s64(b, (__s32)sc_arg(regs, 1));
-	push_u32(b, (sc_arg(regs, 2) & 02000000) ? 1 << 12 : 0); /* O_CLOEXEC only */
-	evb_submit(b);
-	return 0;
-}
+SC(dup2) { return emit_dup(EV_SYSCALL_DUP2_X, 3, regs, ret, 0); }
+
+/* O_CLOEXEC only */
+SC(dup3) { return emit_dup(EV_SYSCALL_DUP3_X, 4, regs, ret, (sc_arg(regs, 2) & 02000000) ? 1 << 12 : 0); }
 
 SC(fcntl)
 {
@@ -528,51 +518,14 @@ SC(timerfd_create)
 	return 0;
 }
 
-SC(inotify_init)
-{
-	struct evb *b = evb_start(EV_SYSCALL_INOTIFY_INIT_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u8(b, 0);
-	evb_submit(b);
-	return 0;
-}
+SC(inotify_init) { return emit_res_val(EV_SYSCALL_INOTIFY_INIT_X, ret, 0, 1); }
 
-SC(inotify_init1)
-{
-	struct evb *b = evb_start(EV_SYSCALL_INOTIFY_INIT1_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u16(b, nb_cloexec(sc_arg(regs, 0)));
-	evb_submit(b);
-	return 0;
-}
+SC(inotify_init1) { return emit_res_val(EV_SYSCALL_INOTIFY_INIT1_X, ret, nb_cloexec(sc_arg(regs, 0)), 2); }
 
-SC(memfd_create)
-{
-	struct evb *b = evb_start(EV_SYSCALL_MEMFD_CREATE_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_str_user(b, (void *)sc_arg(regs, 0), MAX_NAME);
-	/* MFD_CLOEXEC 1, MFD_ALLOW_SEALING 2, MFD_HUGETLB 4: same bits upstream */
-	push_u32(b, sc_arg(regs, 1) & 7);
-	evb_submit(b);
-	return 0;
-}
+/* MFD_CLOEXEC 1, MFD_ALLOW_SEALING 2, MFD_HUGETLB 4: same bits upstream */
+SC(memfd_create) { return emit_res_str_u32(EV_SYSCALL_MEMFD_CREATE_X, ret, (void *)sc_arg(regs, 0), MAX_NAME, sc_arg(regs, 1) & 7); }
 
-SC(userfaultfd)
-{
-	struct evb *b = evb_start(EV_SYSCALL_USERFAULTFD_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u32(b, sc_arg(regs, 0)); /* raw, as upstream */
-	evb_submit(b);
-	return 0;
-}
+SC(userfaultfd) { return emit_res_val(EV_SYSCALL_USERFAULTFD_X, ret, sc_arg(regs, 0), 4); } /* raw, as upstream */
 
 /* ------------------------------------------------------------------------ */
 /* I/O (only when a rule asks for them)                                      */
@@ -650,17 +603,8 @@ SC(connect)
 	return 0;
 }
 
-SC(listen)
-{
-	struct evb *b = evb_start(EV_SOCKET_LISTEN_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_s32(b, sc_arg(regs, 1));
-	evb_submit(b);
-	return 0;
-}
+/* backlog: a signed 32-bit value, the same 4 bytes as a u32 */
+SC(listen) { return emit_res_fd_val(EV_SOCKET_LISTEN_X, ret, (__s32)sc_arg(regs, 0), sc_arg(regs, 1), 4); }
 
 static __always_inline int emit_accept(__u16 code, __u32 n, struct pt_regs *regs, long ret)
 {
@@ -732,16 +676,60 @@ SC(recvfrom)
 	return 0;
 }
 
-/* The first iovec of a msghdr: enough for the data snapshot. */
-static __always_inline void msg_first_iov(void *msg, void **base, __u64 *len, void **name)
+/* Most bytes of I/O data one event carries, whatever the snaplen. */
+#define MAX_DATA (MAX_PATH * 2 - 1)
+/* iovecs of one msghdr looked at, as upstream's driver (MAX_IOVCNT). */
+#define MAX_IOV 32
+
+struct iov_walk {
+	struct evb *b;
+	const struct iovec *iov;
+	__u64 left;  /* data bytes still wanted */
+	__u64 data;  /* data bytes copied */
+	__u64 size;  /* sum of iov_len of the iovecs read */
+	bool copying;
+};
+
+/* One iovec: add its length to the size and, while bytes are wanted, copy
+ * its start. As upstream, the copy ends at the first iovec that is empty or
+ * cannot be read, but the size still counts every iovec. */
+static long iov_walk_cb(__u32 i, void *arg)
 {
-	struct user_msghdr mh = {};
-	struct iovec iov = {};
-	bpf_probe_read_user(&mh, sizeof(mh), msg);
-	bpf_probe_read_user(&iov, sizeof(iov), mh.msg_iov);
-	*base = iov.iov_base;
-	*len = iov.iov_len;
-	*name = mh.msg_name;
+	struct iov_walk *w = arg;
+	struct iovec v = {};
+	if (bpf_probe_read_user(&v, sizeof(v), &w->iov[i]))
+		return 1;
+	w->size += v.iov_len;
+	if (!w->copying || !w->left)
+		return 0;
+	__u64 n = v.iov_len < w->left ? v.iov_len : w->left;
+	n &= MAX_DATA;
+	struct evb *b = w->b;
+	if (!n || bpf_probe_read_user(&b->data[b->pos & EVB_MASK], n, v.iov_base)) {
+		w->copying = false;
+		return 0;
+	}
+	b->pos += n;
+	w->left -= n;
+	w->data += n;
+	return 0;
+}
+
+/* Pushes the data of a msghdr: the first `want` bytes (at most the snaplen)
+ * of its iovecs put end to end. Returns the sum of the iovecs' lengths (the
+ * sendmsg size), 0 when the iovec array cannot be read. */
+static __always_inline __u32 push_msg_data(struct evb *b, const struct user_msghdr *mh, __u64 want)
+{
+	if (want > drv_snaplen)
+		want = drv_snaplen;
+	if (want > MAX_DATA)
+		want = MAX_DATA;
+	struct iov_walk w = {.b = b, .iov = mh->msg_iov, .left = want, .copying = true};
+	__u64 cnt = mh->msg_iovlen < MAX_IOV ? mh->msg_iovlen : MAX_IOV;
+	if (w.iov && cnt)
+		bpf_loop(cnt, iov_walk_cb, &w, 0);
+	put_len(b, w.data);
+	return w.size;
 }
 
 SC(sendmsg)
@@ -750,17 +738,22 @@ SC(sendmsg)
 	if (!b)
 		return 0;
 	__s32 fd = sc_arg(regs, 0);
-	void *base, *name;
-	__u64 len;
-	msg_first_iov((void *)sc_arg(regs, 1), &base, &len, &name);
+	struct user_msghdr mh = {};
 	push_s64(b, ret);
-	push_bytes_user(b, base, ret > 0 && ret < len ? ret : len, drv_snaplen);
-	push_s64(b, fd);
-	push_u32(b, len);
-	if (ret >= 0)
-		push_socktuple(b, fd, OUTBOUND, name);
-	else
+	if (bpf_probe_read_user(&mh, sizeof(mh), (void *)sc_arg(regs, 1))) {
 		push_empty(b);
+		push_s64(b, fd);
+		push_empty(b);
+		push_empty(b);
+	} else {
+		__u32 size = push_msg_data(b, &mh, ret > 0 ? ret : MAX_DATA);
+		push_s64(b, fd);
+		push_u32(b, size);
+		if (ret >= 0)
+			push_socktuple(b, fd, OUTBOUND, mh.msg_name);
+		else
+			push_empty(b);
+	}
 	evb_submit(b);
 	return 0;
 }
@@ -771,33 +764,97 @@ SC(recvmsg)
 	if (!b)
 		return 0;
 	__s32 fd = sc_arg(regs, 0);
-	void *base, *name;
-	__u64 len;
-	msg_first_iov((void *)sc_arg(regs, 1), &base, &len, &name);
+	struct user_msghdr mh = {};
 	push_s64(b, ret);
 	push_u32(b, ret > 0 ? ret : 0);
-	push_bytes_user(b, base, ret > 0 ? (ret < len ? ret : len) : 0, drv_snaplen);
-	if (ret >= 0)
-		push_socktuple(b, fd, INBOUND, NULL);
-	else
+	if (ret >= 0 && !bpf_probe_read_user(&mh, sizeof(mh), (void *)sc_arg(regs, 1))) {
+		push_msg_data(b, &mh, ret);
+		push_socktuple(b, fd, INBOUND, mh.msg_name);
+		/* the control data the kernel wrote back (msg_controllen is its
+		 * length now); upstream keeps up to 64 KiB, we keep up to 8 KiB */
+		if (mh.msg_controllen <= MAX_DATA)
+			push_bytes_user(b, mh.msg_control, mh.msg_controllen, MAX_DATA);
+		else
+			push_empty(b);
+	} else {
 		push_empty(b);
-	push_empty(b); /* msgcontrol */
+		if (ret >= 0)
+			push_socktuple(b, fd, INBOUND, NULL);
+		else
+			push_empty(b);
+		push_empty(b); /* msgcontrol */
+	}
 	push_s64(b, fd);
 	evb_submit(b);
 	return 0;
 }
 
-SC(shutdown)
+/* Messages of one sendmmsg/recvmmsg given an event each, as upstream. */
+#define MAX_MMSG 16
+
+struct mmsg_walk {
+	struct mmsghdr *vec;
+	__s32 fd;
+	bool send;
+};
+
+/* The exit event of message i of a sendmmsg (res, fd, size, data, tuple) or
+ * recvmmsg (the same, size = bytes received, then msgcontrol). */
+static long mmsg_cb(__u32 i, void *arg)
 {
-	struct evb *b = evb_start(EV_SOCKET_SHUTDOWN_X, 3);
+	struct mmsg_walk *w = arg;
+	struct mmsghdr m = {};
+	if (bpf_probe_read_user(&m, sizeof(m), &w->vec[i & (MAX_MMSG - 1)]))
+		return 1;
+	struct evb *b = evb_start(w->send ? EV_SOCKET_SENDMMSG_X : EV_SOCKET_RECVMMSG_X, w->send ? 5 : 6);
 	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u8(b, sc_arg(regs, 1)); /* SHUT_RD 0, WR 1, RDWR 2 == PPM_SHUT_* */
+		return 1;
+	push_s64(b, m.msg_len);
+	push_s64(b, w->fd);
+	__u64 size_at = b->pos;
+	push_u32(b, m.msg_len);
+	/* a sendmmsg message of 0 bytes still shows a snaplen of its data */
+	__u32 size = push_msg_data(b, &m.msg_hdr, m.msg_len || !w->send ? m.msg_len : MAX_DATA);
+	if (w->send)
+		*(__u32 *)&b->data[size_at & EVB_MASK] = size; /* the iovecs' total */
+	push_socktuple(b, w->fd, w->send ? OUTBOUND : INBOUND, m.msg_hdr.msg_name);
+	if (!w->send) {
+		if (m.msg_hdr.msg_control && m.msg_hdr.msg_controllen <= MAX_DATA)
+			push_bytes_user(b, m.msg_hdr.msg_control, m.msg_hdr.msg_controllen, MAX_DATA);
+		else
+			push_empty(b);
+	}
 	evb_submit(b);
 	return 0;
 }
+
+static __always_inline int emit_mmsg(struct pt_regs *regs, long ret, bool send)
+{
+	struct mmsg_walk w = {.vec = (struct mmsghdr *)sc_arg(regs, 1), .fd = sc_arg(regs, 0), .send = send};
+	if (ret > 0) {
+		bpf_loop(ret < MAX_MMSG ? ret : MAX_MMSG, mmsg_cb, &w, 0);
+		return 0;
+	}
+	/* failed or nothing moved: one event without a message */
+	struct evb *b = evb_start(send ? EV_SOCKET_SENDMMSG_X : EV_SOCKET_RECVMMSG_X, send ? 5 : 6);
+	if (!b)
+		return 0;
+	push_s64(b, ret);
+	push_s64(b, w.fd);
+	push_u32(b, 0);
+	push_empty(b);
+	push_empty(b);
+	if (!send)
+		push_empty(b);
+	evb_submit(b);
+	return 0;
+}
+
+SC(sendmmsg) { return emit_mmsg(regs, ret, true); }
+SC(recvmmsg) { return emit_mmsg(regs, ret, false); }
+
+/* SHUT_RD 0, WR 1, RDWR 2 == PPM_SHUT_* */
+SC(shutdown) { return emit_res_fd_val(EV_SOCKET_SHUTDOWN_X, ret, (__s32)sc_arg(regs, 0), sc_arg(regs, 1), 1); }
 
 SC(socketpair)
 {
@@ -995,27 +1052,9 @@ int BPF_PROG(sched_exit, struct task_struct *t)
 /* ------------------------------------------------------------------------ */
 /* Credentials, namespaces, signals, modules, misc                           */
 
-SC(setuid)
-{
-	struct evb *b = evb_start(EV_SYSCALL_SETUID_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u32(b, sc_arg(regs, 0));
-	evb_submit(b);
-	return 0;
-}
+SC(setuid) { return emit_res_val(EV_SYSCALL_SETUID_X, ret, sc_arg(regs, 0), 4); }
 
-SC(setgid)
-{
-	struct evb *b = evb_start(EV_SYSCALL_SETGID_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u32(b, sc_arg(regs, 0));
-	evb_submit(b);
-	return 0;
-}
+SC(setgid) { return emit_res_val(EV_SYSCALL_SETGID_X, ret, sc_arg(regs, 0), 4); }
 
 static __always_inline int emit_res_u32x(__u16 code, __u32 n, struct pt_regs *regs, long ret)
 {
@@ -1035,28 +1074,9 @@ SC(setresgid) { return emit_res_u32x(EV_SYSCALL_SETRESGID_X, 4, regs, ret); }
 SC(setreuid) { return emit_res_u32x(EV_SYSCALL_SETREUID_X, 3, regs, ret); }
 SC(setregid) { return emit_res_u32x(EV_SYSCALL_SETREGID_X, 3, regs, ret); }
 
-SC(setns)
-{
-	struct evb *b = evb_start(EV_SYSCALL_SETNS_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u32(b, clone_flags_to_scap(sc_arg(regs, 1)));
-	evb_submit(b);
-	return 0;
-}
+SC(setns) { return emit_res_fd_val(EV_SYSCALL_SETNS_X, ret, (__s32)sc_arg(regs, 0), clone_flags_to_scap(sc_arg(regs, 1)), 4); }
 
-SC(unshare)
-{
-	struct evb *b = evb_start(EV_SYSCALL_UNSHARE_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u32(b, clone_flags_to_scap(sc_arg(regs, 0)));
-	evb_submit(b);
-	return 0;
-}
+SC(unshare) { return emit_res_val(EV_SYSCALL_UNSHARE_X, ret, clone_flags_to_scap(sc_arg(regs, 0)), 4); }
 
 SC(capset)
 {
@@ -1146,16 +1166,8 @@ SC(ptrace)
 	return 0;
 }
 
-SC(bpf)
-{
-	struct evb *b = evb_start(EV_SYSCALL_BPF_2_X, 2);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_u32(b, sc_arg(regs, 0)); /* BPF_* commands keep their numbers */
-	evb_submit(b);
-	return 0;
-}
+/* BPF_* commands keep their numbers */
+SC(bpf) { return emit_res_val(EV_SYSCALL_BPF_2_X, ret, sc_arg(regs, 0), 4); }
 
 SC(init_module)
 {
@@ -1184,29 +1196,9 @@ SC(finit_module)
 	return 0;
 }
 
-SC(kill)
-{
-	struct evb *b = evb_start(EV_SYSCALL_KILL_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u8(b, sc_arg(regs, 1));
-	evb_submit(b);
-	return 0;
-}
+SC(kill) { return emit_res_fd_val(EV_SYSCALL_KILL_X, ret, (__s32)sc_arg(regs, 0), sc_arg(regs, 1), 1); }
 
-SC(tkill)
-{
-	struct evb *b = evb_start(EV_SYSCALL_TKILL_X, 3);
-	if (!b)
-		return 0;
-	push_s64(b, ret);
-	push_s64(b, (__s32)sc_arg(regs, 0));
-	push_u8(b, sc_arg(regs, 1));
-	evb_submit(b);
-	return 0;
-}
+SC(tkill) { return emit_res_fd_val(EV_SYSCALL_TKILL_X, ret, (__s32)sc_arg(regs, 0), sc_arg(regs, 1), 1); }
 
 SC(tgkill)
 {
