@@ -2,12 +2,21 @@
 driver and JSON alerts on stdout, wait until it captures, read its alerts,
 stop it. Skips (exit 77) only without root or BTF."""
 import json
+import fcntl
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+
+
+def appending(f):
+    """O_APPEND on a file falco writes to while this test reads it: seeking
+    to read must not move the offset falco writes at (the open file
+    description is shared), or falco overwrites what it wrote before."""
+    fcntl.fcntl(f.fileno(), fcntl.F_SETFL, fcntl.fcntl(f.fileno(), fcntl.F_GETFL) | os.O_APPEND)
+    return f
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SKIP = 77
@@ -31,8 +40,8 @@ class Falco:
     """One live falco process. extra: more command-line arguments."""
 
     def __init__(self, falco, rules, extra=()):
-        self.out = tempfile.TemporaryFile(mode="w+", errors="replace")
-        self.err = tempfile.TemporaryFile(mode="w+", errors="replace")
+        self.out = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
+        self.err = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
         args = [os.path.abspath(falco), "-c", os.path.join(ROOT, "falco.yaml")]
         for r in rules:
             args += ["-r", r]

@@ -13,13 +13,16 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from live_falco import appending  # noqa: E402  (O_APPEND for files falco writes to)
+
 FALCO = sys.argv[1]
 if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
     print("skipped: needs root and BTF")
     sys.exit(77)
 
-out = tempfile.TemporaryFile(mode="w+", errors="replace")
-err = tempfile.TemporaryFile(mode="w+", errors="replace")
+out = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
+err = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
 p = subprocess.Popen([FALCO, "-o", "engine.kind=modern_ebpf", "--dump-events"], stdout=out, stderr=err)
 
 # Wait for the first event: capture has started.

@@ -19,6 +19,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from live_falco import appending  # noqa: E402  (O_APPEND for files falco writes to)
+
 FALCO = sys.argv[1]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RULES = os.path.join(ROOT, "tests", "integration", "rules", "minimal_rules.yaml")
@@ -51,8 +54,8 @@ try:
            "-o", "metrics.kernel_event_counters_per_cpu_enabled=true", "-o", "metrics.include_empty_values=true"]
     # Files, not pipes: a live falco alerts on everything else the machine does
     # too, and a pipe nobody reads until exit fills (64 KiB) and blocks it.
-    out_f = tempfile.TemporaryFile(mode="w+", errors="replace")
-    err_f = tempfile.TemporaryFile(mode="w+", errors="replace")
+    out_f = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
+    err_f = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
     proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f)
     # events for the whole run (snapshots are taken on the event path)
     while proc.poll() is None:

@@ -17,6 +17,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from live_falco import appending  # noqa: E402  (O_APPEND for files falco writes to)
+
 FALCO, PLUGDIR = (os.path.abspath(a) for a in sys.argv[1:3])
 if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
     print("skipped: needs root and BTF")
@@ -54,8 +57,8 @@ load_plugins: [counter, watch]
 """)
 # Files, not pipes: a live falco alerts on everything else the machine does
 # too, and a pipe nobody reads until exit fills (64 KiB) and blocks it.
-out_f = tempfile.TemporaryFile(mode="w+", errors="replace")
-err_f = tempfile.TemporaryFile(mode="w+", errors="replace")
+out_f = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
+err_f = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
 proc = subprocess.Popen([FALCO, "-c", cfg, "-r", rules, "-o", "engine.kind=modern_ebpf", "-M", "4"],
                         stdout=out_f, stderr=err_f)
 deadline = time.time() + 30

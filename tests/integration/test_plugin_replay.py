@@ -43,6 +43,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plugcap as pc  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from live_falco import appending  # noqa: E402  (O_APPEND for files falco writes to)
+
 FALCO, PLUGDIR = (os.path.abspath(a) for a in sys.argv[1:3])
 LIVE = sys.argv[3] == "live"
 CONTAINER = None if LIVE else os.path.abspath(sys.argv[3])
@@ -106,8 +109,8 @@ def live_part():
 """)
     rec = path("live.scap")
     marker = path("replay7-marker")
-    out = tempfile.TemporaryFile(mode="w+", errors="replace")
-    err = tempfile.TemporaryFile(mode="w+", errors="replace")
+    out = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
+    err = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
     p = subprocess.Popen([FALCO, *JSON_OUT, "-r", rules, "--plugin", KEEPER + ":alpha,beta", "--record", rec],
                          stdout=out, stderr=err)
 

@@ -29,6 +29,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from live_falco import appending  # noqa: E402  (O_APPEND for files falco writes to)
+
 FALCO = sys.argv[1]
 if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
     print("skipped: needs root and BTF")
@@ -61,8 +64,8 @@ sys.stdout.flush()
 os.execv("/bin/true", ["/bin/true", "recmarker"])
 """
 
-out = tempfile.TemporaryFile(mode="w+", errors="replace")
-err = tempfile.TemporaryFile(mode="w+", errors="replace")
+out = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
+err = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
 p = subprocess.Popen([FALCO, "-o", "engine.kind=modern_ebpf", "--dump-events", "--record", scap],
                      stdout=out, stderr=err)
 deadline = time.time() + 30
@@ -89,9 +92,11 @@ child_pid = child.pid
 marker = f" true ({child_pid}) < execve"
 deadline = time.time() + 60
 while time.time() < deadline and p.poll() is None:
-    out.seek(0)
-    if marker in out.read():
-        break
+    # read through a new open file description: seeking `out` would move
+    # the offset falco writes at and let it overwrite what it wrote
+    with open(f"/proc/self/fd/{out.fileno()}", errors="replace") as peek:
+        if marker in peek.read():
+            break
     time.sleep(0.2)
 time.sleep(0.5)
 p.send_signal(signal.SIGINT)

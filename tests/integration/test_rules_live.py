@@ -17,6 +17,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from live_falco import appending  # noqa: E402  (O_APPEND for files falco writes to)
+
 FALCO = sys.argv[1]
 if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
     print("skipped: needs root and BTF")
@@ -24,8 +27,8 @@ if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RULES = os.path.join(ROOT, "tests", "integration", "rules", "minimal_rules.yaml")
 
-out = tempfile.TemporaryFile(mode="w+", errors="replace")
-err = tempfile.TemporaryFile(mode="w+", errors="replace")
+out = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
+err = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
 p = subprocess.Popen([FALCO, "-c", os.path.join(ROOT, "falco.yaml"), "-r", RULES,
                       "-o", "engine.kind=modern_ebpf", "-o", "json_output=true", "-U", "-o", "webserver.enabled=false",
                       "-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=true"],

@@ -21,6 +21,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from live_falco import appending  # noqa: E402  (O_APPEND for files falco writes to)
+
 FALCO = os.path.abspath(sys.argv[1])
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RULES = os.path.join(ROOT, "tests", "integration", "rules", "minimal_rules.yaml")
@@ -41,7 +44,7 @@ s.bind(("127.0.0.1", 0))
 port = s.getsockname()[1]
 s.close()
 
-err = tempfile.TemporaryFile(mode="w+", errors="replace")
+err = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
 p = subprocess.Popen([FALCO, "-c", os.path.join(ROOT, "falco.yaml"), "-r", RULES, "-o", "engine.kind=modern_ebpf",
                       "-o", "log_syslog=false", "-o", "syslog_output.enabled=false",
                       "-o", "stdout_output.enabled=false",
