@@ -937,7 +937,8 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 {
 	struct run_ctx *r = ctx;
 	struct app *a = r->app;
-	metrics_poll(r->msrc);
+	if (!r->replay)
+		metrics_poll(r->msrc); /* a replay polls once the event's source is known */
 	if (r->drops && !r->drop_exit && drops_event(r->drops, ev->ev.hdr->ts) < 0)
 		stop_for_drops(r);
 	if (a->rec) {
@@ -954,18 +955,20 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 		rec_trigger_event(a->trig, ev->ev.hdr, ev->cpu, ev->flags);
 	if (r->replay) {
 		int rc = replay_route(r, ev);
+		/* one collector for the capture, as upstream's capture mode: a
+		 * snapshot is the current event's source's */
+		metrics_set_event_source(r->msrc, srcs_replay_source(r->replay));
+		metrics_poll(r->msrc);
 		if (rc != SRCS_ROUTE_SYSCALL)
 			return rc < 0 ? rc : 0;
 	}
 	st_apply(r->st, &ev->ev, ev->cpu);
 	if (r->app->nparsers) {
-		char err[PH_ERRLEN];
 		ss_plugin_event_input in = { (const ss_plugin_event *)ev->ev.hdr, ev->num, "syscall" };
 		for (size_t i = 0; i < r->app->nparsers; i++)
-			if (ph_wants_parse(r->app->parsers[i], ev->ev.hdr->type, "syscall") &&
-			    ph_parse(r->app->parsers[i], &in, err, sizeof(err)) < 0)
-				log_msg(LOG_LVL_ERR, "%s", err);
-		}
+			if (ph_wants_parse(r->app->parsers[i], ev->ev.hdr->type, "syscall"))
+				ph_parse_logged(r->app->parsers[i], &in);
+	}
 	return 0;
 }
 

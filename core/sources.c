@@ -26,9 +26,7 @@ void srcs_parse(struct ph_plugin *const *plugins, size_t n, const struct eng_eve
 	for (size_t i = 0; i < n; i++) {
 		if (!(ph_caps(plugins[i]) & CAP_PARSING) || !ph_wants_parse(plugins[i], ev->ev.hdr->type, source))
 			continue;
-		char err[PH_ERRLEN];
-		if (ph_parse(plugins[i], &in, err, sizeof(err)) < 0)
-			log_msg(LOG_LVL_ERR, "%s", err);
+		ph_parse_logged(plugins[i], &in);
 	}
 }
 
@@ -309,6 +307,11 @@ bool srcs_replay_eval(struct srcs_replay *r, const struct eng_event *ev)
 	r->cur->fctx.first_ts = r->first_ts;
 	pipe_consume(r->cur, ev);
 	return true;
+}
+
+const char *srcs_replay_source(const struct srcs_replay *r)
+{
+	return r->cur ? r->cur->name : NULL;
 }
 
 void srcs_replay_print_stats(const struct srcs_replay *r, FILE *out)

@@ -116,6 +116,11 @@ int srcs_replay_parse(struct srcs_replay *r, const struct eng_event *ev, uint32_
  * caller's syscall rules should run. */
 bool srcs_replay_eval(struct srcs_replay *r, const struct eng_event *ev);
 
+/* After srcs_replay_parse(): the name of the plugin source the event went
+ * to (the plugin's string), or NULL when it is the syscall source's or
+ * was skipped. */
+const char *srcs_replay_source(const struct srcs_replay *r);
+
 /* "Plugin source events: NAME=N ..." and the skipped count, when any. */
 void srcs_replay_print_stats(const struct srcs_replay *r, FILE *out);
 

@@ -373,8 +373,9 @@ static int rule_values(const struct metrics *m, struct metrics_snapshot *s)
 static int fill(struct metrics_src *src, struct metrics_snapshot *s)
 {
 	struct metrics *m = src->m;
-	bool syscall = src->plugin == NULL;
-	s->source = src->name;
+	const char *evsrc = src->h.event_source; /* replays: the current event's source */
+	bool syscall = src->plugin == NULL && (!evsrc || strcmp(evsrc, "syscall") == 0);
+	s->source = evsrc ? evsrc : src->name;
 	s->engine_name = engine_name(src->eng);
 	s->now_ns = now_ns(CLOCK_REALTIME);
 	s->version = m->o.version;

@@ -282,6 +282,7 @@ struct metrics_src *metrics_add_source(struct metrics *m, const char *name, stru
 struct metrics_src_head {
 	const _Atomic uint32_t *tick;  /* bumped by the ticker and by on-demand requests */
 	uint32_t seen;
+	const char *event_source;      /* see metrics_set_event_source; NULL: the source's name */
 };
 
 /* From the source's own thread when the counter moved: a periodic
@@ -294,6 +295,21 @@ static inline void metrics_poll(struct metrics_src *s)
 	struct metrics_src_head *h = (struct metrics_src_head *)s;
 	if (h && atomic_load_explicit(h->tick, memory_order_relaxed) != h->seen)
 		metrics_src_snapshot(s);
+}
+
+/* Replays, where one thread reads every source of a capture (upstream's
+ * capture mode: one inspector, one collector): names the source of the
+ * event about to be processed (NULL or "syscall": the syscall source).
+ * The next snapshot of `s` is that source's, as upstream tags each capture
+ * snapshot with the current event's source: evt.source is it, and the
+ * syscall state counters are left out when it is a plugin source (the
+ * plugins' metrics and falco.num_evts, every event of the capture so far,
+ * stay). `source` borrowed for the life of `s`. Source's thread only; NULL s
+ * is a no-op. */
+static inline void metrics_set_event_source(struct metrics_src *s, const char *source)
+{
+	if (s)
+		((struct metrics_src_head *)s)->event_source = source;
 }
 
 /* From the source's own thread when it had no event for a while (an

@@ -209,6 +209,18 @@ int ph_parse(struct ph_plugin *p, const ss_plugin_event_input *evt, char *err, s
 	return 0;
 }
 
+int ph_parse_logged(struct ph_plugin *p, const ss_plugin_event_input *evt)
+{
+	char err[PH_ERRLEN];
+	int rc = ph_parse(p, evt, err, sizeof(err));
+	if (rc < 0) {
+		uint64_t n = ++p->parse_errors;
+		if ((n & (n - 1)) == 0) /* a power of two */
+			log_msg(LOG_LVL_ERR, "%s (%llu such errors so far)", err, (unsigned long long)n);
+	}
+	return rc;
+}
+
 /* ---- async events ---- */
 
 /* Checks an async event: code, params, lengths that add up, a NUL-ended

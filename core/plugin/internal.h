@@ -56,6 +56,7 @@ struct ph_plugin {
 	struct ph_routine *routines;
 
 	struct ph_fieldclass *field_class; /* made on demand by ph_field_class() */
+	uint64_t parse_errors; /* failed parse_event calls (ph_parse_logged; the parsing thread only) */
 };
 
 /* Frees the field class (fields.c). */

@@ -295,6 +295,12 @@ int ph_field_class(struct ph_plugin *p, const struct fld_class **out, char *err,
 /* Runs parse_event() when the plugin asked for this event. */
 int ph_parse(struct ph_plugin *p, const ss_plugin_event_input *evt, char *err, size_t errlen);
 
+/* ph_parse() with its failures logged (error level) at this instance's
+ * 1st, 2nd, 4th, 8th... failure, with the count so far, so that a plugin
+ * failing on every event does not flood the log (as extraction errors).
+ * Returns what ph_parse returned. From the thread that parses with p. */
+int ph_parse_logged(struct ph_plugin *p, const ss_plugin_event_input *evt);
+
 /* ---- async events ---- */
 
 /* Receives a validated async event (code 402, 3 params, a declared name).

@@ -14,9 +14,13 @@ Usage: test_plugin_hostile.py FALCO PLUGINS_BUILD_DIR
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plugcap as pc  # noqa: E402
 
 FALCO, PLUGDIR = (os.path.abspath(a) for a in sys.argv[1:3])
 LIB = os.path.join(PLUGDIR, "libhostile.so")
@@ -40,7 +44,7 @@ with open(RULES, "w") as f:
 """)
 
 
-def run(mode, extra=(), metrics=False):
+def run(mode, extra=(), metrics=False, events=5, capture=None):
     cfg = os.path.join(tmp, f"{mode}.yaml")
     with open(cfg, "w") as f:
         f.write(f"""json_output: true
@@ -52,12 +56,13 @@ plugins:
   - name: hostile
     library_path: {LIB}
     init_config: {mode}
-    open_params: '5'
+    open_params: '{events}'
 load_plugins: [hostile]
 """)
         if metrics:
             f.write("metrics:\n  enabled: true\n  interval: 1h\n  output_rule: true\n  plugins_metrics_enabled: true\n")
-    p = subprocess.run([FALCO, "-c", cfg, "-r", RULES, "-o", "engine.kind=nodriver", *extra],
+    engine = ["-e", capture] if capture else ["-o", "engine.kind=nodriver"]
+    p = subprocess.run([FALCO, "-c", cfg, "-r", RULES, *engine, *extra],
                        capture_output=True, text=True, errors="replace", timeout=120)
     crashed = p.returncode < 0 or "Sanitizer" in p.stderr or "runtime error" in p.stderr
     check(not crashed, f"{mode}: crashed (rc {p.returncode}): {p.stderr[-1500:]}")
@@ -133,6 +138,23 @@ for fields, text in (("not json", "get_fields did not return a JSON array"),
     p = expect("plain", ["plugin 'hostile': " + text])
     check(p.returncode == 1, f"get_fields {fields!r}: exit {p.returncode}")
 del os.environ["HOSTILE_FIELDS"]
+
+# A failing parse_event is logged at the instance's 1st, 2nd, 4th, 8th...
+# failure with the count so far (as extraction errors), not on every event:
+# 13 failing events give 4 lines, for failures 1, 2, 4, 8, on the events of
+# those numbers (one parse per event, numbered from 1). Both as a live
+# plugin source and with its events replayed from a capture (id 997).
+PARSE_RE = re.compile(r"plugin 'hostile': parse_event failed on event #(\d+): hostile: cannot parse "
+                      r"\((\d+) such errors so far\)")
+cap = os.path.join(tmp, "hostile.scap")
+pc.write(cap, [pc.plugin_event(1000 + i, 997, str(i).encode()) for i in range(13)])
+for how, kw in (("live", {}), ("replay", {"capture": cap})):
+    p = run("parse_fail", events=13, **kw)
+    lines = [l for l in p.stderr.splitlines() if "parse_event failed" in l]
+    got = [tuple(int(x) for x in m.groups()) for m in map(PARSE_RE.search, lines) if m]
+    check(len(lines) == 4 and got == [(1, 1), (2, 2), (4, 4), (8, 8)],
+          f"parse_fail {how}: {len(lines)} lines: {lines}")
+    check(len(alerts(p)) == 13, f"parse_fail {how}: the rules still see every event: {len(alerts(p))} alerts")
 
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))

@@ -403,4 +403,55 @@ check(rc == 0 and by_rule(alerts, "Container event") ==
       ["type=container at=container num=2 id=abcdef123456 name=web image=nginx:1.25"],
       f"container async event: rc {rc}: {[body(a) for a in alerts]} {err[-300:]}")
 
+# ---- 11. metrics of a replay: one collector, as upstream's capture mode --
+# Upstream (falco process_events.cpp, stats_writer.cpp) reads a capture
+# with one inspector and one stats collector: a snapshot is tagged with the
+# source of the event being processed (evt.source), its plugin metrics are
+# every loaded plugin's (plugins.<plugin>.<metric>, libs' metrics
+# collector over the inspector's plugins), falco.num_evts counts every
+# event of the capture, and the syscall state counters are left out when
+# the source is not syscall. With metrics.interval=1h the only snapshot is
+# the one taken at the end (after the last event).
+def replay_metrics(cap, rules, name):
+    mfile = path(name + ".jsonl")
+    rc, _, err = falco(["-r", rules, "-e", cap, *plugins(COUNTER, PROBE), "-o", "metrics.enabled=true",
+                        "-o", "metrics.interval=1h", "-o", "metrics.output_rule=false",
+                        "-o", "metrics.output_file=" + mfile, "-o", "metrics.include_empty_values=true"])
+    check(rc == 0, f"{name}: rc {rc}: {err[-400:]}")
+    if not os.path.exists(mfile):
+        check(False, f"{name}: no metrics file")
+        return {}
+    with open(mfile) as f:
+        snaps = [json.loads(line) for line in f if line.strip()]
+    check(len(snaps) == 1, f"{name}: {len(snaps)} snapshots")
+    return snaps[-1]["output_fields"] if snaps else {}
+
+
+# CAP1 ends with counter's plugin event 8; its counter events are 2, 4, 6, 8
+# (probe parses plugin events of counter, not the async tock at 7).
+f = replay_metrics(CAP1, RULES1, "metrics_counter")
+check(f.get("evt.source") == "counter", f"metrics: evt.source {f.get('evt.source')}")
+check(f.get("plugins.probe.parse_calls") == 4, f"metrics: probe parse_calls {f.get('plugins.probe.parse_calls')}")
+for k in ("async_ok", "async_refused"):  # no async handler in a replay: nothing sent
+    check(f.get("plugins.probe." + k) == 0, f"metrics: plugins.probe.{k} = {f.get('plugins.probe.' + k)}")
+check(f.get("falco.num_evts") == 8, f"metrics: num_evts {f.get('falco.num_evts')}")
+# rules of section 1: Count 3, Rel 1, Counter async 1, Uid 2, Tick 1
+check(f.get("falco.rules.Count") == 3 and f.get("falco.rules.Counter_async") == 1
+      and f.get("falco.rules.matches_total") == 8,
+      f"metrics: rule counters {[(k, v) for k, v in f.items() if k.startswith('falco.rules.')]}")
+check(not [k for k in f if k in ("falco.n_threads", "falco.n_fds", "falco.n_added_threads")],
+      f"metrics: state counters in a counter snapshot: {sorted(k for k in f if k.startswith('falco.n_'))}")
+# the same plugin events, then a syscall event last: a syscall snapshot,
+# with the state counters (shown even when 0 with include_empty_values)
+cap = path("metrics_syscall_last.scap")
+pc.write(cap, [pc.plugin_event(1000, 999, b"1"), pc.plugin_event(2000, 999, b"2"),
+               pc.plugin_event(3000, 999, b"3"), pc.getuid(4000, 100, 0)])
+f = replay_metrics(cap, RULES1, "metrics_syscall")
+check(f.get("evt.source") == "syscall", f"metrics (syscall last): evt.source {f.get('evt.source')}")
+check(f.get("plugins.probe.parse_calls") == 3,
+      f"metrics (syscall last): parse_calls {f.get('plugins.probe.parse_calls')}")
+check(f.get("falco.num_evts") == 4, f"metrics (syscall last): num_evts {f.get('falco.num_evts')}")
+check(all(k in f for k in ("falco.n_threads", "falco.n_added_threads", "falco.n_removed_threads")),
+      f"metrics (syscall last): state counters {sorted(k for k in f if k.startswith('falco.n_'))}")
+
 finish()

@@ -24,6 +24,9 @@
  *   tables           init calls the tables API with made-up table and
  *                    field handles, a NULL key and a NULL entry
  *   codes_many       get_extract_event_types claims 1<<20 codes (backed by 1)
+ *   parse_fail       parse_event fails on every event of source hostile,
+ *                    last error "hostile: cannot parse" (other modes: it
+ *                    parses them and succeeds)
  *   async_bad        sends a NULL async event and one whose header claims
  *                    70 MiB; logs what the host answered (async name "hx")
  * With HOSTILE_FIELDS set in the environment, get_fields returns its value
@@ -304,6 +307,19 @@ ss_plugin_rc plugin_set_async_event_handler(ss_plugin_t *p, ss_plugin_owner_t *o
 		s->log(s->owner, NULL, msg, SS_PLUGIN_LOG_SEV_ERROR);
 	}
 	return SS_PLUGIN_SUCCESS;
+}
+
+const char *plugin_get_parse_event_sources(void) { return "[\"hostile\"]"; }
+
+ss_plugin_rc plugin_parse_event(ss_plugin_t *p, const ss_plugin_event_input *evt, const ss_plugin_event_parse_input *in)
+{
+	(void)evt;
+	(void)in;
+	struct state *s = p;
+	if (!is(s, "parse_fail"))
+		return SS_PLUGIN_SUCCESS;
+	snprintf(s->err, PLUGIN_MAX_ERRLEN, "hostile: cannot parse");
+	return SS_PLUGIN_FAILURE;
 }
 
 ss_plugin_metric *plugin_get_metrics(ss_plugin_t *p, uint32_t *num_metrics)
