@@ -47,6 +47,7 @@ except ImportError:
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cri_harness  # noqa: E402
+from livefalco import BUFFERS, PRIORITY, drop_note, wait_running  # noqa: E402
 
 FALCO, PLUGIN = (os.path.abspath(a) for a in sys.argv[1:3])
 if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
@@ -122,6 +123,8 @@ def fail(msg):
     falco_err.seek(0)
     falco_out.seek(0)
     print("FAIL:", msg)
+    print("FAIL:", drop_note(falco_err.read()))
+    falco_err.seek(0)
     print("falco stderr:", falco_err.read()[-2000:])
     print("falco stdout:", falco_out.read()[-3000:])
     print("containerd log:", runtime.log_tail(1500))
@@ -188,14 +191,12 @@ env = dict(os.environ)
 # as test_falco_podman.py: leak checking off for this falco process only
 env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
 RECORDING = os.path.join(T, "run.scap")
-falco = subprocess.Popen([FALCO, "-c", cfg, "-r", rules, "-o", "engine.kind=modern_ebpf", "--record", RECORDING],
-                         stdout=falco_out, stderr=falco_err, env=env)
-deadline = time.time() + 60
-while time.time() < deadline and falco.poll() is None:
-    falco_err.seek(0)
-    if "syscalls in total" in falco_err.read():
-        break
-    time.sleep(0.1)
+# priority and larger rings against a loaded machine (livefalco.py)
+falco = subprocess.Popen([*PRIORITY, FALCO, "-c", cfg, "-r", rules, "-o", "engine.kind=modern_ebpf", *BUFFERS,
+                          "--record", RECORDING], stdout=falco_out, stderr=falco_err, env=env)
+# act only once its event loop runs (the driver attached)
+if not wait_running(falco, falco_err) and falco.poll() is None:
+    fail("falco never said 'Running N event source(s)'")
 if falco.poll() is not None:
     falco_err.seek(0)
     msg = falco_err.read()
@@ -204,7 +205,6 @@ if falco.poll() is not None:
         cleanup()
         sys.exit(77)
     fail(f"falco exited early ({falco.returncode})")
-time.sleep(2)  # let the driver attach
 
 # --- the pod and its container, as a kubelet asks for them
 host_ns = pb2.NamespaceOption(network=pb2.NODE)

@@ -11,7 +11,9 @@ private vfs storage):
      the listener's prefetch on the runtime's create event can know it, no
      process of N1 exists;
   2. `podman start` N1, whose first action is `cat /etc/shadow`: the FIRST
-     alert with N1's container.id must already carry its name;
+     alert with N1's container.id must already carry its name (if that one
+     read is lost to driver drops, `podman exec N1 cat /etc/shadow` is
+     repeated until an alert is seen, and the first one is checked);
   3. `podman rm -f` N1: exactly one alert of a rule on the
      `container_removed` async event, with N1's id and name (upstream's
      plugin keeps the removed container readable for that event);
@@ -32,6 +34,8 @@ Replay (`-e FILE`, the plugin configured with sockets that do not exist:
 nothing to ask): the shadow-read alerts of N0, N1 and N2 must carry the
 container.id / name / image.repository / image.tag `podman inspect` gave,
 and the removal alert must be there too.
+A loaded machine must not fail it: see livefalco.py (falco's priority,
+larger rings, readiness, the driver's drop count in failure messages).
 Expected values come from podman's CLI, never from our program. The rules
 use `evt.asynctype = container`, and for the removal upstream's
 `evt.type = container_removed` when this falco accepts it (else
@@ -48,6 +52,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from livefalco import BUFFERS, PRIORITY, drop_note, wait_running  # noqa: E402
 
 FALCO, PLUGIN = (os.path.abspath(a) for a in sys.argv[1:3])
 if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
@@ -107,7 +114,10 @@ def fail(msg):
     stop("falco")
     falco_err.seek(0)
     falco_out.seek(0)
+    err = falco_err.read()
     print("FAIL:", msg)
+    print("FAIL:", drop_note(err))
+    falco_err.seek(0)
     print("falco stderr:", falco_err.read()[-2000:])
     print("falco stdout:", falco_out.read()[-3000:])
     cleanup()
@@ -126,7 +136,7 @@ def alerts(f=falco_out):
     return res
 
 
-def wait_alert(pred, what, secs=60, action=None):
+def wait_alert(pred, what, secs=60, action=None, fatal=True):
     deadline = time.time() + secs
     while time.time() < deadline:
         if action:
@@ -135,7 +145,9 @@ def wait_alert(pred, what, secs=60, action=None):
             if pred(a):
                 return a
         time.sleep(0.3)
-    fail(f"no alert: {what}")
+    if fatal:
+        fail(f"no alert: {what}")
+    return None
 
 
 def inspect(name):
@@ -236,14 +248,11 @@ config(replay_cfg, {"engines": {"podman": {"enabled": True, "sockets": [os.path.
 env = dict(os.environ)
 # as test_falco_podman.py: leak checks off for the live falco (NOTES.md 03:47)
 env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
-procs["falco"] = subprocess.Popen([FALCO, "-c", live_cfg, "-r", rules, "-o", "engine.kind=modern_ebpf",
-                                   "--record", SCAP], stdout=falco_out, stderr=falco_err, env=env)
-deadline = time.time() + 60
-while time.time() < deadline and procs["falco"].poll() is None:
-    falco_err.seek(0)
-    if "syscalls in total" in falco_err.read():
-        break
-    time.sleep(0.1)
+# priority and larger rings against a loaded machine (livefalco.py)
+procs["falco"] = subprocess.Popen([*PRIORITY, FALCO, "-c", live_cfg, "-r", rules, "-o", "engine.kind=modern_ebpf",
+                                   *BUFFERS, "--record", SCAP], stdout=falco_out, stderr=falco_err, env=env)
+if not wait_running(procs["falco"], falco_err) and procs["falco"].poll() is None:
+    fail("falco never said 'Running N event source(s)'")
 if procs["falco"].poll() is not None:
     falco_err.seek(0)
     msg = falco_err.read()
@@ -261,7 +270,6 @@ while True:
     if time.time() > deadline or procs["falco"].poll() is not None:
         fail("the container plugin never said it follows podman's events")
     time.sleep(0.1)
-time.sleep(1)  # the driver attaches
 
 
 def of(a):
@@ -289,8 +297,19 @@ expect("added alert container.name", of(added).get("container.name"), N1)
 
 # 2. the first alert of the started container already names it
 podman("start", N1)
-wait_alert(lambda a: a.get("rule") == "Shadow read" and of(a).get("container.id") == want1["container.id"],
-           f"'Shadow read' from {N1}")
+
+
+def n1_read(a):
+    return a.get("rule") == "Shadow read" and of(a).get("container.id") == want1["container.id"]
+
+
+if wait_alert(n1_read, f"'Shadow read' from {N1}'s init", fatal=False) is None:
+    # the init's one read can be lost to driver drops on a loaded machine;
+    # reads by `podman exec` in N1 test the same thing (the first alert
+    # with N1's id must name it), repeated until one is seen
+    print(f"note: the read of {N1}'s init gave no alert in 60 s (driver drops?); repeating it with podman exec")
+    wait_alert(n1_read, f"'Shadow read' from {N1} (init and podman exec)",
+               action=lambda: podman("exec", N1, "cat", "/etc/shadow", check=False))
 first = next(a for a in alerts() if a.get("rule") == "Shadow read"
              and of(a).get("container.id") == want1["container.id"])
 for k, v in want1.items():
@@ -387,6 +406,8 @@ for name, want in ((N0, want0), (N1, want1), (N2, want2)):
 if not any(a.get("rule") == "Container removed" and of(a).get("container.name") == N1 for a in replayed):
     failures.append(f"replay: no 'Container removed' alert naming {N1}")
 
+falco_err.seek(0)
+print("live falco:", drop_note(falco_err.read()))
 cleanup()
 for f in failures:
     print("FAIL:", f)

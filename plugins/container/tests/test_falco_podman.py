@@ -36,6 +36,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from livefalco import BUFFERS, PRIORITY, drop_note, wait_running  # noqa: E402
+
 FALCO, PLUGIN = (os.path.abspath(a) for a in sys.argv[1:3])
 if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
     print("skipped: needs root and BTF")
@@ -93,6 +96,8 @@ def fail(msg):
     falco_err.seek(0)
     falco_out.seek(0)
     print("FAIL:", msg)
+    print("FAIL:", drop_note(falco_err.read()))
+    falco_err.seek(0)
     print("falco stderr:", falco_err.read()[-2000:])
     print("falco stdout:", falco_out.read()[-3000:])
     cleanup()
@@ -186,14 +191,12 @@ env = dict(os.environ)
 # with table-using plugins sometimes reports core/state thread strings as
 # leaked at exit. Leak checking is off for this falco process only.
 env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
-procs["falco"] = subprocess.Popen([FALCO, "-c", cfg, "-r", rules, "-r", UPSTREAM[0], "-o", "engine.kind=modern_ebpf"],
-                                  stdout=falco_out, stderr=falco_err, env=env)
-deadline = time.time() + 60
-while time.time() < deadline and procs["falco"].poll() is None:
-    falco_err.seek(0)
-    if "syscalls in total" in falco_err.read():
-        break
-    time.sleep(0.1)
+# priority and larger rings against a loaded machine (livefalco.py)
+procs["falco"] = subprocess.Popen([*PRIORITY, FALCO, "-c", cfg, "-r", rules, "-r", UPSTREAM[0], "-o",
+                                   "engine.kind=modern_ebpf", *BUFFERS], stdout=falco_out, stderr=falco_err, env=env)
+# act only once its event loop runs (the driver attached)
+if not wait_running(procs["falco"], falco_err) and procs["falco"].poll() is None:
+    fail("falco never said 'Running N event source(s)'")
 if procs["falco"].poll() is not None:
     falco_err.seek(0)
     msg = falco_err.read()
@@ -202,7 +205,6 @@ if procs["falco"].poll() is not None:
         cleanup()
         sys.exit(77)
     fail(f"falco exited early ({procs['falco'].returncode})")
-time.sleep(2)  # let the driver attach
 
 # --- the container, started while falco runs
 podman("--runtime", "runc", "run", "-d", "--name", NAME, "--network", "none",

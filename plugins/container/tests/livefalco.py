@@ -1,0 +1,58 @@
+"""Helpers shared by the live container tests (test_falco_ctr_events.py,
+test_falco_podman.py, test_falco_cri.py): start falco so that a loaded
+machine does not make it lose the events a test waits for, know when its
+event loop runs, and tell a load failure (driver drops) from a logic one.
+
+On the shared 2-core test machine (load average 7-11 while every worktree
+runs its tests) the live driver dropped ~10 M events (ring buffer full)
+in one run: falco's event thread was runnable but not running (measured
+by the ctrevt branch: 2-2.4 s of runqueue wait in 3 s; under nice -15:
+0.5-1.3 s, no drops). A one-shot event (a container's init exit) lost
+that way can never be seen again, so the tests:
+  - run falco at a higher CPU priority (PRIORITY below; they run as root);
+  - give the driver larger ring buffers (BUFFERS below), which absorb the
+    bursts of container start-up / podman CLI runs;
+  - act only once falco printed "Running N event source(s)" (its event
+    loop started, after the driver attached);
+  - name the driver's drop count (falco's exit summary) in every failure.
+None of this changes what a test checks.
+"""
+import re
+import time
+
+# nice -10: the scheduler gives falco's threads ~10x the weight of the CPU
+# hogs of other tenants (nice 0), enough for its event thread to keep up
+# with the ring buffer; `nice` needs root, which these tests require anyway.
+PRIORITY = ["nice", "-n", "-10"]
+# 32 MiB rings (preset 6; falco's default 4 = 8 MiB), one per CPU (the
+# default shares one ring between 2 CPUs): bursts queue instead of dropping.
+BUFFERS = ["-o", "engine.modern_ebpf.buf_size_preset=6", "-o", "engine.modern_ebpf.cpus_for_each_buffer=1"]
+RUNNING = re.compile(r"Running \d+ event source\(s\)")
+DRIVER = re.compile(r"Driver: (\d+) events, (\d+) dropped")
+
+
+def wait_running(proc, errfile, secs=120):
+    """Wait until falco (proc, writing its stderr to errfile, a file opened
+    for reading) says its event loop runs. Returns True then, False when
+    falco exited or the deadline passed."""
+    deadline = time.time() + secs
+    while time.time() < deadline and proc.poll() is None:
+        errfile.seek(0)
+        if RUNNING.search(errfile.read()):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def drop_note(errtext):
+    """One line about the driver's drops from falco's stderr after its exit:
+    an expected one-shot event missing while the driver dropped events is
+    most likely lost to machine load, not a logic failure."""
+    m = DRIVER.findall(errtext)
+    if not m:
+        return "driver drops: unknown (no 'Driver: N events, M dropped' summary on falco's stderr)"
+    events, dropped = (int(x) for x in m[-1])
+    if dropped:
+        return (f"driver drops: {dropped} of {events} events dropped (ring buffer full / machine load): "
+                "a missing one-shot event may have been one of them")
+    return f"driver drops: none ({events} events): a missing event is not a load loss"
