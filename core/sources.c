@@ -80,7 +80,9 @@ static int pipe_consume(void *ctx, const struct eng_event *ev)
 	return 0;
 }
 
-struct srcs_pipe *srcs_pipe_new(const struct srcs_pipe_opts *o, char *err)
+/* The part of a pipe common to live and replayed sources: the rules
+ * engine's source and an extraction context (no capture, no engine). */
+struct srcs_pipe *srcs_pipe_new_replay(const struct srcs_pipe_opts *o, char *err)
 {
 	struct srcs_pipe *sp = calloc(1, sizeof(*sp));
 	if (sp == NULL) {
@@ -98,6 +100,14 @@ struct srcs_pipe *srcs_pipe_new(const struct srcs_pipe_opts *o, char *err)
 	}
 	sp->fctx.source = sp->name;
 	sp->fctx.hostname = o->hostname;
+	return sp;
+}
+
+struct srcs_pipe *srcs_pipe_new(const struct srcs_pipe_opts *o, char *err)
+{
+	struct srcs_pipe *sp = srcs_pipe_new_replay(o, err);
+	if (sp == NULL)
+		return NULL;
 	struct eng_source es;
 	char e2[ENG_ERR_LEN];
 	if (eng_plugin_open(o->source, o->open_params, &es, e2) < 0) {
@@ -186,28 +196,6 @@ void srcs_async_stop(const struct srcs_async_set *sets, size_t nsets)
 }
 
 /* ---- events of several sources read from one capture ---- */
-
-/* srcs_pipe_new() without the plugin's capture and the engine. */
-struct srcs_pipe *srcs_pipe_new_replay(const struct srcs_pipe_opts *o, char *err)
-{
-	struct srcs_pipe *sp = calloc(1, sizeof(*sp));
-	if (sp == NULL) {
-		snprintf(err, ENG_ERR_LEN, "out of memory");
-		return NULL;
-	}
-	sp->o = *o;
-	sp->name = ph_event_source(o->source);
-	sp->src = rules_engine_source(o->re, sp->name);
-	if (sp->src < 0 || fld_ctx_init(&sp->fctx, rules_engine_nslots(o->re, sp->src)) < 0) {
-		snprintf(err, ENG_ERR_LEN, "source %s: %s", sp->name, sp->src < 0 ? "unknown to the rules engine"
-		                                                                    : "out of memory");
-		free(sp);
-		return NULL;
-	}
-	sp->fctx.source = sp->name;
-	sp->fctx.hostname = o->hostname;
-	return sp;
-}
 
 int srcs_event_plugin_id(const struct ev_view *v, uint32_t *id, char *err, size_t errlen)
 {
