@@ -276,6 +276,12 @@ void flt_details_free(struct flt_details *d);
  * how many are set, or -EINVAL as flt_event_types. */
 int flt_syscall_types(const struct flt_node *ast, bool set[EV_SC_MAX]);
 
+/* The walk behind flt_event_types and flt_syscall_types, over a set of
+ * `nset` codes: `add_name` sets the codes one name given to evt.type stands
+ * for. Returns how many are set, -EINVAL or -ENOMEM. */
+typedef void (*flt_type_name_fn)(bool *set, const char *name);
+int flt_type_pass(const struct flt_node *ast, bool *set, uint32_t nset, flt_type_name_fn add_name);
+
 /* The field tokens of an output format as upstream's formatter names them
  * (the canonical text of each %field or %transformer(...), inner fields of
  * a transformer first), appended to out in order, repeats kept. 0 or -ENOMEM. */

@@ -176,26 +176,29 @@ out:
 
 /* ---- event types ---- */
 
+/* One walk serves two universes: event codes (flt_event_types) and
+ * syscall codes (flt_syscall_types, for -L's details); they differ only in
+ * the set's size and in what a name given to evt.type adds to it. */
 struct tstate {
 	bool neg;          /* inside an odd number of `not` */
 	bool has_codes;    /* the last leaf named event types */
 	bool is_type_field;
 	bool is_field;
 	int rc;
+	uint32_t nset;     /* entries of every set */
+	flt_type_name_fn add_name;
 };
 
-typedef bool codeset[EV_CODE_MAX];
-
-static void set_all(bool *s, bool v)
+static void set_all(struct tstate *t, bool *s, bool v)
 {
-	for (uint32_t i = 0; i < EV_CODE_MAX; i++)
+	for (uint32_t i = 0; i < t->nset; i++)
 		s[i] = v;
 }
 
 static void invert(struct tstate *t, bool *s)
 {
 	if (t->has_codes)
-		for (uint32_t i = 0; i < EV_CODE_MAX; i++)
+		for (uint32_t i = 0; i < t->nset; i++)
 			s[i] = !s[i];
 }
 
@@ -208,7 +211,7 @@ static void try_invert(struct tstate *t, bool *s)
 /* Upstream's names_to_event_set for one name: event names, then the async
  * names plugins declared (aliases of the async event code), then syscalls
  * (generic events). */
-static void add_name(bool *s, const char *name)
+static void add_event_name(bool *s, const char *name)
 {
 	bool found = false;
 	for (uint32_t c = 2; c < EV_CODE_MAX; c++) {
@@ -283,7 +286,7 @@ static void visit_value_side(struct tstate *t, const struct flt_node *n, bool *o
 		t->is_field = true;
 		t->is_type_field = (!strcmp(n->str, "evt.type") || !strcmp(n->str, "syscall.type")) &&
 		                   !n->has_arg;
-		set_all(out, true);
+		set_all(t, out, true);
 		try_invert(t, out);
 	} else if (n->kind == FLT_TRANSFORMER || n->kind == FLT_TLIST) {
 		for (uint32_t i = 0; i < n->nkids; i++) {
@@ -296,11 +299,11 @@ static void visit_value_side(struct tstate *t, const struct flt_node *n, bool *o
 		t->is_field = true;
 	} else if (n->kind == FLT_VALUE || n->kind == FLT_LIST) {
 		t->has_codes = true;
-		set_all(out, false);
+		set_all(t, out, false);
 		if (n->kind == FLT_VALUE)
-			add_name(out, n->str);
+			t->add_name(out, n->str);
 		for (uint32_t i = 0; i < n->nvals; i++)
-			add_name(out, n->vals[i].s);
+			t->add_name(out, n->vals[i].s);
 		t->is_type_field = false;
 		try_invert(t, out);
 	}
@@ -311,7 +314,7 @@ static void visit_binary(struct tstate *t, const struct flt_node *n, bool *out)
 	t->has_codes = false;
 	enum inv iv = evt_num_invariant(n);
 	if (iv != INV_NONE) {
-		set_all(out, iv == INV_ALL);
+		set_all(t, out, iv == INV_ALL);
 		t->has_codes = true;
 		t->is_type_field = false;
 		try_invert(t, out);
@@ -333,7 +336,7 @@ static void visit_binary(struct tstate *t, const struct flt_node *n, bool *out)
 			return;
 		}
 	}
-	set_all(out, true);
+	set_all(t, out, true);
 	t->is_type_field = false;
 	try_invert(t, out);
 }
@@ -346,15 +349,15 @@ static void visit(struct tstate *t, const struct flt_node *n, bool *out)
 	case FLT_AND:
 	case FLT_OR: {
 		bool conj = (n->kind == FLT_AND) != t->neg;
-		bool *tmp = malloc(EV_CODE_MAX);
+		bool *tmp = malloc(t->nset);
 		if (!tmp) {
 			t->rc = -ENOMEM;
 			return;
 		}
-		set_all(out, conj);
+		set_all(t, out, conj);
 		for (uint32_t i = 0; i < n->nkids && !t->rc; i++) {
 			visit(t, n->kids[i], tmp);
-			for (uint32_t c = 0; c < EV_CODE_MAX; c++)
+			for (uint32_t c = 0; c < t->nset; c++)
 				out[c] = conj ? out[c] && tmp[c] : out[c] || tmp[c];
 		}
 		free(tmp);
@@ -373,29 +376,34 @@ static void visit(struct tstate *t, const struct flt_node *n, bool *out)
 	case FLT_UNARY:
 		visit_value_side(t, n->kids[0], out);
 		t->has_codes = t->is_type_field && !strcmp(n->str, "exists");
-		set_all(out, true);
+		set_all(t, out, true);
 		t->is_type_field = false;
 		try_invert(t, out);
 		return;
 	default:
 		t->has_codes = false;
-		set_all(out, true);
+		set_all(t, out, true);
 		t->is_type_field = false;
 		try_invert(t, out);
 		return;
 	}
 }
 
-int flt_event_types(const struct flt_node *ast, bool set[EV_CODE_MAX])
+int flt_type_pass(const struct flt_node *ast, bool *set, uint32_t nset, flt_type_name_fn add_name)
 {
-	struct tstate t = {0};
+	struct tstate t = {.nset = nset, .add_name = add_name};
 	visit(&t, ast, set);
 	if (t.rc)
 		return t.rc;
 	int n = 0;
-	for (uint32_t c = 0; c < EV_CODE_MAX; c++)
+	for (uint32_t c = 0; c < nset; c++)
 		n += set[c];
 	return n;
+}
+
+int flt_event_types(const struct flt_node *ast, bool set[EV_CODE_MAX])
+{
+	return flt_type_pass(ast, set, EV_CODE_MAX, add_event_name);
 }
 
 /* ---- walks for the rules loader's warnings ---- */
