@@ -17,7 +17,11 @@ that way can never be seen again, so the tests:
   - name the driver's drop count (falco's exit summary) in every failure.
 None of this changes what a test checks.
 """
+import json
+import os
 import re
+import shutil
+import sys
 import time
 
 # nice -10: the scheduler gives falco's threads ~10x the weight of the CPU
@@ -56,3 +60,34 @@ def drop_note(errtext):
         return (f"driver drops: {dropped} of {events} events dropped (ring buffer full / machine load): "
                 "a missing one-shot event may have been one of them")
     return f"driver drops: none ({events} events): a missing event is not a load loss"
+
+
+def require(tools, btf=True):
+    """The preconditions of a live container test: root (and kernel BTF for
+    falco's driver) or skip (77); the runtime's tools and Debian's static
+    busybox (the image's content) or fail: scripts/install-deps installs
+    them, so their absence is a broken set-up, not a reason to skip."""
+    if os.geteuid() != 0 or (btf and not os.path.exists("/sys/kernel/btf/vmlinux")):
+        print("skipped: needs root" + (" and BTF" if btf else ""))
+        sys.exit(77)
+    for tool in tools:
+        if shutil.which(tool) is None:
+            print(f"FAIL: {tool} missing (scripts/install-deps)")
+            sys.exit(1)
+    if not os.access("/bin/busybox", os.X_OK):
+        print("FAIL: /bin/busybox (busybox-static) missing")
+        sys.exit(1)
+
+
+def json_alerts(f):
+    """The JSON alerts falco wrote so far to file object f (a partly written
+    last line is left out)."""
+    f.seek(0)
+    res = []
+    for line in f.read().splitlines():
+        if line.startswith("{"):
+            try:
+                res.append(json.loads(line))
+            except ValueError:
+                pass
+    return res

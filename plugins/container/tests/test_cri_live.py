@@ -36,18 +36,10 @@ except ImportError:
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cri_harness  # noqa: E402
+from livefalco import require  # noqa: E402
 
 LOOKUP = os.path.abspath(sys.argv[1])
-if os.geteuid() != 0:
-    print("skipped: needs root to run containers")
-    sys.exit(77)
-for tool in ("containerd", "ctr", "runc", "containerd-shim-runc-v2"):
-    if shutil.which(tool) is None:
-        print(f"FAIL: {tool} missing (scripts/install-deps)")
-        sys.exit(1)
-if not os.access("/bin/busybox", os.X_OK):
-    print("FAIL: /bin/busybox (busybox-static) missing")
-    sys.exit(1)
+require(("containerd", "ctr", "runc", "containerd-shim-runc-v2"), btf=False)
 
 T = tempfile.mkdtemp(prefix="falco-cri-live.")
 pb2, pb2_grpc = cri_harness.load_stubs(T)

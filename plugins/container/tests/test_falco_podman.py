@@ -37,19 +37,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from livefalco import BUFFERS, PRIORITY, drop_note, wait_running  # noqa: E402
+from livefalco import BUFFERS, PRIORITY, drop_note, json_alerts, require, wait_running  # noqa: E402
 
 FALCO, PLUGIN = (os.path.abspath(a) for a in sys.argv[1:3])
-if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
-    print("skipped: needs root and BTF")
-    sys.exit(77)
-for tool in ("podman", "runc"):
-    if shutil.which(tool) is None:
-        print(f"FAIL: {tool} missing (scripts/install-deps)")
-        sys.exit(1)
-if not os.access("/bin/busybox", os.X_OK):
-    print("FAIL: /bin/busybox (busybox-static) missing")
-    sys.exit(1)
+require(("podman", "runc"))
 
 T = tempfile.mkdtemp(prefix="falco-ctr-e2e.")
 NAME = f"falco-e2e-{os.getpid()}"
@@ -105,15 +96,7 @@ def fail(msg):
 
 
 def alerts():
-    falco_out.seek(0)
-    res = []
-    for line in falco_out.read().splitlines():
-        if line.startswith("{"):
-            try:
-                res.append(json.loads(line))
-            except ValueError:
-                pass
-    return res
+    return json_alerts(falco_out)
 
 
 # --- the image and podman's API service
