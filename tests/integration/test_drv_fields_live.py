@@ -13,24 +13,18 @@ rules). Skipped (77) without root or BTF.
 
 Usage: test_drv_fields_live.py FALCO_BINARY
 """
-import json
 import os
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from live_falco import appending  # noqa: E402  (O_APPEND for files falco writes to)
+import live_falco as lf  # noqa: E402
 
 FALCO = sys.argv[1]
-if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
-    print("skipped: needs root and BTF")
-    sys.exit(77)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+lf.need_root_and_btf()
 ME = os.getpid()
 TRUE = shutil.which("true") or "/bin/true"
 
@@ -49,59 +43,10 @@ rules.write(r"""
 """ % (ME, ME))
 rules.close()
 
-out = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
-err = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
-p = subprocess.Popen([FALCO, "-c", os.path.join(ROOT, "falco.yaml"), "-r", rules.name,
-                      "-o", "engine.kind=modern_ebpf", "-o", "json_output=true", "-U",
-                      "-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=true"],
-                     stdout=out, stderr=err)
-
-
-def alerts():
-    out.seek(0)
-    res = []
-    for line in out.read().splitlines():
-        if line.startswith("{"):
-            try:
-                res.append(json.loads(line))
-            except ValueError:
-                pass
-    return res
-
-
-def stop():
-    if p.poll() is None:
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    os.unlink(rules.name)
-
-
-def fail(msg):
-    stop()
-    err.seek(0)
-    print("FAIL:", msg, "\nstderr:", err.read()[-2000:])
-    out.seek(0)
-    print("stdout:", out.read()[-3000:])
-    sys.exit(1)
-
-
-deadline = time.time() + 30
-while time.time() < deadline and p.poll() is None:
-    err.seek(0)
-    if "syscalls in total" in err.read():
-        break
-    time.sleep(0.1)
-if p.poll() is not None:
-    err.seek(0)
-    msg = err.read()
-    if "BTF" in msg or "no live driver" in msg or "not built" in msg:
-        print("skipped:", msg.strip())
-        sys.exit(77)
-    fail("falco exited early (%d)" % p.returncode)
+falco = lf.Falco(FALCO, [rules.name])
+alerts, fail = falco.alerts, falco.fail
+falco.wait_started()
+os.unlink(rules.name)  # loaded
 
 # Ready when the driver delivers: a 1-iovec probe message until its alert
 # shows (attaching can take seconds on a loaded machine).
@@ -174,7 +119,7 @@ for i, (typ, data, size) in enumerate(want_io):
     if str(f.get("evt.arg.size")) != size or str(f.get("evt.rawres")) != size:
         fail("io #%d: size/res %s/%s, want %s" % (i, f.get("evt.arg.size"), f.get("evt.rawres"), size))
 
-stop()
-if p.returncode != 0:
-    fail("exit code %d" % p.returncode)
+rc = falco.stop()
+if rc != 0:
+    fail("exit code %d" % rc)
 print("ok: memfd exepath/exe/is_exe_from_memfd and 3-iovec sendmsg/recvmsg data/size")

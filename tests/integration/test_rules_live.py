@@ -9,79 +9,22 @@ upstream's keys. Skipped (77) without root or BTF.
 
 Usage: test_rules_live.py FALCO_BINARY
 """
-import json
 import os
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from live_falco import appending  # noqa: E402  (O_APPEND for files falco writes to)
+import live_falco as lf  # noqa: E402
 
 FALCO = sys.argv[1]
-if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
-    print("skipped: needs root and BTF")
-    sys.exit(77)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+lf.need_root_and_btf()
+ROOT = lf.ROOT
 RULES = os.path.join(ROOT, "tests", "integration", "rules", "minimal_rules.yaml")
 
-out = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
-err = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
-p = subprocess.Popen([FALCO, "-c", os.path.join(ROOT, "falco.yaml"), "-r", RULES,
-                      "-o", "engine.kind=modern_ebpf", "-o", "json_output=true", "-U", "-o", "webserver.enabled=false",
-                      "-o", "syslog_output.enabled=false", "-o", "stdout_output.enabled=true"],
-                     stdout=out, stderr=err)
-
-
-def alerts():
-    out.seek(0)
-    res = []
-    for line in out.read().splitlines():
-        if line.startswith("{"):
-            try:
-                res.append(json.loads(line))
-            except ValueError:
-                pass
-    return res
-
-
-def stop():
-    if p.poll() is None:
-        p.send_signal(signal.SIGINT)
-        try:
-            p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
-def fail(msg):
-    stop()
-    err.seek(0)
-    print("FAIL:", msg, "\nstderr:", err.read()[-2000:])
-    out.seek(0)
-    print("stdout:", out.read()[-2000:])
-    sys.exit(1)
-
-
-# Started: the syscall selection is logged before the driver opens; then
-# give the driver a moment to attach.
-deadline = time.time() + 30
-while time.time() < deadline and p.poll() is None:
-    err.seek(0)
-    if "syscalls in total" in err.read():
-        break
-    time.sleep(0.1)
-if p.poll() is not None:
-    err.seek(0)
-    msg = err.read()
-    if "BTF" in msg or "no live driver" in msg or "not built" in msg:
-        print("skipped:", msg.strip())
-        sys.exit(77)
-    fail("falco exited early (%d)" % p.returncode)
-time.sleep(2)
+falco = lf.Falco(FALCO, [RULES])
+alerts, fail = falco.alerts, falco.fail
+falco.wait_started()  # the driver captures (with a short grace to attach)
 
 want = {"Shadow File Opened For Reading": None, "File Below Etc Opened For Writing": None}
 etc_file = "/etc/falco-rules-live-test-%d" % os.getpid()
@@ -119,11 +62,10 @@ etc = want["File Below Etc Opened For Writing"]
 if not etc["output_fields"].get("fd.name", "").startswith("/etc/falco-rules-live-test-"):
     fail("etc alert fields %s" % etc["output_fields"])
 
-stop()
-if p.returncode != 0:
-    fail("exit code %d" % p.returncode)
-out.seek(0)
-text = out.read()
+rc = falco.stop()
+if rc != 0:
+    fail("exit code %d" % rc)
+text = falco.stdout()
 if "Events detected:" not in text or "Shadow File Opened For Reading:" not in text:
     fail("no summary")
 # -M SECONDS: stops by itself, with the summary.
