@@ -4,6 +4,7 @@ stop it. Skips (exit 77) only without root or BTF."""
 import json
 import fcntl
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +21,23 @@ def appending(f):
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SKIP = 77
+
+
+RUNNING = re.compile(r"Running \d+ event source\(s\)")
+
+
+def wait_running(proc, errfile, secs=120):
+    """Wait until falco (proc, writing its stderr to errfile, a file opened
+    for reading) says its event loop runs: printed once every source is
+    open (the live driver attached). Returns True then, False when falco
+    exited or the deadline passed."""
+    deadline = time.time() + secs
+    while time.time() < deadline and proc.poll() is None:
+        errfile.seek(0)
+        if RUNNING.search(errfile.read()):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def need_root_and_btf():

@@ -30,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from live_falco import appending  # noqa: E402  (O_APPEND for files falco writes to)
+from live_falco import appending, wait_running  # noqa: E402
 
 FALCO = sys.argv[1]
 if os.geteuid() != 0 or not os.path.exists("/sys/kernel/btf/vmlinux"):
@@ -68,10 +68,8 @@ out = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
 err = appending(tempfile.TemporaryFile(mode="w+", errors="replace"))
 p = subprocess.Popen([FALCO, "-o", "engine.kind=modern_ebpf", "--dump-events", "--record", scap],
                      stdout=out, stderr=err)
-deadline = time.time() + 30
-while time.time() < deadline and out.tell() == 0 and p.poll() is None:
-    time.sleep(0.1)
-    out.seek(0, os.SEEK_END)
+# Capture has started once falco says its event loop runs.
+wait_running(p, err, 30)
 if p.poll() is not None:
     err.seek(0)
     msg = err.read()

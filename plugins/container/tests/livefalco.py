@@ -22,7 +22,9 @@ import os
 import re
 import shutil
 import sys
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "e2e"))
+from live_falco import wait_running  # noqa: E402,F401  (shared with the core live tests)
 
 # nice -10: the scheduler gives falco's threads ~10x the weight of the CPU
 # hogs of other tenants (nice 0), enough for its event thread to keep up
@@ -31,21 +33,7 @@ PRIORITY = ["nice", "-n", "-10"]
 # 32 MiB rings (preset 6; falco's default 4 = 8 MiB), one per CPU (the
 # default shares one ring between 2 CPUs): bursts queue instead of dropping.
 BUFFERS = ["-o", "engine.modern_ebpf.buf_size_preset=6", "-o", "engine.modern_ebpf.cpus_for_each_buffer=1"]
-RUNNING = re.compile(r"Running \d+ event source\(s\)")
 DRIVER = re.compile(r"Driver: (\d+) events, (\d+) dropped")
-
-
-def wait_running(proc, errfile, secs=120):
-    """Wait until falco (proc, writing its stderr to errfile, a file opened
-    for reading) says its event loop runs. Returns True then, False when
-    falco exited or the deadline passed."""
-    deadline = time.time() + secs
-    while time.time() < deadline and proc.poll() is None:
-        errfile.seek(0)
-        if RUNNING.search(errfile.read()):
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def drop_note(errtext):
