@@ -963,12 +963,7 @@ static int on_parse(void *ctx, const struct eng_event *ev)
 			return rc < 0 ? rc : 0;
 	}
 	st_apply(r->st, &ev->ev, ev->cpu);
-	if (r->app->nparsers) {
-		ss_plugin_event_input in = { (const ss_plugin_event *)ev->ev.hdr, ev->num, "syscall" };
-		for (size_t i = 0; i < r->app->nparsers; i++)
-			if (ph_wants_parse(r->app->parsers[i], ev->ev.hdr->type, "syscall"))
-				ph_parse_logged(r->app->parsers[i], &in);
-	}
+	srcs_parse(a->parsers, a->nparsers, ev, "syscall");
 	return 0;
 }
 
